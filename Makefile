@@ -1,0 +1,51 @@
+# Two commands: `make serve` (set up, migrate, seed demo data once, serve) and `make test`.
+# A fresh machine needs only Python 3.11+, pip and make: uv is bootstrapped into .tools/
+# and installs exactly what uv.lock pins into .venv/.
+
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+export UV_NATIVE_TLS := 1
+
+.PHONY: install serve test lint typecheck pytest schema migration clean bench
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON) --quiet
+	@touch $@
+
+install: $(VENV)/.synced
+
+serve: install
+	$(VENV)/bin/c2c-api db upgrade
+	$(VENV)/bin/c2c-api seed --demo
+	$(VENV)/bin/c2c-api serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check src tests alembic bench
+	$(VENV)/bin/ruff format --check src tests alembic bench
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+pytest: install
+	$(VENV)/bin/pytest
+
+test: lint typecheck pytest
+
+schema: install
+	$(VENV)/bin/c2c-api export-schema -o schema/schema.graphql
+
+migration: install
+	scripts/regen-initial-migration.sh
+
+clean:
+	rm -rf .tools $(VENV) var/ .pytest_cache .mypy_cache .ruff_cache

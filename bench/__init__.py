@@ -1,0 +1,1 @@
+"""Benchmarks (run by hand, never in CI's timed tests); see docs/performance.md."""

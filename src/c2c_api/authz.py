@@ -1,0 +1,132 @@
+"""Who may do what: the one place that decides, deny by default.
+
+Scopes say *what* a token may do; ownership and tenancy (below) say *on what*. GraphQL fields
+declare their scopes with `@requiresScopes` (see graphql/permissions.py), REST routes with
+`require_scopes`; both call `check_scopes` here. Services call `ensure(...)` for writes and the
+`visible_*` helpers for reads.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from c2c_api.errors import Forbidden, InsufficientScope, Unauthenticated
+
+
+class ActorKind(StrEnum):
+    ANONYMOUS = "anonymous"
+    MEMBER = "member"
+    PARTNER = "partner"
+    OPERATOR = "operator"
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str
+    description: str
+    audience: ActorKind  # who can hold it: MEMBER (also operators), PARTNER or OPERATOR
+
+
+SCOPES: dict[str, Scope] = {
+    s.name: s
+    for s in [
+        # members (front ends, authorization code + PKCE)
+        Scope("account:read", "Read your own account: e-mail, settings.", ActorKind.MEMBER),
+        Scope("account:write", "Change your profile, password and settings.", ActorKind.MEMBER),
+        Scope("listings:write", "Publish and manage your listings.", ActorKind.MEMBER),
+        Scope("offers:write", "Make, counter and accept offers and bids.", ActorKind.MEMBER),
+        Scope("orders:write", "Buy, pay, and take part in your orders.", ActorKind.MEMBER),
+        Scope("messages:write", "Read and send your messages.", ActorKind.MEMBER),
+        Scope("ratings:write", "Rate the members you dealt with.", ActorKind.MEMBER),
+        # partners (confidential clients, client credentials)
+        Scope("partner:read", "Read your partner (storefront) profile.", ActorKind.PARTNER),
+        Scope("partner:members", "See the members of your storefront.", ActorKind.PARTNER),
+        Scope("partner:catalog", "Manage your storefront's catalog.", ActorKind.PARTNER),
+        Scope("partner:orders", "See and act on your storefront's orders.", ActorKind.PARTNER),
+        Scope("partner:config", "Change your storefront's settings and fees.", ActorKind.PARTNER),
+        Scope("partner:webhooks", "Manage webhook subscriptions.", ActorKind.PARTNER),
+        Scope("partner:reports", "Read your storefront's reports.", ActorKind.PARTNER),
+        # operators (platform staff, first-party clients)
+        Scope("admin:moderation", "Moderate listings, messages and members.", ActorKind.OPERATOR),
+        Scope("admin:disputes", "Decide disputes.", ActorKind.OPERATOR),
+        Scope("admin:partners", "Create and manage partners.", ActorKind.OPERATOR),
+        Scope("admin:payments", "See and act on payments and the ledger.", ActorKind.OPERATOR),
+    ]
+}
+
+
+def scopes_for(audience: ActorKind) -> list[str]:
+    """Every scope meant for one kind of caller."""
+    return [name for name, s in SCOPES.items() if s.audience == audience]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated caller of one request."""
+
+    kind: ActorKind
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    member_id: uuid.UUID | None = None
+    partner_id: uuid.UUID | None = None
+    client_id: str | None = None
+    token_id: str | None = None
+
+    @property
+    def is_member(self) -> bool:
+        """A signed-in person (an operator is a member too)."""
+        return self.member_id is not None
+
+    @property
+    def is_operator(self) -> bool:
+        return self.kind == ActorKind.OPERATOR
+
+
+ANONYMOUS = Actor(kind=ActorKind.ANONYMOUS)
+
+
+def check_scopes(actor: Actor, required: Sequence[Sequence[str]]) -> None:
+    """Pass when the actor holds every scope of at least one alternative.
+
+    `required` is a list of alternatives (OR) of scope sets (AND), as Apollo's
+    `@requiresScopes` spells it. An empty list means the field is public.
+    """
+    if not required:
+        return
+    for alternative in required:
+        if all(scope in actor.scopes for scope in alternative):
+            return
+    if actor.kind == ActorKind.ANONYMOUS:
+        raise Unauthenticated(context={"requiredScopes": [list(s) for s in required]})
+    raise InsufficientScope(required)
+
+
+def require_member(actor: Actor) -> uuid.UUID:
+    """The member id of the caller, or Unauthenticated."""
+    if actor.member_id is None:
+        raise Unauthenticated("This operation needs a signed-in member.")
+    return actor.member_id
+
+
+def require_partner(actor: Actor) -> uuid.UUID:
+    """The partner id a partner token is bound to, or Forbidden."""
+    if actor.kind != ActorKind.PARTNER or actor.partner_id is None:
+        raise Forbidden("This operation needs a partner token.")
+    return actor.partner_id
+
+
+def can_see_private_profile(actor: Actor, member_id: uuid.UUID) -> bool:
+    """E-mail and account settings: the member themself, or an operator."""
+    return actor.member_id == member_id or actor.is_operator
+
+
+def can_see_partner(actor: Actor, partner_id: uuid.UUID) -> bool:
+    """A partner's private data: its own tokens and operators."""
+    return actor.partner_id == partner_id or actor.is_operator
+
+
+def unknown_scopes(names: Iterable[str]) -> list[str]:
+    """The names that are not scopes (for validating client registrations)."""
+    return [n for n in names if n not in SCOPES]

@@ -1,0 +1,136 @@
+"""The `c2c-api` command line: serve, database, clients, partners, demo data, schema."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pydantic import ValidationError
+
+from c2c_api.config import Settings, format_settings_error, get_settings
+
+T = TypeVar("T")
+
+
+def load_settings() -> Settings:
+    """Validated settings, or a clear message and exit status 2."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        click.echo(format_settings_error(exc), err=True)
+        sys.exit(2)
+
+
+def run(coro: Awaitable[T]) -> T:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def ensure_sqlite_dir(settings: Settings) -> None:
+    if settings.is_sqlite:
+        path = settings.database_url.split(":///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+@click.group()
+def main() -> None:
+    """c2c-api: a headless consumer-to-consumer marketplace backend."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
+@click.option("--port", default=8000, show_default=True, type=int, envvar="PORT")
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    settings = load_settings()
+    ensure_sqlite_dir(settings)
+    from c2c_api.logging import configure_logging
+
+    configure_logging(settings)
+    uvicorn.run(
+        "c2c_api.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        log_config=None,
+        proxy_headers=True,
+        access_log=False,
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from c2c_api import migrations
+
+    settings = load_settings()
+    ensure_sqlite_dir(settings)
+    migrations.upgrade(settings.database_url, revision)
+    click.echo(f"database at {migrations.current_revision(settings.database_url)}")
+
+
+@db.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (default: one step; `base` for all)."""
+    from c2c_api import migrations
+
+    settings = load_settings()
+    migrations.downgrade(settings.database_url, revision)
+    click.echo(f"database at {migrations.current_revision(settings.database_url) or 'base'}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the database's revision and the code's head."""
+    from c2c_api import migrations
+
+    settings = load_settings()
+    current = migrations.current_revision(settings.database_url)
+    head = migrations.head_revision()
+    click.echo(f"current: {current or 'base'}\nhead:    {head}")
+
+
+@main.command("export-schema")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None)
+def export_schema(output: str | None) -> None:
+    """Print the GraphQL SDL (or write it to a file)."""
+    from c2c_api.graphql.schema import build_schema, schema_sdl
+
+    sdl = schema_sdl(build_schema(load_settings()))
+    if output:
+        Path(output).write_text(sdl, encoding="utf-8")
+    else:
+        click.echo(sdl, nl=False)
+
+
+def _register_subcommands() -> None:
+    """Domain command groups live beside their domain."""
+    from importlib import import_module
+
+    for module in ("c2c_api.auth.cli", "c2c_api.partners.cli", "c2c_api.users.cli"):
+        try:
+            mod: Any = import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.register(main)
+
+
+_register_subcommands()

@@ -1,0 +1,114 @@
+"""Settings, read from ``C2C_*`` environment variables and validated at start-up."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB_PATH = Path("var") / "c2c.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; see docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="C2C_", extra="ignore", frozen=True)
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DB_PATH}"
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_echo: bool = False
+
+    # Public base URL of this server: the OAuth issuer (`iss`) and the origin of e-mail links.
+    issuer: str = "http://127.0.0.1:8000"
+    # Secret used to encrypt signing keys at rest and to sign cookies. Required in production.
+    secret_key: str = "dev-insecure-secret-change-me"
+
+    access_token_ttl: int = Field(default=900, ge=60, le=86_400, description="seconds")
+    refresh_token_ttl: int = Field(default=30 * 86_400, ge=3600, le=365 * 86_400)
+    authorization_code_ttl: int = Field(default=120, ge=30, le=600)
+    client_credentials_token_ttl: int = Field(default=3600, ge=60, le=86_400)
+    signing_key_rotation_grace: int = Field(default=86_400, ge=0)
+    login_session_ttl: int = Field(default=14 * 86_400, ge=300)
+    email_token_ttl: int = Field(default=2 * 86_400, ge=300)
+    password_reset_ttl: int = Field(default=3600, ge=300)
+
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_throttle_window: int = Field(default=900, ge=10, description="seconds")
+
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    graphql_max_depth: int = Field(default=12, ge=2, le=50)
+    graphql_max_aliases: int = Field(default=30, ge=1)
+    graphql_max_tokens: int = Field(default=5000, ge=100)
+
+    mailer: Literal["database", "smtp"] = "database"
+    mail_from: str = "c2c-api <no-reply@localhost>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "C2C_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
+        return value
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_is_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or value.endswith("/"):
+            raise ValueError("C2C_ISSUER must be an http(s) URL without a trailing slash")
+        return value
+
+    @model_validator(mode="after")
+    def _production_is_safe(self) -> Settings:
+        if self.env == "production":
+            if self.secret_key == "dev-insecure-secret-change-me" or len(self.secret_key) < 32:
+                raise ValueError(
+                    "C2C_SECRET_KEY must be set to 32+ random characters in production"
+                )
+            if not self.issuer.startswith("https://"):
+                raise ValueError("C2C_ISSUER must be https:// in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sync_database_url(self) -> str:
+        """The same database through a synchronous driver (authlib runs in threads)."""
+        if self.is_sqlite:
+            return self.database_url.replace("sqlite+aiosqlite://", "sqlite+pysqlite://", 1)
+        return self.database_url.replace("postgresql+asyncpg://", "postgresql+psycopg://", 1)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings from the environment (cached for the process)."""
+    return Settings()
+
+
+def format_settings_error(exc: Exception) -> str:
+    """A readable, one-line-per-problem message for a pydantic ValidationError."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    lines = ["invalid configuration:"]
+    for err in errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()))
+        name = f"C2C_{loc.upper()}" if loc else "configuration"
+        lines.append(f"  {name}: {err.get('msg')}")
+    return "\n".join(lines)

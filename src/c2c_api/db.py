@@ -1,0 +1,175 @@
+"""Database engines and sessions (SQLModel's AsyncSession, re-exported here)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from c2c_api.config import Settings
+from c2c_api.kit.clock import utcnow
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite returns naive ones)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_type(enum_cls: type[Any], length: int = 32) -> sa.Enum:
+    """A portable enum column: VARCHAR holding the enum's values (no native PG type to drop)."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
+    """A `sa_column` for an aware UTC timestamp."""
+    return sa.Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+def uuid_pk() -> Any:
+    return Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+def created_at_field() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, emit BEGIN: savepoints then work, and writers can take
+    # the lock up front (BEGIN IMMEDIATE) instead of failing on a read-to-write upgrade.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """The async engine for the configured database."""
+    kwargs: dict[str, Any] = {"echo": settings.database_echo}
+    if not settings.is_sqlite:
+        kwargs.update(pool_size=settings.database_pool_size, max_overflow=10, pool_pre_ping=True)
+    engine = create_async_engine(settings.database_url, **kwargs)
+    if settings.is_sqlite:
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
+
+
+def create_sync_engine(settings: Settings) -> sa.Engine:
+    """A synchronous engine on the same database (used from worker threads, e.g. authlib)."""
+    kwargs: dict[str, Any] = {"echo": settings.database_echo}
+    if settings.is_sqlite:
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+        kwargs["execution_options"] = {"sqlite_begin": "IMMEDIATE"}
+    else:
+        kwargs.update(pool_size=5, max_overflow=5, pool_pre_ping=True)
+    engine = sa.create_engine(settings.sync_database_url, **kwargs)
+    if settings.is_sqlite:
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+class Database:
+    """Engines and session factories of one process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = create_engine(settings)
+        self.sessionmaker = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+        # Sessions that will write: on SQLite they take the write lock when they begin.
+        write_engine = (
+            self.engine.execution_options(sqlite_begin="IMMEDIATE")
+            if settings.is_sqlite
+            else self.engine
+        )
+        self.write_sessionmaker = async_sessionmaker(
+            write_engine, class_=AsyncSession, expire_on_commit=False
+        )
+        self._sync_engine: sa.Engine | None = None
+        self._sync_sessionmaker: sessionmaker[Session] | None = None
+
+    @property
+    def sync_sessionmaker(self) -> sessionmaker[Session]:
+        if self._sync_sessionmaker is None:
+            self._sync_engine = create_sync_engine(self.settings)
+            self._sync_sessionmaker = sessionmaker(self._sync_engine, expire_on_commit=False)
+        return self._sync_sessionmaker
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: committed on success, rolled back on any exception."""
+        async with self.write_sessionmaker() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self._sync_engine is not None:
+            self._sync_engine.dispose()
+
+
+def import_models() -> None:
+    """Import every models module so SQLModel.metadata knows every table."""
+    from c2c_api.auth import models as _auth  # noqa: F401
+    from c2c_api.partners import models as _partners  # noqa: F401
+    from c2c_api.users import models as _users  # noqa: F401

@@ -1,0 +1,148 @@
+"""Domain errors: a stable code, a message and context; no HTTP, no GraphQL.
+
+    DomainError
+     ├── NotFound               the thing does not exist, or the caller may not see it
+     ├── Forbidden              the caller sees it but may not do this
+     ├── Unauthenticated        a member (or partner) is required
+     ├── InsufficientScope      the token lacks a required OAuth scope
+     ├── InvalidInput           input fails validation (carries `fields`)
+     ├── Conflict               uniqueness or a concurrent change
+     ├── InvalidState           the thing is not in a state that allows this
+     └── RateLimited            too many attempts; retry later
+
+Transports map the family to a status (REST) or a typed payload error (GraphQL) in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class ErrorCode(StrEnum):
+    NOT_FOUND = "NOT_FOUND"
+    FORBIDDEN = "FORBIDDEN"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    INSUFFICIENT_SCOPE = "INSUFFICIENT_SCOPE"
+    INVALID_INPUT = "INVALID_INPUT"
+    CONFLICT = "CONFLICT"
+    INVALID_STATE = "INVALID_STATE"
+    RATE_LIMITED = "RATE_LIMITED"
+    # account
+    EMAIL_TAKEN = "EMAIL_TAKEN"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    ACCOUNT_SUSPENDED = "ACCOUNT_SUSPENDED"
+    # partners
+    SLUG_TAKEN = "SLUG_TAKEN"
+
+
+class DomainError(Exception):
+    """Base of every expected failure."""
+
+    code: ClassVar[ErrorCode] = ErrorCode.INVALID_STATE
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        fields: Sequence[str] = (),
+        context: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.message = message or self.__class__.__doc__ or self.code.value
+        self.fields = list(fields)
+        self.context = dict(context or {})
+        super().__init__(self.message)
+
+
+class NotFound(DomainError):
+    """Not found."""
+
+    code = ErrorCode.NOT_FOUND
+
+
+class Forbidden(DomainError):
+    """You may not do this."""
+
+    code = ErrorCode.FORBIDDEN
+
+
+class Unauthenticated(DomainError):
+    """Sign in first."""
+
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class InsufficientScope(DomainError):
+    """The access token lacks a required scope."""
+
+    code = ErrorCode.INSUFFICIENT_SCOPE
+
+    def __init__(self, required: Sequence[Sequence[str]]) -> None:
+        alternatives = [" ".join(s) for s in required]
+        super().__init__(
+            "This operation requires the scope " + " or ".join(repr(a) for a in alternatives),
+            context={"requiredScopes": [list(s) for s in required]},
+        )
+
+
+class InvalidInput(DomainError):
+    """The input is not valid."""
+
+    code = ErrorCode.INVALID_INPUT
+
+
+class Conflict(DomainError):
+    """This conflicts with the current state."""
+
+    code = ErrorCode.CONFLICT
+
+
+class InvalidState(DomainError):
+    """Not possible in the current state."""
+
+    code = ErrorCode.INVALID_STATE
+
+
+class RateLimited(DomainError):
+    """Too many attempts; try again later."""
+
+    code = ErrorCode.RATE_LIMITED
+
+
+class EmailTaken(Conflict):
+    """An account with this e-mail address already exists."""
+
+    code = ErrorCode.EMAIL_TAKEN
+
+
+class WeakPassword(InvalidInput):
+    """The password is too weak."""
+
+    code = ErrorCode.WEAK_PASSWORD
+
+
+class InvalidCredentials(DomainError):
+    """Wrong e-mail address or password."""
+
+    code = ErrorCode.INVALID_CREDENTIALS
+
+
+class InvalidEmailToken(InvalidInput):
+    """This link is invalid or has expired."""
+
+    code = ErrorCode.INVALID_TOKEN
+
+
+class AccountSuspended(Forbidden):
+    """This account is suspended."""
+
+    code = ErrorCode.ACCOUNT_SUSPENDED
+
+
+class SlugTaken(Conflict):
+    """This slug is already in use."""
+
+    code = ErrorCode.SLUG_TAKEN

@@ -1,0 +1,72 @@
+"""Schema extensions: error shaping and masking, transaction marking, request limits."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from c2c_api.errors import DomainError
+from c2c_api.graphql.errors import error_extensions, should_mask
+from c2c_api.i18n import translate
+
+log = logging.getLogger("c2c_api.graphql")
+
+INTERNAL_ERROR = "Internal server error."
+
+
+class MarkMutations(SchemaExtension):
+    """Tell the context a mutation runs, before any resolver opens the session."""
+
+    def on_execute(self) -> Iterator[None]:
+        ctx = self.execution_context.context
+        if self.execution_context.operation_type == OperationType.MUTATION:
+            ctx.is_mutation = True
+        yield
+
+
+class ShapeErrors(MaskErrors):
+    """Domain errors get a code (and translation); unexpected ones are masked with a request id."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=should_mask, error_message=INTERNAL_ERROR)
+
+    def _context_value(self, name: str, default: str) -> str:
+        ctx = self.execution_context.context
+        return str(getattr(ctx, name, default) or default)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        locale = self._context_value("locale", "en")
+        return GraphQLError(
+            message=translate(INTERNAL_ERROR, locale),
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={
+                "code": "INTERNAL_SERVER_ERROR",
+                "requestId": self._context_value("request_id", ""),
+            },
+        )
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        shaped: list[GraphQLError] = []
+        locale = self._context_value("locale", "en")
+        for error in super()._process_errors(errors):
+            extensions = error_extensions(error)
+            if extensions is not None and isinstance(error.original_error, DomainError):
+                error = GraphQLError(
+                    message=translate(error.original_error.message, locale),
+                    nodes=error.nodes,
+                    source=error.source,
+                    positions=error.positions,
+                    path=error.path,
+                    original_error=error.original_error,
+                    extensions={**(error.extensions or {}), **extensions},
+                )
+            shaped.append(error)
+        return shaped

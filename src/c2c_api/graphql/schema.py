@@ -1,0 +1,105 @@
+"""The GraphQL schema: domain types merged, limits and error shaping installed."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions.parser_cache import ParserCache
+from strawberry.extensions.validation_cache import ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from c2c_api.config import Settings
+from c2c_api.errors import DomainError
+from c2c_api.graphql.extensions import MarkMutations, ShapeErrors
+from c2c_api.graphql.permissions import RequiresScopesDirective, field_scopes
+from c2c_api.partners.graphql import PartnerMutation, PartnerQuery
+from c2c_api.users.graphql import UserMutation, UserQuery
+
+log = logging.getLogger("c2c_api.graphql")
+
+
+@strawberry.type(description="Entry points for reading.")
+class Query(UserQuery, PartnerQuery):
+    pass
+
+
+@strawberry.type(description="Entry points for changing things; each returns a typed payload.")
+class Mutation(UserMutation, PartnerMutation):
+    pass
+
+
+class C2CSchema(strawberry.Schema):
+    """Logs unexpected errors once, with the request id; expected ones are not errors."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        request_id = ""
+        if execution_context is not None:
+            request_id = getattr(execution_context.context, "request_id", "") or ""
+        for error in errors:
+            original = error.original_error
+            if original is None or isinstance(original, (DomainError, GraphQLError)):
+                log.info("graphql error: %s", error.message, extra={"request_id": request_id})
+            else:
+                log.error(
+                    "unexpected error in resolver at %s",
+                    error.path,
+                    exc_info=original,
+                    extra={"request_id": request_id},
+                )
+
+
+def unclassified_root_fields(schema_types: list[type[Any]]) -> list[str]:
+    """Root fields without requires()/public(): the schema must not start with any."""
+    missing: list[str] = []
+    for root in schema_types:
+        definition = root.__strawberry_definition__
+        for f in definition.fields:
+            if field_scopes(f) is None:
+                missing.append(f"{definition.name}.{f.python_name}")
+    return missing
+
+
+_built: dict[tuple[int, int, int], C2CSchema] = {}
+
+
+def build_schema(settings: Settings | None = None) -> C2CSchema:
+    """The schema with its extensions (one per set of limits, built once per process)."""
+    settings = settings or Settings()
+    key = (settings.graphql_max_tokens, settings.graphql_max_depth, settings.graphql_max_aliases)
+    if key not in _built:
+        _built[key] = _build_schema(settings)
+    return _built[key]
+
+
+def _build_schema(settings: Settings) -> C2CSchema:
+    """Refuses to build when a root field declares neither requires() nor public()."""
+    missing = unclassified_root_fields([Query, Mutation])
+    if missing:
+        raise RuntimeError(f"root fields without a scope declaration: {', '.join(missing)}")
+    return C2CSchema(
+        query=Query,
+        mutation=Mutation,
+        schema_directives=[RequiresScopesDirective],
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            ParserCache,
+            ValidationCache,
+            lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            MarkMutations,
+            ShapeErrors,
+        ],
+    )
+
+
+def schema_sdl(schema: C2CSchema) -> str:
+    """The printed SDL, as committed in schema/schema.graphql."""
+    return schema.as_str().rstrip() + "\n"

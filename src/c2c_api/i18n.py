@@ -1,0 +1,58 @@
+"""Messages in English and French, chosen by Accept-Language."""
+
+from __future__ import annotations
+
+SUPPORTED_LOCALES = ("en", "fr")
+DEFAULT_LOCALE = "en"
+
+# French translations of English catalogue messages; English is the key.
+_FR: dict[str, str] = {
+    "Not found.": "Introuvable.",
+    "You may not do this.": "Vous n'avez pas le droit de faire cela.",
+    "Sign in first.": "Connectez-vous d'abord.",
+    "This operation needs a signed-in member.": "Cette opération demande un membre connecté.",
+    "This operation needs a partner token.": "Cette opération demande un jeton de partenaire.",
+    "The input is not valid.": "La saisie n'est pas valide.",
+    "This conflicts with the current state.": "Cela entre en conflit avec l'état actuel.",
+    "Not possible in the current state.": "Impossible dans l'état actuel.",
+    "Too many attempts; try again later.": "Trop de tentatives ; réessayez plus tard.",
+    "An account with this e-mail address already exists.": (
+        "Un compte existe déjà avec cette adresse e-mail."
+    ),
+    "The password is too weak.": "Le mot de passe est trop faible.",
+    "Wrong e-mail address or password.": "Adresse e-mail ou mot de passe incorrect.",
+    "This link is invalid or has expired.": "Ce lien est invalide ou a expiré.",
+    "This account is suspended.": "Ce compte est suspendu.",
+    "This slug is already in use.": "Cet identifiant est déjà utilisé.",
+    "The access token lacks a required scope.": "Le jeton d'accès n'a pas la portée requise.",
+    "Internal server error.": "Erreur interne du serveur.",
+}
+
+CATALOGUE: dict[str, dict[str, str]] = {"fr": _FR}
+
+
+def negotiate_locale(accept_language: str | None) -> str:
+    """The best supported locale for an Accept-Language header (RFC 9110 weights)."""
+    if not accept_language:
+        return DEFAULT_LOCALE
+    candidates: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept_language.split(",")):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().lower()
+        weight = 1.0
+        for param in pieces[1:]:
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        primary = tag.split("-")[0]
+        if primary in SUPPORTED_LOCALES and weight > 0:
+            candidates.append((-weight, index, primary))
+    return min(candidates)[2] if candidates else DEFAULT_LOCALE
+
+
+def translate(message: str, locale: str) -> str:
+    """The message in `locale` when the catalogue has it, else as given (English)."""
+    return CATALOGUE.get(locale, {}).get(message, message)

@@ -1,0 +1,137 @@
+"""Every persistence test runs on SQLite and on PostgreSQL, each in a database of its own.
+
+PostgreSQL runs when C2C_TEST_POSTGRES_URL is set (e.g. postgresql://postgres@127.0.0.1/test);
+a new, uniquely named database is created there for the run and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+from c2c_api import migrations
+from c2c_api.app import create_app
+from c2c_api.config import Settings
+from c2c_api.db import Database, import_models
+from c2c_api.kit.clock import clock
+
+import_models()
+
+POSTGRES_ENV = "C2C_TEST_POSTGRES_URL"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_admin_url() -> str | None:
+    raw = os.environ.get(POSTGRES_ENV)
+    if not raw:
+        return None
+    return sa.make_url(raw).set(drivername="postgresql+psycopg").render_as_string(False)
+
+
+def _create_postgres_database() -> tuple[str, str]:
+    admin = _postgres_admin_url()
+    assert admin is not None
+    name = f"c2c_test_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    url = sa.make_url(admin).set(drivername="postgresql+asyncpg", database=name)
+    return url.render_as_string(False), name
+
+
+def _drop_postgres_database(name: str) -> None:
+    admin = _postgres_admin_url()
+    assert admin is not None
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def new_database_url(backend: str, tmp_dir: Path) -> tuple[str, str | None]:
+    """A fresh, empty database for `backend`: (async url, postgres name to drop)."""
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_dir / f'c2c-{uuid.uuid4().hex[:8]}.sqlite3'}", None
+    if _postgres_admin_url() is None:
+        pytest.skip(f"PostgreSQL tests skipped: set {POSTGRES_ENV} to run them")
+    url, name = _create_postgres_database()
+    return url, name
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated database of the run, one per backend."""
+    url, pg_name = new_database_url(request.param, tmp_path_factory.mktemp("db"))
+    try:
+        migrations.upgrade(url)
+        yield url
+    finally:
+        if pg_name is not None:
+            _drop_postgres_database(pg_name)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, env="test", log_json=False)
+
+
+@pytest.fixture(scope="session")
+async def _database(settings: Settings) -> AsyncIterator[Database]:
+    database = Database(settings)
+    yield database
+    await database.dispose()
+
+
+async def _empty_every_table(database: Database) -> None:
+    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    async with database.engine.begin() as conn:
+        if database.settings.is_sqlite:
+            for table in tables:
+                await conn.execute(table.delete())
+        else:
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            await conn.execute(sa.text(f"TRUNCATE {names} CASCADE"))
+
+
+@pytest.fixture
+async def db(_database: Database) -> AsyncIterator[Database]:
+    """The run's database, emptied before each test."""
+    await _empty_every_table(_database)
+    clock.reset()
+    yield _database
+    clock.reset()
+
+
+@pytest.fixture
+async def session(db: Database) -> AsyncIterator[object]:
+    """A session for arranging and asserting (commit what other connections must see)."""
+    async with db.write_sessionmaker() as s:
+        yield s
+
+
+@pytest.fixture
+async def app(db: Database, settings: Settings):  # type: ignore[no-untyped-def]
+    return create_app(settings, db=db)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def event_loop_policy() -> asyncio.AbstractEventLoopPolicy:
+    return asyncio.DefaultEventLoopPolicy()
