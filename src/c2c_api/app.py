@@ -10,6 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from c2c_api import observability
+from c2c_api.auth.routes import auth_routes
 from c2c_api.config import Settings, get_settings
 from c2c_api.db import Database
 from c2c_api.graphql.http import GraphQLEndpoint
@@ -48,8 +50,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        *observability.routes(),
+        *auth_routes(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=observability.middleware(), lifespan=lifespan)
     app.state.settings = settings
     app.state.db = database
     app.state.schema = schema
