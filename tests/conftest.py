@@ -6,11 +6,7 @@ a new, uniquely named database is created there for the run and dropped at the e
 
 from __future__ import annotations
 
-import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,49 +18,9 @@ from c2c_api.app import create_app
 from c2c_api.config import Settings
 from c2c_api.db import Database, import_models
 from c2c_api.kit.clock import clock
+from dbsupport import BACKENDS, drop_postgres_database, new_database_url
 
 import_models()
-
-POSTGRES_ENV = "C2C_TEST_POSTGRES_URL"
-BACKENDS = ["sqlite", "postgresql"]
-
-
-def _postgres_admin_url() -> str | None:
-    raw = os.environ.get(POSTGRES_ENV)
-    if not raw:
-        return None
-    return sa.make_url(raw).set(drivername="postgresql+psycopg").render_as_string(False)
-
-
-def _create_postgres_database() -> tuple[str, str]:
-    admin = _postgres_admin_url()
-    assert admin is not None
-    name = f"c2c_test_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    url = sa.make_url(admin).set(drivername="postgresql+asyncpg", database=name)
-    return url.render_as_string(False), name
-
-
-def _drop_postgres_database(name: str) -> None:
-    admin = _postgres_admin_url()
-    assert admin is not None
-    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
-
-
-def new_database_url(backend: str, tmp_dir: Path) -> tuple[str, str | None]:
-    """A fresh, empty database for `backend`: (async url, postgres name to drop)."""
-    if backend == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_dir / f'c2c-{uuid.uuid4().hex[:8]}.sqlite3'}", None
-    if _postgres_admin_url() is None:
-        pytest.skip(f"PostgreSQL tests skipped: set {POSTGRES_ENV} to run them")
-    url, name = _create_postgres_database()
-    return url, name
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -78,7 +34,7 @@ def database_url(
         yield url
     finally:
         if pg_name is not None:
-            _drop_postgres_database(pg_name)
+            drop_postgres_database(pg_name)
 
 
 @pytest.fixture(scope="session")
@@ -130,8 +86,3 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-un
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
         yield c
-
-
-@pytest.fixture(scope="session")
-def event_loop_policy() -> asyncio.AbstractEventLoopPolicy:
-    return asyncio.DefaultEventLoopPolicy()
