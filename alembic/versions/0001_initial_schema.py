@@ -54,6 +54,7 @@ def upgrade() -> None:
         ),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("next_attempt_at", c2c_api.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", c2c_api.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", c2c_api.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_messages")),

@@ -130,3 +130,15 @@ def can_see_partner(actor: Actor, partner_id: uuid.UUID) -> bool:
 def unknown_scopes(names: Iterable[str]) -> list[str]:
     """The names that are not scopes (for validating client registrations)."""
     return [n for n in names if n not in SCOPES]
+
+
+def can_manage_partners(actor: Actor) -> bool:
+    """Create and list partners: operators whose token holds admin:partners."""
+    return actor.is_operator and "admin:partners" in actor.scopes
+
+
+def can_list_partner_members(actor: Actor, partner_id: uuid.UUID) -> bool:
+    """The members of a storefront: that partner with partner:members, or a partner admin."""
+    if actor.kind == ActorKind.PARTNER:
+        return actor.partner_id == partner_id and "partner:members" in actor.scopes
+    return can_manage_partners(actor)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from c2c_api.errors import InvalidInput
+from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.loaders import loader
 from c2c_api.graphql.permissions import requires
 from c2c_api.partners import service
@@ -18,6 +22,10 @@ from c2c_api.partners.models import Partner
 
 if TYPE_CHECKING:
     from c2c_api.graphql.context import Context
+    from c2c_api.users.graphql import MemberType
+
+T = TypeVar("T")
+N = TypeVar("N", bound=relay.Node)
 
 
 async def _partners_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Partner]:
@@ -28,16 +36,81 @@ def partner_loader(info: Info) -> Any:
     return loader(info.context, "partners", _partners_batch)
 
 
+# --- keyset cursors: opaque to clients, (created_at, id) inside --------------------------------
+
+
+def encode_cursor(created_at: datetime, ident: uuid.UUID) -> str:
+    raw = f"{created_at.isoformat()}|{ident}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> service.Cursor | None:
+    """The position a cursor points at; InvalidInput for anything we did not issue."""
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, _, ident = raw.partition("|")
+        created_at = datetime.fromisoformat(stamp)
+        if created_at.tzinfo is None:
+            raise ValueError("naive")
+        return created_at, uuid.UUID(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidInput("This cursor is not valid.", fields=["after"]) from exc
+
+
+def connection(
+    page: service.Page[T],
+    *,
+    node: Callable[[T], N],
+    key: Callable[[T], tuple[datetime, uuid.UUID]],
+    after: str | None,
+) -> relay.Connection[N]:
+    """A Relay connection for one keyset page."""
+    edges = [relay.Edge(node=node(r), cursor=encode_cursor(*key(r))) for r in page.items]
+    return relay.Connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
+
+
 @strawberry.type(name="Partner", description="A white-label storefront (tenant).")
 class PartnerType(relay.Node):
     id: relay.NodeID[uuid.UUID]
-    slug: str
+    slug: str = strawberry.field(description="Stable, URL-safe name of the storefront.")
     name: str
     created_at: datetime
 
     @classmethod
     def from_model(cls, p: Partner) -> PartnerType:
         return cls(id=p.id, slug=p.slug, name=p.name, created_at=p.created_at)
+
+    @strawberry.field(
+        description=(
+            "Members who joined through this storefront, oldest first. Visible to the partner "
+            "itself (scope partner:members) and to operators (admin:partners); empty otherwise."
+        )
+    )
+    async def members(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> relay.Connection[Annotated[MemberType, strawberry.lazy("c2c_api.users.graphql")]]:
+        from c2c_api.users.graphql import MemberType
+
+        ctx: Context = info.context
+        page = await service.list_partner_members(
+            ctx.session, ctx.actor, partner_id=self.id, limit=first, after=decode_cursor(after)
+        )
+        return connection(
+            page,
+            node=MemberType.from_model,
+            key=lambda m: (m.created_at, m.id),
+            after=after,
+        )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -59,6 +132,24 @@ class PartnerType(relay.Node):
         return out
 
 
+@strawberry.input(description="A new partner (white-label storefront).")
+class CreatePartnerInput:
+    slug: str = strawberry.field(
+        description="2 to 63 lowercase letters, digits and single hyphens; unique; permanent."
+    )
+    name: str = strawberry.field(description="Display name, 1 to 120 characters.")
+
+
+@strawberry.type(description="The partner was created.")
+class CreatePartnerSuccess:
+    partner: PartnerType
+
+
+CreatePartnerPayload = Annotated[
+    CreatePartnerSuccess | UserError, strawberry.union("CreatePartnerPayload")
+]
+
+
 @strawberry.type
 class PartnerQuery:
     @strawberry.field(
@@ -69,7 +160,35 @@ class PartnerQuery:
         ctx: Context = info.context
         return PartnerType.from_model(await service.get_own_partner(ctx.session, ctx.actor))
 
+    @strawberry.field(
+        description="Every partner, oldest first (operators).",
+        extensions=[requires("admin:partners")],
+    )
+    async def partners(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> relay.Connection[PartnerType]:
+        ctx: Context = info.context
+        page = await service.list_partners(
+            ctx.session, ctx.actor, limit=first, after=decode_cursor(after)
+        )
+        return connection(
+            page,
+            node=PartnerType.from_model,
+            key=lambda p: (p.created_at, p.id),
+            after=after,
+        )
+
 
 @strawberry.type
 class PartnerMutation:
-    pass
+    @strawberry.mutation(
+        description="Register a partner (white-label storefront); operators only.",
+        extensions=[requires("admin:partners")],
+    )
+    @mutation_payload
+    async def create_partner(self, info: Info, input: CreatePartnerInput) -> CreatePartnerPayload:
+        ctx: Context = info.context
+        partner = await service.create_partner(
+            ctx.session, ctx.actor, slug=input.slug, name=input.name
+        )
+        return CreatePartnerSuccess(partner=PartnerType.from_model(partner))

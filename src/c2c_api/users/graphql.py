@@ -108,12 +108,18 @@ class MemberType(relay.Node):
 
 @strawberry.input(description="Profile fields to change; omitted fields stay as they are.")
 class UpdateProfileInput:
-    display_name: str | None = None
-    bio: str | None = None
-    avatar_url: str | None = None
-    locale: str | None = None
-    country: str | None = None
-    city: str | None = None
+    display_name: str | None = strawberry.field(default=None, description="1 to 60 characters.")
+    bio: str | None = strawberry.field(default=None, description="At most 2000 characters.")
+    avatar_url: str | None = strawberry.field(
+        default=None, description="An https:// URL; an empty string removes the avatar."
+    )
+    locale: str | None = strawberry.field(default=None, description="`en` or `fr`.")
+    country: str | None = strawberry.field(
+        default=None, description="ISO 3166-1 alpha-2 code (e.g. FR); an empty string clears it."
+    )
+    city: str | None = strawberry.field(
+        default=None, description="At most 100 characters; an empty string clears it."
+    )
 
 
 @strawberry.type
@@ -123,6 +129,87 @@ class UpdateProfileSuccess:
 
 UpdateProfilePayload = Annotated[
     UpdateProfileSuccess | UserError, strawberry.union("UpdateProfilePayload")
+]
+
+
+@strawberry.input(description="A new member account.")
+class SignUpInput:
+    email: str
+    password: str = strawberry.field(description="At least 10 characters.")
+    display_name: str = strawberry.field(description="1 to 60 characters, shown to others.")
+    locale: str = strawberry.field(default="en", description="`en` or `fr`: language of e-mails.")
+    storefront: str | None = strawberry.field(
+        default=None,
+        description="Slug of the partner storefront the member signs up through, if any.",
+    )
+
+
+@strawberry.type(description="The account was created; a verification e-mail is on its way.")
+class SignUpSuccess:
+    member: MemberType
+
+
+SignUpPayload = Annotated[SignUpSuccess | UserError, strawberry.union("SignUpPayload")]
+
+
+@strawberry.type(description="The e-mail address is verified.")
+class VerifyEmailSuccess:
+    member: MemberType
+
+
+VerifyEmailPayload = Annotated[
+    VerifyEmailSuccess | UserError, strawberry.union("VerifyEmailPayload")
+]
+
+
+@strawberry.type(description="A new verification e-mail is on its way.")
+class RequestEmailVerificationSuccess:
+    email: str = strawberry.field(description="The address the e-mail was sent to.")
+
+
+RequestEmailVerificationPayload = Annotated[
+    RequestEmailVerificationSuccess | UserError,
+    strawberry.union("RequestEmailVerificationPayload"),
+]
+
+
+@strawberry.type(
+    description=(
+        "Accepted. If an account has this address, a reset link is on its way "
+        "(the answer is the same either way)."
+    )
+)
+class RequestPasswordResetSuccess:
+    accepted: bool
+
+
+RequestPasswordResetPayload = Annotated[
+    RequestPasswordResetSuccess | UserError, strawberry.union("RequestPasswordResetPayload")
+]
+
+
+@strawberry.type(description="The password was changed; every session of the member ended.")
+class ResetPasswordSuccess:
+    member: MemberType
+
+
+ResetPasswordPayload = Annotated[
+    ResetPasswordSuccess | UserError, strawberry.union("ResetPasswordPayload")
+]
+
+
+@strawberry.type(
+    description=(
+        "The password was changed. Every token and login session of the member was revoked, "
+        "this one included: sign in again."
+    )
+)
+class ChangePasswordSuccess:
+    member: MemberType
+
+
+ChangePasswordPayload = Annotated[
+    ChangePasswordSuccess | UserError, strawberry.union("ChangePasswordPayload")
 ]
 
 
@@ -156,6 +243,95 @@ class UserQuery:
 
 @strawberry.type
 class UserMutation:
+    @strawberry.mutation(
+        description=(
+            "Create a member account with e-mail and password; a verification e-mail is sent. "
+            "Open to anonymous callers."
+        ),
+        extensions=[public()],
+    )
+    @mutation_payload
+    async def sign_up(self, info: Info, input: SignUpInput) -> SignUpPayload:
+        ctx: Context = info.context
+        partner_id = None
+        if input.storefront is not None:
+            from c2c_api.partners.service import storefront_id
+
+            partner_id = await storefront_id(ctx.session, slug=input.storefront)
+        member = await service.sign_up(
+            ctx.session,
+            email=input.email,
+            password=input.password,
+            display_name=input.display_name,
+            locale=input.locale,
+            partner_id=partner_id,
+            settings=ctx.settings,
+        )
+        return SignUpSuccess(member=MemberType.from_model(member))
+
+    @strawberry.mutation(
+        description="Confirm an e-mail address with the token of the verification e-mail.",
+        extensions=[public()],
+    )
+    @mutation_payload
+    async def verify_email(self, info: Info, token: str) -> VerifyEmailPayload:
+        member = await service.verify_email(info.context.session, token=token)
+        return VerifyEmailSuccess(member=MemberType.from_model(member))
+
+    @strawberry.mutation(
+        description="Send the calling member a new verification e-mail.",
+        extensions=[requires("account:write")],
+    )
+    @mutation_payload
+    async def request_email_verification(self, info: Info) -> RequestEmailVerificationPayload:
+        ctx: Context = info.context
+        await service.request_email_verification(ctx.session, ctx.actor, settings=ctx.settings)
+        member = await service.get_member_or_raise(ctx.session, authz.require_member(ctx.actor))
+        return RequestEmailVerificationSuccess(email=member.email)
+
+    @strawberry.mutation(
+        description=(
+            "E-mail a password reset link. Always succeeds for a well-formed address, "
+            "whether or not an account has it."
+        ),
+        extensions=[public()],
+    )
+    @mutation_payload
+    async def request_password_reset(self, info: Info, email: str) -> RequestPasswordResetPayload:
+        ctx: Context = info.context
+        await service.request_password_reset(ctx.session, email=email, settings=ctx.settings)
+        return RequestPasswordResetSuccess(accepted=True)
+
+    @strawberry.mutation(
+        description="Choose a new password with the token of a reset e-mail.",
+        extensions=[public()],
+    )
+    @mutation_payload
+    async def reset_password(
+        self, info: Info, token: str, new_password: str
+    ) -> ResetPasswordPayload:
+        member = await service.reset_password(
+            info.context.session, token=token, new_password=new_password
+        )
+        return ResetPasswordSuccess(member=MemberType.from_model(member))
+
+    @strawberry.mutation(
+        description="Change the calling member's password (revokes every token of the member).",
+        extensions=[requires("account:write")],
+    )
+    @mutation_payload
+    async def change_password(
+        self, info: Info, current_password: str, new_password: str
+    ) -> ChangePasswordPayload:
+        ctx: Context = info.context
+        member = await service.change_password(
+            ctx.session,
+            ctx.actor,
+            current_password=current_password,
+            new_password=new_password,
+        )
+        return ChangePasswordSuccess(member=MemberType.from_model(member))
+
     @strawberry.mutation(
         description="Change the calling member's profile.",
         extensions=[requires("account:write")],

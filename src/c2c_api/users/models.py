@@ -98,10 +98,10 @@ class LoginSession(SQLModel, table=True):
 
 
 class MailStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    STORED = "stored"
-    FAILED = "failed"
+    PENDING = "pending"  # waiting to be handed to the mailer (after the transaction commits)
+    SENT = "sent"  # accepted by the SMTP server
+    STORED = "stored"  # kept in the database only (development mailer): read it with the CLI
+    FAILED = "failed"  # gave up after the maximum number of attempts (kept; can be retried)
 
 
 class MailMessage(SQLModel, table=True):
@@ -118,5 +118,7 @@ class MailMessage(SQLModel, table=True):
     )
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=500)
+    # After a failed attempt, not retried before this time (exponential backoff).
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = created_at_field()
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
