@@ -6,21 +6,27 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from c2c_api import observability
 from c2c_api.auth.routes import auth_routes
 from c2c_api.config import Settings, get_settings
 from c2c_api.db import Database
 from c2c_api.graphql.http import GraphQLEndpoint
+from c2c_api.graphql.ide import STATIC_PREFIX, static_files
 from c2c_api.graphql.schema import build_schema
+from c2c_api.rest.body_limit import BodyLimitMiddleware
+from c2c_api.rest.problems import UnexpectedErrorMiddleware, exception_handlers
+
+NO_STORE = {"cache-control": "no-store"}
 
 
 async def healthz(request: Request) -> Response:
     """Liveness: the process answers."""
-    return JSONResponse({"status": "ok"})
+    return JSONResponse({"status": "ok"}, headers=NO_STORE)
 
 
 async def readyz(request: Request) -> Response:
@@ -29,8 +35,12 @@ async def readyz(request: Request) -> Response:
     try:
         await db.ping()
     except Exception:
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok"})
+        return JSONResponse(
+            {"status": "unavailable", "database": "unreachable"},
+            status_code=503,
+            headers=NO_STORE,
+        )
+    return JSONResponse({"status": "ok", "database": "ok"}, headers=NO_STORE)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
@@ -47,13 +57,26 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             await database.dispose()
 
     routes: list[BaseRoute] = [
+        # Every method reaches the endpoint, which answers 405 with the spec's Allow header.
         Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Mount(STATIC_PREFIX, app=static_files(), name="static"),
         *observability.routes(),
         *auth_routes(),
     ]
-    app = Starlette(routes=routes, middleware=observability.middleware(), lifespan=lifespan)
+    middleware: list[Middleware] = [
+        # Outermost first: request id + access log + metrics see every answer, 500s included.
+        *observability.middleware(),
+        Middleware(UnexpectedErrorMiddleware),
+        Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers=exception_handlers(),
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     app.state.db = database
     app.state.schema = schema

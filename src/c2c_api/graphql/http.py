@@ -2,18 +2,21 @@
 
 Strawberry's own HTTP view does not implement the `application/graphql-response+json` media
 type and its status codes, so the HTTP layer is ours; parsing, validation and execution are
-strawberry's (`schema.execute`).
+strawberry's (`schema.execute`). The rules, status by status, are in docs/graphql-over-http.md.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from functools import lru_cache
 from typing import Any
 
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from starlette.types import Receive, Scope, Send
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
@@ -21,13 +24,17 @@ from strawberry.types.graphql import OperationType
 from c2c_api.auth.bearer import InvalidToken, authenticate
 from c2c_api.db import Database
 from c2c_api.graphql.context import Context
+from c2c_api.graphql.extensions import INTERNAL_ERROR
+from c2c_api.graphql.ide import graphiql_page, wants_ide
 from c2c_api.graphql.schema import C2CSchema
-from c2c_api.i18n import negotiate_locale
+from c2c_api.i18n import negotiate_locale, translate
+from c2c_api.observability import record_graphql_operation, request_id_of
 
 log = logging.getLogger("c2c_api.graphql")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
+INTERNAL_CODE = "INTERNAL_SERVER_ERROR"
 
 
 class BodyTooLarge(Exception):
@@ -35,36 +42,43 @@ class BodyTooLarge(Exception):
 
 
 class BadRequest(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
+    """The HTTP request is not a GraphQL request: no GraphQL engine involved."""
+
+    def __init__(self, message: str, status: int = 400, code: str = "BAD_REQUEST") -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.code = code
 
 
-def _accepted_media_type(request: Request) -> str | None:
-    """The response media type for the Accept header; None when nothing acceptable."""
-    accept = request.headers.get("accept", "")
+def accepted_media_type(accept: str) -> str | None:
+    """The response media type for an Accept header; None when nothing acceptable (406).
+
+    `application/graphql-response+json` when the client names it (and prefers it at least as
+    much as JSON); `application/json` for legacy clients: no Accept, `*/*`, `application/*`
+    or `application/json` (the spec's SHOULD for a missing Accept header).
+    """
     if not accept.strip():
-        return GRAPHQL_RESPONSE
+        return APPLICATION_JSON
     best: tuple[float, int, str] | None = None
     for index, part in enumerate(accept.split(",")):
-        pieces = [p.strip() for p in part.split(";")]
-        media = pieces[0].lower()
-        q = 1.0
-        for param in pieces[1:]:
-            k, _, v = param.partition("=")
-            if k.strip() == "q":
-                try:
-                    q = float(v)
-                except ValueError:
-                    q = 0.0
-        if q <= 0:
-            continue
+        pieces = part.split(";")
+        media = pieces[0].strip().lower()
         if media == GRAPHQL_RESPONSE:
             chosen = GRAPHQL_RESPONSE
         elif media in (APPLICATION_JSON, "application/*", "*/*"):
-            chosen = APPLICATION_JSON if media == APPLICATION_JSON else GRAPHQL_RESPONSE
+            chosen = APPLICATION_JSON
         else:
+            continue
+        q = 1.0
+        for param in pieces[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value.strip())
+                except ValueError:
+                    q = 0.0
+        if q <= 0:
             continue
         candidate = (-q, index, chosen)
         if best is None or candidate < best:
@@ -73,6 +87,7 @@ def _accepted_media_type(request: Request) -> str | None:
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
+    # BodyLimitMiddleware enforces the limit app-wide; this keeps the endpoint safe alone.
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
@@ -86,36 +101,61 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _json_param(raw: Any, name: str) -> dict[str, Any] | None:
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise BadRequest(f"`{name}` is not valid JSON") from exc
+def _map_param(raw: Any, name: str, *, from_url: bool) -> dict[str, Any] | None:
+    """`variables` / `extensions`: a JSON object, or absent/null (URL-encoded JSON in GET)."""
     if raw is None:
         return None
+    if from_url:
+        if raw == "":
+            return None
+        try:
+            raw = json.loads(raw)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise BadRequest(f"`{name}` is not valid JSON") from exc
+        if raw is None:
+            return None
     if not isinstance(raw, dict):
-        raise BadRequest(f"`{name}` must be a map")
+        raise BadRequest(f"`{name}` must be a map (a JSON object)")
     return raw
 
 
+def _content_type(request: Request) -> tuple[str, str | None]:
+    raw = request.headers.get("content-type", "")
+    media, *params = raw.split(";")
+    charset = None
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media.strip().lower(), charset
+
+
 async def _graphql_params(request: Request, limit: int) -> dict[str, Any]:
-    if request.method == "GET":
+    """The GraphQL-over-HTTP request parameters, validated (BadRequest otherwise)."""
+    from_url = request.method == "GET"
+    if from_url:
         params: dict[str, Any] = dict(request.query_params)
     else:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != APPLICATION_JSON:
-            raise BadRequest("Content-Type must be application/json", status=415)
+        media, charset = _content_type(request)
+        if media != APPLICATION_JSON:
+            raise BadRequest(
+                "Content-Type must be application/json", status=415, code="UNSUPPORTED_MEDIA_TYPE"
+            )
+        if charset not in (None, "utf-8", "utf8"):
+            raise BadRequest(
+                "Only the utf-8 charset is supported", status=415, code="UNSUPPORTED_MEDIA_TYPE"
+            )
         body = await _read_body(request, limit)
         try:
-            params = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BadRequest("The body is not valid JSON") from exc
-        if not isinstance(params, dict):
+            parsed = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raise BadRequest("The body is not valid JSON", code="MALFORMED_JSON") from exc
+        if not isinstance(parsed, dict):
             raise BadRequest("The body must be a JSON object")
+        params = parsed
     query = params.get("query")
+    if query is None:
+        raise BadRequest("`query` is missing")
     if not isinstance(query, str) or not query.strip():
         raise BadRequest("`query` must be a non-empty string")
     operation_name = params.get("operationName")
@@ -123,45 +163,96 @@ async def _graphql_params(request: Request, limit: int) -> dict[str, Any]:
         raise BadRequest("`operationName` must be a string")
     return {
         "query": query,
-        "variables": _json_param(params.get("variables"), "variables"),
+        "variables": _map_param(params.get("variables"), "variables", from_url=from_url),
         "operation_name": operation_name or None,
-        "extensions": _json_param(params.get("extensions"), "extensions"),
+        "extensions": _map_param(params.get("extensions"), "extensions", from_url=from_url),
     }
 
 
+@lru_cache(maxsize=1024)
+def _operation_count(query: str, max_tokens: int) -> int:
+    """Operations in a document (0 when it does not parse: the engine reports that)."""
+    try:
+        document = parse(query, no_location=True, max_tokens=max_tokens)
+    except GraphQLError:
+        return 0
+    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+
+
+def _outcome(result: ExecutionResult) -> str:
+    if isinstance(result, PreExecutionError):
+        return "rejected"
+    if not result.errors:
+        return "ok"
+    if any((e.extensions or {}).get("code") == INTERNAL_CODE for e in result.errors):
+        return "internal_error"
+    return "error"
+
+
 class GraphQLEndpoint:
-    """The `/graphql` ASGI endpoint for GET and POST."""
+    """The `/graphql` ASGI endpoint: GET (queries, or the IDE for browsers) and POST."""
 
     def __init__(self, schema: C2CSchema, db: Database) -> None:
         self.schema = schema
         self.db = db
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         response = await self.handle(request)
         await response(scope, receive, send)
 
-    def _error(self, media: str, status: int, message: str, **headers: str) -> Response:
+    @staticmethod
+    def _error(
+        media: str,
+        status: int,
+        message: str,
+        *,
+        code: str,
+        request_id: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        extensions = {"code": code}
+        if request_id:
+            extensions["requestId"] = request_id
         return JSONResponse(
-            {"errors": [{"message": message}]},
+            {"errors": [{"message": message, "extensions": extensions}]},
             status_code=status,
             media_type=media,
-            headers=headers or None,
+            headers=headers,
         )
 
     async def handle(self, request: Request) -> Response:
+        """Answer one GraphQL-over-HTTP request; never raises for bad input."""
         settings = self.db.settings
         if request.method not in ("GET", "POST"):
-            return self._error(APPLICATION_JSON, 405, "Use GET or POST", allow="GET, POST")
-        media = _accepted_media_type(request)
+            return self._error(
+                APPLICATION_JSON,
+                405,
+                "Use GET (queries) or POST",
+                code="METHOD_NOT_ALLOWED",
+                headers={"allow": "GET, POST"},
+            )
+        if wants_ide(request.scope, "query" in request.query_params):
+            return graphiql_page()
+        media = accepted_media_type(request.headers.get("accept", ""))
         if media is None:
-            return self._error(APPLICATION_JSON, 406, "Accept application/graphql-response+json")
+            return self._error(
+                APPLICATION_JSON,
+                406,
+                "Accept application/graphql-response+json or application/json",
+                code="NOT_ACCEPTABLE",
+            )
         try:
             params = await _graphql_params(request, settings.max_body_bytes)
         except BodyTooLarge:
-            return self._error(media, 413, f"Request body over {settings.max_body_bytes} bytes")
+            return self._error(
+                media,
+                413,
+                f"The request body is larger than {settings.max_body_bytes} bytes.",
+                code="REQUEST_TOO_LARGE",
+            )
         except BadRequest as exc:
-            return self._error(media, exc.status, exc.message)
+            return self._error(media, exc.status, exc.message, code=exc.code)
 
         try:
             actor = await authenticate(request, self.db)
@@ -169,17 +260,29 @@ class GraphQLEndpoint:
             return self._error(
                 media,
                 401,
-                "The access token is invalid, expired or revoked",
-                **{"www-authenticate": 'Bearer error="invalid_token"'},
+                "The access token is invalid, expired or revoked.",
+                code="INVALID_TOKEN",
+                headers={"www-authenticate": 'Bearer error="invalid_token"'},
             )
 
+        if params["operation_name"] is None and (
+            _operation_count(params["query"], settings.graphql_max_tokens) > 1
+        ):
+            # graphql-core would run the first one; the GraphQL spec makes this a request error.
+            record_graphql_operation("unknown", "rejected")
+            return self._document_error(
+                media, "Must provide operation name if query contains multiple operations."
+            )
+
+        request_id = request_id_of(request.scope)
+        locale = negotiate_locale(request.headers.get("accept-language"))
         context = Context(
             request=request,
             actor=actor,
             db=self.db,
             settings=settings,
-            locale=negotiate_locale(request.headers.get("accept-language")),
-            request_id=request.scope.get("state", {}).get("request_id", ""),
+            locale=locale,
+            request_id=request_id,
         )
         allowed = (
             (OperationType.QUERY,)
@@ -196,22 +299,66 @@ class GraphQLEndpoint:
                 allowed_operation_types=allowed,
             )
         except InvalidOperationTypeError:
-            return self._error(media, 405, "Mutations need POST", allow="POST")
-        finally:
-            failed = result is None or any(
-                e.extensions and e.extensions.get("code") == "INTERNAL_SERVER_ERROR"
-                for e in (result.errors or [])
+            record_graphql_operation("mutation", "rejected")
+            await context.close(commit=False)
+            return self._error(
+                media,
+                405,
+                "Mutations need POST",
+                code="METHOD_NOT_ALLOWED",
+                headers={"allow": "POST"},
             )
-            await context.close(commit=not failed)
+        except CannotGetOperationTypeError as exc:
+            # An unknown `operationName`, or several operations and none named: a request
+            # error, answered like a validation error (nothing ran).
+            record_graphql_operation("unknown", "rejected")
+            await context.close(commit=False)
+            return self._document_error(media, f"Unknown operation named '{exc.operation_name}'.")
+        except Exception:
+            log.exception("GraphQL execution failed", extra={"request_id": request_id})
+            await self._close_quietly(context)
+            return self._internal_error(media, locale, request_id)
 
-        return self._response(result, media, request)
+        outcome = _outcome(result)
+        operation_type = "unknown" if outcome == "rejected" else _operation_type(context)
+        try:
+            # One transaction per request: committed only when nothing unexpected happened.
+            await context.close(commit=outcome in ("ok", "error"))
+        except Exception:
+            log.exception("GraphQL commit failed", extra={"request_id": request_id})
+            await self._close_quietly(context)
+            record_graphql_operation(operation_type, "internal_error")
+            return self._internal_error(media, locale, request_id)
+        record_graphql_operation(operation_type, outcome)
+        return self._response(result, media)
 
-    def _response(self, result: ExecutionResult | None, media: str, request: Request) -> Response:
-        assert result is not None
+    def _document_error(self, media: str, message: str) -> Response:
+        """A request error found in the document: 400, or 200 for legacy JSON clients."""
+        status = 400 if media == GRAPHQL_RESPONSE else 200
+        return self._error(media, status, message, code="GRAPHQL_VALIDATION_FAILED")
+
+    @staticmethod
+    async def _close_quietly(context: Context) -> None:
+        try:
+            await context.close(commit=False)
+        except Exception:
+            log.exception("rollback failed", extra={"request_id": context.request_id})
+
+    def _internal_error(self, media: str, locale: str, request_id: str) -> Response:
+        return self._error(
+            media,
+            500,
+            translate(INTERNAL_ERROR, locale),
+            code=INTERNAL_CODE,
+            request_id=request_id,
+        )
+
+    @staticmethod
+    def _response(result: ExecutionResult, media: str) -> Response:
         payload: dict[str, Any] = {}
         status = 200
         if isinstance(result, PreExecutionError):
-            # Parse / validation / operation selection failed: nothing ran.
+            # Parse, validation, limits or operation selection failed: nothing ran, no `data`.
             if media == GRAPHQL_RESPONSE:
                 status = 400
         else:
@@ -221,3 +368,7 @@ class GraphQLEndpoint:
         if result.extensions:
             payload["extensions"] = result.extensions
         return JSONResponse(payload, status_code=status, media_type=media)
+
+
+def _operation_type(context: Context) -> str:
+    return "mutation" if context.is_mutation else "query"

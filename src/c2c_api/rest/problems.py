@@ -1,0 +1,182 @@
+"""RFC 9457 problem details for every non-GraphQL error response.
+
+- `DomainError` → `application/problem+json` with the status of `STATUS_BY_ERROR` (one table).
+- Starlette's `HTTPException` (unknown route 404, wrong method 405, …) → the same shape.
+- Any other exception → a masked 500 naming the request id, logged once with its traceback
+  (`UnexpectedErrorMiddleware`, so the server's own error page and log are never reached).
+"""
+
+from __future__ import annotations
+
+import http
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from c2c_api.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InsufficientScope,
+    InvalidCredentials,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+)
+from c2c_api.i18n import negotiate_locale, translate
+
+log = logging.getLogger("c2c_api.errors")
+
+PROBLEM_JSON = "application/problem+json"
+INTERNAL_ERROR = "Internal server error."
+
+# The most specific class wins (looked up along the exception's MRO).
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    Unauthenticated: 401,
+    InvalidCredentials: 401,
+    InsufficientScope: 403,
+    InvalidInput: 422,
+    Conflict: 409,
+    InvalidState: 409,
+    RateLimited: 429,
+}
+DEFAULT_DOMAIN_STATUS = 400
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status of a domain error (see `STATUS_BY_ERROR`)."""
+    for cls in type(error).__mro__:
+        status = STATUS_BY_ERROR.get(cls)
+        if status is not None:
+            return status
+    return DEFAULT_DOMAIN_STATUS
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_JSON
+
+
+def problem(
+    status: int,
+    *,
+    detail: str | None = None,
+    code: str | None = None,
+    request_id: str = "",
+    headers: Mapping[str, str] | None = None,
+    **members: Any,
+) -> ProblemResponse:
+    """A problem+json response; `type` is `about:blank`, `title` the status phrase."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": http.HTTPStatus(status).phrase,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if code:
+        body["code"] = code
+    body.update(members)
+    if request_id:
+        body["requestId"] = request_id
+    return ProblemResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+def _request_id(scope: Scope) -> str:
+    state = scope.get("state")
+    return str(state.get("request_id", "")) if isinstance(state, dict) else ""
+
+
+def domain_error_response(request: Request, error: DomainError) -> ProblemResponse:
+    """The problem for a domain error, in the caller's language."""
+    status = status_for(error)
+    locale = negotiate_locale(request.headers.get("accept-language"))
+    headers: dict[str, str] = {}
+    if isinstance(error, InsufficientScope):
+        needed = " ".join(
+            sorted({s for alt in error.context.get("requiredScopes", []) for s in alt})
+        )
+        headers["www-authenticate"] = f'Bearer error="insufficient_scope", scope="{needed}"'
+    elif status == 401:
+        headers["www-authenticate"] = "Bearer"
+    retry_after = error.context.get("retry_after")
+    if isinstance(error, RateLimited) and isinstance(retry_after, int):
+        headers["retry-after"] = str(retry_after)
+    members: dict[str, Any] = {}
+    if error.fields:
+        members["fields"] = list(error.fields)
+    return problem(
+        status,
+        detail=translate(error.message, locale),
+        code=error.code.value,
+        request_id=_request_id(request.scope),
+        headers=headers,
+        **members,
+    )
+
+
+async def handle_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return domain_error_response(request, exc)
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    phrase = http.HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if exc.detail and exc.detail != phrase else None
+    if exc.status_code == 404 and detail is None:
+        detail = f"No resource at {request.url.path}"
+    return problem(
+        exc.status_code,
+        detail=detail,
+        request_id=_request_id(request.scope),
+        headers=exc.headers,
+    )
+
+
+def exception_handlers() -> dict[Any, Any]:
+    """For `Starlette(exception_handlers=...)`."""
+    return {DomainError: handle_domain_error, HTTPException: handle_http_exception}
+
+
+class UnexpectedErrorMiddleware:
+    """Turns an exception that escaped every handler into a masked 500 problem (pure ASGI)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            request_id = _request_id(scope)
+            log.exception(
+                "unexpected error on %s %s",
+                scope.get("method"),
+                scope.get("path"),
+                extra={"request_id": request_id},
+            )
+            if started:
+                raise  # too late for a clean answer: let the server close the connection
+            await problem(500, detail=INTERNAL_ERROR, request_id=request_id)(scope, receive, send)
