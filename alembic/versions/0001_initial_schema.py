@@ -259,6 +259,7 @@ def upgrade() -> None:
         sa.Column("created_at", c2c_api.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", c2c_api.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("used_at", c2c_api.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("family_id", sa.Uuid(), nullable=True),
         sa.ForeignKeyConstraint(
             ["member_id"],
             ["members.id"],
@@ -297,6 +298,7 @@ def upgrade() -> None:
         sa.Column("client_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("member_id", sa.Uuid(), nullable=False),
         sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("auth_time", c2c_api.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", c2c_api.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", c2c_api.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("rotated_at", c2c_api.db.UTCDateTime(timezone=True), nullable=True),

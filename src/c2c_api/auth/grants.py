@@ -33,7 +33,7 @@ async def revoke_member_grants(session: AsyncSession, *, member_id: uuid.UUID) -
     """Revoke every refresh token, access token and login session of a member (after a
     password reset or change, a suspension)."""
     for statement in _member_revocations(member_id):
-        await session.execute(statement)
+        await session.exec(statement)
     await session.flush()
 
 
@@ -58,5 +58,5 @@ def revoke_family_sync(session: Session, *, family_id: uuid.UUID) -> None:
 async def revoke_family(session: AsyncSession, *, family_id: uuid.UUID) -> None:
     """Async twin of `revoke_family_sync`."""
     for statement in _family_revocations(family_id):
-        await session.execute(statement)
+        await session.exec(statement)
     await session.flush()

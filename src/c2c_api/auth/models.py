@@ -52,6 +52,8 @@ class AuthorizationCode(SQLModel, table=True):
     created_at: datetime = created_at_field()
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The refresh-token family created when the code was exchanged: revoked if the code is reused.
+    family_id: uuid.UUID | None = Field(default=None)
 
 
 class RefreshToken(SQLModel, table=True):
@@ -65,6 +67,8 @@ class RefreshToken(SQLModel, table=True):
     client_id: str = Field(max_length=64, index=True)
     member_id: uuid.UUID = Field(foreign_key="members.id", index=True, ondelete="CASCADE")
     scope: str = Field(max_length=1000)
+    # When the member signed in (carried into the `auth_time` claim of refreshed tokens).
+    auth_time: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = created_at_field()
     expires_at: datetime = Field(sa_type=UTCDateTime)
     rotated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,16 +1,221 @@
-"""Access tokens (RFC 9068 JWTs): validation into an Actor. Issuing lives in auth/server.py."""
+"""Access tokens (RFC 9068 JWTs): issuing, and validation into an Actor.
+
+Claims: iss, sub (member id, or the client id for client credentials), aud (issuer + "/graphql"),
+client_id, scope, jti, iat, exp, auth_time (members), partner_id (partner tokens).
+Every token is recorded by `jti` in oauth_access_tokens so that it can be revoked.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
+from joserfc.jws import extract_compact, validate_compact
+from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from c2c_api.auth.bearer import InvalidToken
-from c2c_api.authz import Actor
+from c2c_api.auth.keys import ALGORITHM, keystore
+from c2c_api.auth.models import AccessToken, OAuthClient
+from c2c_api.authz import SCOPES, Actor, ActorKind
+from c2c_api.config import Settings
+from c2c_api.kit.clock import utcnow
+from c2c_api.partners.models import Partner, PartnerStatus
+from c2c_api.users.models import Member, MemberStatus
 
 if TYPE_CHECKING:
     from c2c_api.db import Database
 
+TOKEN_TYPE = "at+jwt"
+PARTNER_CLAIM = "partner_id"
+
+
+def audience(settings: Settings) -> str:
+    """The `aud` of our access tokens: the GraphQL resource."""
+    return settings.issuer + "/graphql"
+
+
+@dataclass(frozen=True)
+class IssuedAccessToken:
+    token: str
+    jti: str
+    expires_at: datetime
+    expires_in: int
+
+
+def issue_access_token(
+    session: Session,
+    settings: Settings,
+    *,
+    client_id: str,
+    scope: str,
+    ttl: int,
+    member_id: uuid.UUID | None = None,
+    partner_id: uuid.UUID | None = None,
+    family_id: uuid.UUID | None = None,
+    auth_time: datetime | None = None,
+) -> IssuedAccessToken:
+    """Sign a JWT access token and record its `jti` (sync: the caller commits)."""
+    now = utcnow()
+    expires_at = now + timedelta(seconds=ttl)
+    jti = uuid.uuid4().hex
+    claims: dict[str, Any] = {
+        "iss": settings.issuer,
+        "sub": str(member_id) if member_id is not None else client_id,
+        "aud": audience(settings),
+        "client_id": client_id,
+        "scope": scope,
+        "jti": jti,
+        "iat": int(now.timestamp()),
+        "exp": int(expires_at.timestamp()),
+    }
+    if member_id is not None and auth_time is not None:
+        claims["auth_time"] = int(auth_time.timestamp())
+    if partner_id is not None:
+        claims[PARTNER_CLAIM] = str(partner_id)
+    key = keystore.signing_key(session, settings)
+    header = {"alg": ALGORITHM, "typ": TOKEN_TYPE, "kid": key.kid}
+    token = jwt.encode(header, claims, key, algorithms=[ALGORITHM])
+    session.add(
+        AccessToken(
+            jti=jti,
+            client_id=client_id,
+            member_id=member_id,
+            partner_id=partner_id,
+            family_id=family_id,
+            scope=scope,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    session.flush()
+    return IssuedAccessToken(token=token, jti=jti, expires_at=expires_at, expires_in=ttl)
+
+
+# -- validation -------------------------------------------------------------------------
+
+
+def _split(token: str) -> tuple[Any, str]:
+    """The compact JWS object and its kid; InvalidToken when malformed or not ours."""
+    try:
+        obj = extract_compact(token.encode("ascii"))
+    except (JoseError, ValueError, UnicodeError) as exc:
+        raise InvalidToken("malformed token") from exc
+    header = obj.protected
+    typ = str(header.get("typ", "")).lower()
+    if typ not in (TOKEN_TYPE, "application/" + TOKEN_TYPE):
+        raise InvalidToken("not an access token (typ)")
+    if header.get("alg") != ALGORITHM:
+        raise InvalidToken("unexpected algorithm")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise InvalidToken("no kid")
+    return obj, kid
+
+
+def _claims(obj: Any, key: RSAKey, settings: Settings, *, check_exp: bool) -> dict[str, Any]:
+    try:
+        valid = validate_compact(obj, key, [ALGORITHM])
+    except JoseError as exc:
+        raise InvalidToken("bad signature") from exc
+    if not valid:
+        raise InvalidToken("bad signature")
+    try:
+        claims = json.loads(obj.payload)
+    except (ValueError, UnicodeError) as exc:
+        raise InvalidToken("bad payload") from exc
+    if not isinstance(claims, dict):
+        raise InvalidToken("bad payload")
+    if claims.get("iss") != settings.issuer:
+        raise InvalidToken("wrong issuer")
+    aud = claims.get("aud")
+    audiences = aud if isinstance(aud, list) else [aud]
+    if audience(settings) not in audiences:
+        raise InvalidToken("wrong audience")
+    for name in ("exp", "iat"):
+        if not isinstance(claims.get(name), int):
+            raise InvalidToken(f"no {name}")
+    for name in ("jti", "client_id", "scope", "sub"):
+        if not isinstance(claims.get(name), str):
+            raise InvalidToken(f"no {name}")
+    if check_exp and claims["exp"] <= int(utcnow().timestamp()):
+        raise InvalidToken("expired")
+    return claims
+
+
+def verify_access_token_sync(
+    session: Session, settings: Settings, token: str, *, check_exp: bool = True
+) -> dict[str, Any]:
+    """The verified claims of one of our access tokens (sync; for revocation/introspection)."""
+    obj, kid = _split(token)
+    key = keystore.public_key_sync(session, kid)
+    if key is None:
+        raise InvalidToken("unknown key")
+    return _claims(obj, key, settings, check_exp=check_exp)
+
+
+def _actor_query(jti: str) -> Any:
+    return (
+        sa.select(
+            col(AccessToken.revoked_at),
+            col(AccessToken.member_id),
+            col(AccessToken.partner_id),
+            col(Member.status),
+            col(Member.is_operator),
+            col(OAuthClient.revoked_at).label("client_revoked_at"),
+            col(OAuthClient.partner_id).label("client_partner_id"),
+            col(Partner.status).label("partner_status"),
+        )
+        .select_from(AccessToken)
+        .join(OAuthClient, col(OAuthClient.client_id) == col(AccessToken.client_id))
+        .outerjoin(Member, col(Member.id) == col(AccessToken.member_id))
+        .outerjoin(Partner, col(Partner.id) == col(AccessToken.partner_id))
+        .where(col(AccessToken.jti) == jti)
+    )
+
 
 async def actor_from_access_token(db: Database, token: str) -> Actor:
-    """Validate signature, issuer, audience, expiry and revocation; build the Actor."""
-    raise InvalidToken("token validation is not implemented yet")
+    """Validate signature, type, issuer, audience, expiry and revocation; build the Actor."""
+    obj, kid = _split(token)
+    settings = db.settings
+    async with db.sessionmaker() as session:
+        key = keystore.cached_public_key(kid) or await keystore.public_key(session, kid)
+        if key is None:
+            raise InvalidToken("unknown key")
+        claims = _claims(obj, key, settings, check_exp=True)
+        row = (await session.exec(_actor_query(claims["jti"]))).first()
+    if row is None or row.revoked_at is not None or row.client_revoked_at is not None:
+        raise InvalidToken("revoked")
+    scopes = frozenset(s for s in claims["scope"].split() if s in SCOPES)
+    if row.member_id is not None:
+        if row.status != MemberStatus.ACTIVE:
+            raise InvalidToken("member not active")
+        admin = frozenset(s for s in scopes if s.startswith("admin:"))
+        if not row.is_operator:
+            scopes = scopes - admin
+        kind = ActorKind.OPERATOR if row.is_operator and admin else ActorKind.MEMBER
+        return Actor(
+            kind=kind,
+            scopes=scopes,
+            member_id=row.member_id,
+            client_id=claims["client_id"],
+            token_id=claims["jti"],
+        )
+    if row.partner_id is not None and row.partner_id == row.client_partner_id:
+        if row.partner_status != PartnerStatus.ACTIVE:
+            raise InvalidToken("partner not active")
+        return Actor(
+            kind=ActorKind.PARTNER,
+            scopes=scopes,
+            partner_id=row.partner_id,
+            client_id=claims["client_id"],
+            token_id=claims["jti"],
+        )
+    raise InvalidToken("token has no subject we know")

@@ -1,0 +1,216 @@
+"""Login sessions of the hosted pages, CSRF tokens and login throttling."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from c2c_api.config import Settings
+from c2c_api.kit.clock import utcnow
+from c2c_api.kit.secrets import digest, new_token
+from c2c_api.users.models import LoginAttempt, LoginSession, Member, MemberStatus
+
+SESSION_COOKIE = "c2c_session"
+CSRF_COOKIE = "c2c_csrf"
+CSRF_FIELD = "csrf_token"
+
+
+def _secure(settings: Settings) -> bool:
+    return settings.issuer.startswith("https://")
+
+
+def client_address(request: Request) -> str:
+    return (request.client.host if request.client else "unknown")[:64]
+
+
+# -- CSRF: a random cookie, and an HMAC of it in each form (signed double submit) ---------------
+
+
+def _csrf_mac(settings: Settings, cookie: str) -> str:
+    key = hashlib.sha256(b"c2c-api csrf v1:" + settings.secret_key.encode()).digest()
+    return hmac.new(key, cookie.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Csrf:
+    """The CSRF token of a page; `cookie` is set on the response when it is new."""
+
+    cookie: str
+    is_new: bool
+    settings: Settings
+
+    @property
+    def token(self) -> str:
+        return _csrf_mac(self.settings, self.cookie)
+
+    def apply(self, response: Response) -> Response:
+        if self.is_new:
+            response.set_cookie(
+                CSRF_COOKIE,
+                self.cookie,
+                httponly=True,
+                samesite="lax",
+                secure=_secure(self.settings),
+                path="/",
+            )
+        return response
+
+
+def csrf_for(request: Request, settings: Settings) -> Csrf:
+    existing = request.cookies.get(CSRF_COOKIE)
+    if existing and 20 <= len(existing) <= 100:
+        return Csrf(existing, False, settings)
+    return Csrf(new_token(24), True, settings)
+
+
+def csrf_ok(request: Request, settings: Settings, submitted: object) -> bool:
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not cookie or not isinstance(submitted, str) or not submitted:
+        return False
+    return hmac.compare_digest(_csrf_mac(settings, cookie), submitted)
+
+
+# -- login sessions -----------------------------------------------------------------------------
+
+
+async def start_session(
+    session: AsyncSession, settings: Settings, *, member: Member, request: Request
+) -> str:
+    """Create a login session; returns the cookie value (we keep only its digest)."""
+    token = new_token(32)
+    now = utcnow()
+    session.add(
+        LoginSession(
+            token_digest=digest(token),
+            member_id=member.id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.login_session_ttl),
+            user_agent=(request.headers.get("user-agent") or "")[:255],
+            address=client_address(request),
+        )
+    )
+    await session.flush()
+    return token
+
+
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.login_session_ttl,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(settings),
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(settings)
+    )
+
+
+def _session_query(token: str) -> Any:
+    return (
+        sa.select(LoginSession, Member)
+        .join(Member, col(Member.id) == col(LoginSession.member_id))
+        .where(
+            col(LoginSession.token_digest) == digest(token),
+            col(LoginSession.revoked_at).is_(None),
+            col(LoginSession.expires_at) > utcnow(),
+            col(Member.status) == MemberStatus.ACTIVE,
+        )
+    )
+
+
+def current_login_sync(session: Session, token: str | None) -> tuple[LoginSession, Member] | None:
+    """The live login session of a cookie and its (active) member, or None."""
+    if not token or len(token) > 100:
+        return None
+    row = session.execute(_session_query(token)).first()
+    if row is None:
+        return None
+    return row[0], row[1]
+
+
+async def current_login(
+    session: AsyncSession, token: str | None
+) -> tuple[LoginSession, Member] | None:
+    if not token or len(token) > 100:
+        return None
+    row = (await session.exec(_session_query(token))).first()
+    if row is None:
+        return None
+    return row[0], row[1]
+
+
+async def end_session(session: AsyncSession, token: str | None) -> None:
+    if not token or len(token) > 100:
+        return
+    await session.exec(
+        sa.update(LoginSession)
+        .where(
+            col(LoginSession.token_digest) == digest(token),
+            col(LoginSession.revoked_at).is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+
+
+# -- throttling ---------------------------------------------------------------------------------
+
+
+async def is_throttled(
+    session: AsyncSession, settings: Settings, *, email: str, address: str
+) -> bool:
+    """Too many failed attempts within the window, for this account or this address."""
+    since: datetime = utcnow() - timedelta(seconds=settings.login_throttle_window)
+
+    def failures(column: Any, value: str) -> sa.ScalarSelect[int]:
+        return (
+            sa.select(sa.func.count())
+            .select_from(LoginAttempt)
+            .where(
+                column == value,
+                col(LoginAttempt.at) >= since,
+                col(LoginAttempt.succeeded).is_(False),
+            )
+            .scalar_subquery()
+        )
+
+    row = (
+        await session.exec(
+            select(
+                failures(col(LoginAttempt.email), email),
+                failures(col(LoginAttempt.address), address),
+            )
+        )
+    ).one()
+    by_account, by_address = row
+    return bool(
+        by_account >= settings.login_max_failures_per_account
+        or by_address >= settings.login_max_failures_per_address
+    )
+
+
+async def record_attempt(
+    session: AsyncSession, *, email: str, address: str, succeeded: bool
+) -> None:
+    session.add(
+        LoginAttempt(
+            id=uuid.uuid4(), email=email[:254], address=address, succeeded=succeeded, at=utcnow()
+        )
+    )
+    await session.flush()
