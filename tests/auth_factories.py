@@ -46,7 +46,7 @@ async def create_member(
     """A committed member whose password is PASSWORD."""
     now = utcnow()
     member = Member(
-        email=email or f"m-{uuid.uuid4().hex[:10]}@example.test",
+        email=email or f"m-{uuid.uuid4().hex[:10]}@example.com",
         password_hash=password_hash(),
         display_name=display_name,
         is_operator=operator,
