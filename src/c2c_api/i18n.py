@@ -26,6 +26,39 @@ _FR: dict[str, str] = {
     "This slug is already in use.": "Cet identifiant est déjà utilisé.",
     "The access token lacks a required scope.": "Le jeton d'accès n'a pas la portée requise.",
     "Internal server error.": "Erreur interne du serveur.",
+    # members and partners
+    "Enter a valid e-mail address.": "Saisissez une adresse e-mail valide.",
+    "Several fields are not valid.": "Plusieurs champs ne sont pas valides.",
+    "Enter a display name.": "Saisissez un nom affiché.",
+    "Use at most 60 characters.": "Utilisez au plus 60 caractères.",
+    "Use at most 100 characters.": "Utilisez au plus 100 caractères.",
+    "Use at most 2000 characters.": "Utilisez au plus 2000 caractères.",
+    "Remove the control characters.": "Retirez les caractères de contrôle.",
+    "Choose a supported language: en or fr.": "Choisissez une langue prise en charge : en ou fr.",
+    "Use an https:// address of at most 500 characters.": (
+        "Utilisez une adresse https:// d'au plus 500 caractères."
+    ),
+    "Use an ISO 3166-1 alpha-2 country code, such as FR.": (
+        "Utilisez un code pays ISO 3166-1 alpha-2, par exemple FR."
+    ),
+    "This storefront does not exist.": "Cette boutique n'existe pas.",
+    "This e-mail address is already verified.": "Cette adresse e-mail est déjà vérifiée.",
+    "The current password is wrong.": "Le mot de passe actuel est incorrect.",
+    "Use at least 10 characters.": "Utilisez au moins 10 caractères.",
+    "Use at most 256 characters.": "Utilisez au plus 256 caractères.",
+    "Do not use your e-mail address as password.": (
+        "N'utilisez pas votre adresse e-mail comme mot de passe."
+    ),
+    "Use more different characters.": "Utilisez des caractères plus variés.",
+    "Use 2 to 63 lowercase letters, digits and single hyphens, starting and ending with a "
+    "letter or digit.": (
+        "Utilisez de 2 à 63 lettres minuscules, chiffres et tirets simples, en commençant et "
+        "en finissant par une lettre ou un chiffre."
+    ),
+    "This slug is reserved.": "Cet identifiant est réservé.",
+    "Use 1 to 120 characters.": "Utilisez de 1 à 120 caractères.",
+    "Ask for 1 to 100 items.": "Demandez de 1 à 100 éléments.",
+    "This cursor is not valid.": "Ce curseur n'est pas valide.",
 }
 
 CATALOGUE: dict[str, dict[str, str]] = {"fr": _FR}

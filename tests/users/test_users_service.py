@@ -23,6 +23,7 @@ from c2c_api.errors import (
     Unauthenticated,
     WeakPassword,
 )
+from c2c_api.i18n import translate
 from c2c_api.kit.clock import clock, utcnow
 from c2c_api.kit.passwords import verify_password
 from c2c_api.kit.secrets import digest
@@ -124,6 +125,7 @@ class TestSignUp:
         with pytest.raises(WeakPassword) as caught:
             await sign_up(session, settings, password="short")
         assert caught.value.fields == ["password"]
+        assert translate(caught.value.message, "fr") == "Utilisez au moins 10 caractères."
         assert (await session.exec(select(func.count()).select_from(Member))).one() == 0
 
     async def test_refuses_the_email_as_password(
@@ -158,6 +160,7 @@ class TestSignUp:
             await sign_up(session, settings, **overrides)
         assert caught.value.fields == fields
         assert not isinstance(caught.value, WeakPassword)
+        assert translate(caught.value.message, "fr") != caught.value.message
 
 
 class TestConcurrentSignUp:
@@ -464,6 +467,7 @@ class TestUpdateProfile:
         with pytest.raises(InvalidInput) as caught:
             await service.update_profile(session, member_actor(member), **changes)
         assert caught.value.fields == fields
+        assert translate(caught.value.message, "fr") != caught.value.message
         await session.refresh(member)
         assert member.display_name == "Kept"
 
