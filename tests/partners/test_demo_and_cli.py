@@ -1,0 +1,154 @@
+"""Demo data (`seed --demo`) and the members, mail and partners commands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from click.testing import CliRunner, Result
+from sqlmodel import select
+
+from c2c_api import demo
+from c2c_api.auth.models import OAuthClient
+from c2c_api.cli import main
+from c2c_api.config import Settings, get_settings
+from c2c_api.db import Database
+from c2c_api.errors import Forbidden
+from c2c_api.kit.passwords import verify_password
+from c2c_api.partners.models import Partner
+from c2c_api.users.models import MailMessage, Member
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("C2C_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("C2C_ENV", "test")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+async def invoke(*args: str) -> Result:
+    """Run the CLI in a thread (it runs its own event loop)."""
+    return await asyncio.to_thread(CliRunner().invoke, main, list(args))
+
+
+class TestSeedDemo:
+    async def test_loads_members_a_partner_and_clients_once(self, db: Database) -> None:
+        info = await demo.seed_demo(db)
+        assert info.created
+        async with db.sessionmaker() as session:
+            members = {m.email: m for m in await session.exec(select(Member))}
+            assert set(members) == {m.email for m in demo.DEMO_MEMBERS}
+            assert all(m.email_verified for m in members.values())
+            assert members["olivia@example.com"].is_operator
+            assert await verify_password(
+                members["bob@example.com"].password_hash, demo.DEMO_PASSWORD
+            )
+            partner = (await session.exec(select(Partner))).one()
+            assert partner.slug == "vintage-lyon"
+            assert members["alice@example.com"].partner_id == partner.id
+            clients = {c.client_id: c for c in await session.exec(select(OAuthClient))}
+            assert set(clients) == {"demo-vintage-lyon", "demo-web", "demo-console"}
+            assert clients["demo-vintage-lyon"].partner_id == partner.id
+            assert "http://127.0.0.1:5173/callback" in clients["demo-web"].redirect_uris
+            assert list(await session.exec(select(MailMessage))) == []
+        again = await demo.seed_demo(db)
+        assert not again.created
+        assert "already present" in again.instructions()
+
+    async def test_is_refused_in_production(self, settings: Settings) -> None:
+        production = Settings(
+            database_url=settings.database_url,
+            env="production",
+            secret_key="s" * 40,
+            issuer="https://api.example.com",
+        )
+        database = Database(production)
+        try:
+            with pytest.raises(Forbidden):
+                await demo.seed_demo(database)
+        finally:
+            await database.dispose()
+
+    async def test_the_demo_partner_client_gets_a_token(
+        self, db: Database, client: httpx.AsyncClient
+    ) -> None:
+        await demo.seed_demo(db)
+        response = await client.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials", "scope": "partner:read partner:members"},
+            auth=(demo.DEMO_PARTNER_CLIENT_ID, demo.DEMO_PARTNER_CLIENT_SECRET),
+        )
+        assert response.status_code == 200, response.text
+        token = response.json()["access_token"]
+        body = await client.post(
+            "/graphql",
+            json={"query": "{ partner { slug members { edges { node { displayName } } } } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert body.json()["data"]["partner"] == {
+            "slug": "vintage-lyon",
+            "members": {"edges": [{"node": {"displayName": "Alice"}}]},
+        }
+
+
+@pytest.mark.usefixtures("cli_env")
+class TestCommands:
+    async def test_seed_demo_prints_how_to_get_a_token(self, db: Database) -> None:
+        result = await invoke("seed", "--demo")
+        assert result.exit_code == 0, result.output
+        assert "grant_type=client_credentials" in result.output
+        assert "code_challenge_method=S256" in result.output
+        second = await invoke("seed", "--demo")
+        assert "already present" in second.output
+        assert (await invoke("seed")).exit_code == 2
+
+    async def test_partners_create_and_list(self, db: Database) -> None:
+        created = await invoke("partners", "create", "--slug", "shop", "--name", "Shop", "--json")
+        assert created.exit_code == 0, created.output
+        assert json.loads(created.output)["slug"] == "shop"
+        taken = await invoke("partners", "create", "--slug", "shop", "--name", "Again")
+        assert taken.exit_code == 1
+        assert "already in use" in taken.output
+        listed = await invoke("partners", "list")
+        assert "shop" in listed.output
+
+    async def test_members_create_and_set_operator(self, db: Database) -> None:
+        created = await invoke(
+            "members", "create", "--email", "Staff@Example.com", "--password",
+            "a-long-password", "--name", "Staff",
+        )  # fmt: skip
+        assert created.exit_code == 0, created.output
+        assert "staff@example.com" in created.output
+        promoted = await invoke("members", "set-operator", "staff@example.com")
+        assert "operator=yes" in promoted.output
+        revoked = await invoke("members", "set-operator", "staff@example.com", "--revoke")
+        assert "operator=no" in revoked.output
+        missing = await invoke("members", "set-operator", "nobody@example.com")
+        assert missing.exit_code == 1
+        weak = await invoke(
+            "members", "create", "--email", "w@example.com", "--password", "short", "--name", "W"
+        )
+        assert weak.exit_code == 1
+        assert "at least 10" in weak.output
+
+    async def test_mail_list_and_show(self, db: Database) -> None:
+        from c2c_api.users.mail import queue_mail
+
+        async with db.transaction() as session:
+            message = await queue_mail(
+                session, to="dev@example.com", subject="Hi", body_text="open http://x/?token=abc"
+            )
+        listed = await invoke("mail", "list", "--to", "dev@example.com")
+        assert str(message.id) in listed.output
+        assert (await invoke("mail", "list", "--to", "other@example.com")).output == "no messages\n"
+        shown = await invoke("mail", "show", str(message.id)[:8])
+        assert shown.exit_code == 0, shown.output
+        assert "open http://x/?token=abc" in shown.output
+        delivered = await invoke("mail", "deliver")
+        assert "delivered 1" in delivered.output
+        assert (await invoke("mail", "show", "ffffffff-0000")).exit_code == 1
