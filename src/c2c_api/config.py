@@ -53,6 +53,21 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
 
+    # Photos and storage (docs/photos.md)
+    photo_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    photo_max_pixels: int = Field(default=40_000_000, ge=10_000, le=100_000_000)
+    photo_quality: int = Field(default=82, ge=30, le=100, description="WebP quality")
+    storage_backend: Literal["local", "s3"] = "local"
+    storage_local_path: Path = Path("var") / "media"
+    storage_public_url: str | None = None
+    storage_s3_bucket: str | None = None
+    storage_s3_endpoint_url: str | None = None
+    storage_s3_region: str = "us-east-1"
+    storage_s3_access_key_id: str | None = None
+    storage_s3_secret_access_key: str | None = None
+    storage_s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    storage_s3_prefix: str = ""
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
 
@@ -81,6 +96,19 @@ class Settings(BaseSettings):
                 )
             if not self.issuer.startswith("https://"):
                 raise ValueError("C2C_ISSUER must be https:// in production")
+        return self
+
+    @model_validator(mode="after")
+    def _storage_is_complete(self) -> Settings:
+        if self.storage_backend == "s3" and not self.storage_s3_bucket:
+            raise ValueError("C2C_STORAGE_S3_BUCKET is required when C2C_STORAGE_BACKEND=s3")
+        if self.storage_public_url is not None and (
+            not self.storage_public_url.startswith(("http://", "https://"))
+            or self.storage_public_url.endswith("/")
+        ):
+            raise ValueError(
+                "C2C_STORAGE_PUBLIC_URL must be an http(s) URL without a trailing slash"
+            )
         return self
 
     @property

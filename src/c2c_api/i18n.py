@@ -59,6 +59,15 @@ _FR: dict[str, str] = {
     "Use 1 to 120 characters.": "Utilisez de 1 à 120 caractères.",
     "Ask for 1 to 100 items.": "Demandez de 1 à 100 éléments.",
     "This cursor is not valid.": "Ce curseur n'est pas valide.",
+    # photos
+    "This photo cannot be accepted.": "Cette photo ne peut pas être acceptée.",
+    "This file is not an image.": "Ce fichier n'est pas une image.",
+    "This image is damaged or incomplete.": "Cette image est endommagée ou incomplète.",
+    "This image format is not accepted: use JPEG, PNG or WebP.": (
+        "Ce format d'image n'est pas accepté : utilisez JPEG, PNG ou WebP."
+    ),
+    "This file is too large.": "Ce fichier est trop volumineux.",
+    "This image has too many pixels.": "Cette image a trop de pixels.",
 }
 
 CATALOGUE: dict[str, dict[str, str]] = {"fr": _FR}
