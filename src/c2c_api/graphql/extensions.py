@@ -17,6 +17,23 @@ log = logging.getLogger("c2c_api.graphql")
 
 INTERNAL_ERROR = "Internal server error."
 
+# Codes for the errors found before execution (no resolver ran), told apart by graphql-core's
+# and strawberry's messages: the first matching prefix or fragment wins.
+_REQUEST_ERROR_CODES: tuple[tuple[str, str], ...] = (
+    ("Document contains more than", "TOKEN_LIMIT_EXCEEDED"),
+    ("Syntax Error", "GRAPHQL_PARSE_FAILED"),
+    ("exceeds maximum operation depth", "DEPTH_LIMIT_EXCEEDED"),
+    ("aliases found. Allowed", "ALIAS_LIMIT_EXCEEDED"),
+)
+
+
+def request_error_code(message: str) -> str:
+    """The code of an error found while parsing or validating (before execution)."""
+    for fragment, code in _REQUEST_ERROR_CODES:
+        if fragment in message:
+            return code
+    return "GRAPHQL_VALIDATION_FAILED"
+
 
 class MarkMutations(SchemaExtension):
     """Tell the context a mutation runs, before any resolver opens the session."""
@@ -68,5 +85,8 @@ class ShapeErrors(MaskErrors):
                     original_error=error.original_error,
                     extensions={**(error.extensions or {}), **extensions},
                 )
+            elif error.original_error is None and error.path is None and not error.extensions:
+                # Parse, validation and limit errors: nothing ran; give them a stable code.
+                error.extensions = {"code": request_error_code(error.message)}
             shaped.append(error)
         return shaped

@@ -24,7 +24,7 @@ from strawberry.types.graphql import OperationType
 from c2c_api.auth.bearer import InvalidToken, authenticate
 from c2c_api.db import Database
 from c2c_api.graphql.context import Context
-from c2c_api.graphql.extensions import INTERNAL_ERROR
+from c2c_api.graphql.extensions import INTERNAL_ERROR, request_error_code
 from c2c_api.graphql.ide import graphiql_page, wants_ide
 from c2c_api.graphql.schema import C2CSchema
 from c2c_api.i18n import negotiate_locale, translate
@@ -364,7 +364,12 @@ class GraphQLEndpoint:
         else:
             payload["data"] = result.data
         if result.errors:
-            payload["errors"] = [e.formatted for e in result.errors]
+            payload["errors"] = errors = [dict(e.formatted) for e in result.errors]
+            if isinstance(result, PreExecutionError):
+                for error in errors:  # parse errors skip the extensions' error shaping
+                    error.setdefault(
+                        "extensions", {"code": request_error_code(str(error["message"]))}
+                    )
         if result.extensions:
             payload["extensions"] = result.extensions
         return JSONResponse(payload, status_code=status, media_type=media)
