@@ -67,7 +67,6 @@ RENDITION_CONTENT_TYPE = "image/webp"
 RENDITION_EXTENSION = "webp"
 
 _BOMB_ERRORS = (Image.DecompressionBombError, Image.DecompressionBombWarning)
-_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 _HEIF_BRANDS = frozenset(
     {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
     | {b"avif", b"avis"}
@@ -271,7 +270,9 @@ def _to_srgb(image: Image.Image) -> Image.Image:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
-            converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode=out_mode)
+            # A profile per call: cheap, and nothing native is shared between worker threads.
+            srgb = ImageCms.createProfile("sRGB")
+            converted = ImageCms.profileToProfile(image, source, srgb, outputMode=out_mode)
         except Exception as exc:
             # A profile that does not match the pixels or does not parse: use the pixels as is.
             log.debug("ignoring unusable ICC profile: %s", exc)
