@@ -93,10 +93,12 @@ A member token (authorization code + PKCE), step by step in docs/quickstart.md:
   1. verifier=$(openssl rand -base64 48 | tr -d '=+/\\n' | cut -c1-64)
      challenge=$(printf %s "$verifier" | openssl dgst -sha256 -binary | openssl base64 \\
        | tr '+/' '-_' | tr -d '=')
-  2. open {self.issuer}/oauth/authorize?response_type=code&client_id={self.web_client_id}\\
-&redirect_uri={redirect}&scope=account:read%20account:write&state=xyz\\
-&code_challenge=$challenge&code_challenge_method=S256
-     and sign in as alice@example.com; the browser goes to {redirect}?code=…
+  2. echo "{self.issuer}/oauth/authorize?response_type=code&client_id={self.web_client_id}\
+&redirect_uri={redirect}&scope=account:read%20account:write&state=xyz\
+&code_challenge=$challenge&code_challenge_method=S256"
+     Open the printed address in a browser and sign in as alice@example.com. The browser
+     then goes to {redirect}?code=…&state=xyz: with no front end listening there, copy the
+     code from the address bar.
   3. curl -s -d grant_type=authorization_code -d client_id={self.web_client_id} \\
        -d redirect_uri={redirect} -d code=THE_CODE -d code_verifier=$verifier \\
        {self.issuer}/oauth/token
