@@ -73,3 +73,20 @@ class MissingAttributes(InvalidAttributes):
     """Some required attributes are missing."""
 
     code = ErrorCode.ATTRIBUTE_REQUIRED
+
+
+MESSAGES_FR: dict[str, str] = {
+    "This category does not exist.": "Cette catégorie n'existe pas.",
+    "Choose a more specific category.": "Choisissez une catégorie plus précise.",
+    "This kind of listing is not allowed in this category.": (
+        "Ce type d'annonce n'est pas autorisé dans cette catégorie."
+    ),
+    "Some attributes are not valid for this category.": (
+        "Certaines caractéristiques ne sont pas valides pour cette catégorie."
+    ),
+    "Some attributes do not exist in this category.": (
+        "Certaines caractéristiques n'existent pas dans cette catégorie."
+    ),
+    "Some required attributes are missing.": "Des caractéristiques obligatoires manquent.",
+}
+"""French for the messages above, to merge into c2c_api.i18n's catalogue (a shared file)."""
