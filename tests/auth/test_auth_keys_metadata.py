@@ -103,7 +103,7 @@ class TestActorFromAccessToken:
         assert actor.scopes == frozenset(ALL_MEMBER_SCOPES)
 
     async def test_operator(self, db: Database) -> None:
-        member, token = await create_member_with_token(
+        _member, token = await create_member_with_token(
             db, scopes=["account:read", "admin:moderation"], operator=True
         )
         actor = await actor_from_access_token(db, token)
