@@ -182,3 +182,12 @@ class TestCli:
         rotated = await run("keys", "rotate")
         assert "new signing key" in rotated
         assert "current" in await run("keys", "list")
+
+
+class TestDocs:
+    def test_every_scope_is_documented(self) -> None:
+        from pathlib import Path
+
+        text = (Path(__file__).parents[2] / "docs" / "oauth.md").read_text(encoding="utf-8")
+        for name, scope in SCOPES.items():
+            assert f"| `{name}` | {scope.audience.value} | {scope.description} |" in text
