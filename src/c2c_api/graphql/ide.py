@@ -25,11 +25,12 @@ GRAPHIQL_ASSETS = f"{STATIC_PREFIX}/graphiql/{GRAPHIQL_VERSION}"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 DEFAULT_QUERY = """\
-# Welcome to the c2c-api GraphQL IDE.
+# c2c-api GraphQL IDE
 #
-# To call as a member or a partner, open "Headers" below and paste:
+# To call as a member or a partner, paste in
+# "Headers" below:
 #   {"Authorization": "Bearer <access token>"}
-# (docs/quickstart.md shows how to get one.)
+# (docs/quickstart.md: how to get a token)
 
 query Hello {
   __typename
