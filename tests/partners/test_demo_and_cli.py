@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from html.parser import HTMLParser
 
 import httpx
 import pytest
+from authlib.common.security import generate_token
+from authlib.integrations.httpx_client import AsyncOAuth2Client
 from click.testing import CliRunner, Result
 from sqlmodel import select
 
@@ -152,3 +155,78 @@ class TestCommands:
         delivered = await invoke("mail", "deliver")
         assert "delivered 1" in delivered.output
         assert (await invoke("mail", "show", "ffffffff-0000")).exit_code == 1
+
+
+def _form(html: str) -> tuple[str, list[tuple[str, str]]]:
+    """The action and the input fields of the first form of a page."""
+
+    class Parser(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.action: str | None = None
+            self.fields: list[tuple[str, str]] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = {k: v or "" for k, v in attrs}
+            if tag == "form" and self.action is None:
+                self.action = a.get("action", "")
+            elif tag == "input" and a.get("name"):
+                self.fields.append((a["name"], a.get("value", "")))
+
+    parser = Parser()
+    parser.feed(html)
+    assert parser.action is not None
+    return parser.action, parser.fields
+
+
+class TestDemoFrontEndClient:
+    async def test_alice_gets_a_member_token_with_pkce(self, db: Database, app) -> None:  # type: ignore[no-untyped-def]
+        await demo.seed_demo(db)
+        base = "http://127.0.0.1:8000"
+        transport = httpx.ASGITransport(app=app)
+        verifier = generate_token(48)
+        async with (
+            AsyncOAuth2Client(
+                client_id=demo.DEMO_WEB_CLIENT_ID,
+                token_endpoint_auth_method="none",
+                redirect_uri=demo.DEMO_WEB_REDIRECT_URIS[0],
+                code_challenge_method="S256",
+                scope="account:read account:write",
+                transport=transport,
+                base_url=base,
+            ) as oauth,
+            httpx.AsyncClient(transport=transport, base_url=base) as browser,
+        ):
+            callback = demo.DEMO_WEB_REDIRECT_URIS[0]
+
+            async def follow(response: httpx.Response) -> httpx.Response:
+                while response.status_code in (302, 303):
+                    if response.headers["location"].startswith(callback):
+                        break
+                    response = await browser.get(response.headers["location"])
+                return response
+
+            url, _ = oauth.create_authorization_url(
+                f"{base}/oauth/authorize", code_verifier=verifier
+            )
+            response = await follow(await browser.get(url))
+            if response.status_code == 200:  # the login form
+                action, fields = _form(response.text)
+                values = dict(fields)
+                values.update(email="alice@example.com", password=demo.DEMO_PASSWORD)
+                response = await follow(await browser.post(action, data=values))
+            location = response.headers["location"]
+            assert location.startswith(demo.DEMO_WEB_REDIRECT_URIS[0]), location
+            token = await oauth.fetch_token(
+                f"{base}/oauth/token", authorization_response=location, code_verifier=verifier
+            )
+            viewer = await browser.post(
+                "/graphql",
+                json={"query": "{ viewer { displayName email storefront { slug } } }"},
+                headers={"Authorization": f"Bearer {token['access_token']}"},
+            )
+        assert viewer.json()["data"]["viewer"] == {
+            "displayName": "Alice",
+            "email": "alice@example.com",
+            "storefront": {"slug": "vintage-lyon"},
+        }
