@@ -78,7 +78,7 @@ async def issue_client_credentials_token(
             raise InvalidInput(UnauthorizedClientError.error)
         allowed = [s for s in client.row.scopes if SCOPES[s].audience == ActorKind.PARTNER]
         refused = [s for s in scopes if s not in allowed]
-        if refused or not scopes:
+        if refused:
             raise InvalidInput(InvalidScopeError.error, fields=["scopes"])
         token = server.generate_token(
             "client_credentials", client, scope=" ".join(scopes), include_refresh_token=False
