@@ -20,6 +20,7 @@ from c2c_api.graphql.ide import STATIC_PREFIX, static_files
 from c2c_api.graphql.schema import build_schema
 from c2c_api.rest.body_limit import BodyLimitMiddleware
 from c2c_api.rest.problems import UnexpectedErrorMiddleware, exception_handlers
+from c2c_api.users.mail import MailWorker, build_mailer
 
 NO_STORE = {"cache-control": "no-store"}
 
@@ -50,11 +51,18 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     schema = build_schema(settings)
     graphql = GraphQLEndpoint(schema, database)
 
+    # Mail is queued in the transaction that causes it (an outbox) and sent after commit.
+    mail_worker = MailWorker(database, build_mailer(settings))
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        if db is None:
-            await database.dispose()
+        mail_worker.start()
+        try:
+            yield
+        finally:
+            await mail_worker.stop()
+            if db is None:
+                await database.dispose()
 
     routes: list[BaseRoute] = [
         # Every method reaches the endpoint, which answers 405 with the spec's Allow header.
@@ -80,4 +88,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = database
     app.state.schema = schema
+    app.state.mail_worker = mail_worker
     return app
