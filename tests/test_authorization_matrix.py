@@ -1,0 +1,179 @@
+"""Every query and mutation field of the live schema, against every kind of caller.
+
+The table below is the classification: each root field, the scopes it requires and a document
+that calls it. A field of the schema missing from the table fails `test_every_field_is_classified`;
+a declaration on the schema that differs from the table fails `test_declarations_match_the_table`;
+then each caller runs every document and is refused exactly when its token lacks the scopes
+(UNAUTHENTICATED for anonymous callers, INSUFFICIENT_SCOPE otherwise), and never meets an
+internal error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from auth_factories import create_member_with_token, partner_token
+from c2c_api.authz import SCOPES, ActorKind, scopes_for
+from c2c_api.db import Database
+from c2c_api.graphql.permissions import field_scopes
+from c2c_api.graphql.schema import Mutation, Query, build_schema
+
+PUBLIC: list[list[str]] = []
+ANY_GID = "UGFydG5lcjowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA="
+
+
+@dataclass(frozen=True)
+class Entry:
+    scopes: list[list[str]]
+    document: str
+    variables: dict[str, Any] | None = None
+
+
+MATRIX: dict[str, Entry] = {
+    # ---- queries
+    "Query.node": Entry(PUBLIC, f'{{ node(id: "{ANY_GID}") {{ id }} }}'),
+    "Query.viewer": Entry([["account:read"]], "{ viewer { id email } }"),
+    "Query.partner": Entry([["partner:read"]], "{ partner { id slug } }"),
+    "Query.partners": Entry(
+        [["admin:partners"]], "{ partners(first: 5) { edges { node { id } } } }"
+    ),
+    # ---- mutations
+    "Mutation.signUp": Entry(
+        PUBLIC,
+        "mutation($i: SignUpInput!) { signUp(input: $i) { __typename } }",
+        {
+            "i": {
+                "email": "matrix@example.com",
+                "password": "a long enough password",
+                "displayName": "Matrix",
+            }
+        },
+    ),
+    "Mutation.verifyEmail": Entry(PUBLIC, 'mutation { verifyEmail(token: "nope") { __typename } }'),
+    "Mutation.requestEmailVerification": Entry(
+        [["account:write"]], "mutation { requestEmailVerification { __typename } }"
+    ),
+    "Mutation.requestPasswordReset": Entry(
+        PUBLIC, 'mutation { requestPasswordReset(email: "x@example.com") { __typename } }'
+    ),
+    "Mutation.resetPassword": Entry(
+        PUBLIC,
+        'mutation { resetPassword(token: "nope", newPassword: "another long one") { __typename } }',
+    ),
+    "Mutation.changePassword": Entry(
+        [["account:write"]],
+        'mutation { changePassword(currentPassword: "wrong", newPassword: "another long one")'
+        " { __typename } }",
+    ),
+    "Mutation.updateProfile": Entry(
+        [["account:write"]], 'mutation { updateProfile(input: {bio: "hi"}) { __typename } }'
+    ),
+    "Mutation.createPartner": Entry(
+        [["admin:partners"]],
+        'mutation { createPartner(input: {slug: "matrix-shop", name: "Matrix"}) { __typename } }',
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    kind: ActorKind
+    scopes: tuple[str, ...] = ()
+
+
+MEMBER_SCOPES = scopes_for(ActorKind.MEMBER)
+PARTNER_SCOPES = scopes_for(ActorKind.PARTNER)
+ADMIN_SCOPES = scopes_for(ActorKind.OPERATOR)
+
+CALLERS: list[Caller] = [
+    Caller("anonymous", ActorKind.ANONYMOUS),
+    Caller("member without scopes", ActorKind.MEMBER),
+    *[Caller(f"member with {s}", ActorKind.MEMBER, (s,)) for s in MEMBER_SCOPES],
+    Caller("member with every member scope", ActorKind.MEMBER, tuple(MEMBER_SCOPES)),
+    Caller("partner without scopes", ActorKind.PARTNER),
+    *[Caller(f"partner with {s}", ActorKind.PARTNER, (s,)) for s in PARTNER_SCOPES],
+    Caller("partner with every partner scope", ActorKind.PARTNER, tuple(PARTNER_SCOPES)),
+    *[Caller(f"operator with {s}", ActorKind.OPERATOR, (s,)) for s in ADMIN_SCOPES],
+    Caller("operator with every scope", ActorKind.OPERATOR, tuple(MEMBER_SCOPES + ADMIN_SCOPES)),
+]
+
+
+def _live_root_fields() -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for root in (Query, Mutation):
+        definition = root.__strawberry_definition__
+        for f in definition.fields:
+            graphql_name = build_schema().config.name_converter.get_graphql_name(f)
+            fields[f"{definition.name}.{graphql_name}"] = f
+    return fields
+
+
+def _allowed(caller: Caller, required: list[list[str]]) -> bool:
+    return not required or any(all(s in caller.scopes for s in alt) for alt in required)
+
+
+async def _token(db: Database, caller: Caller) -> str | None:
+    if caller.kind == ActorKind.ANONYMOUS:
+        return None
+    if caller.kind == ActorKind.PARTNER:
+        _, token = await partner_token(db, scopes=list(caller.scopes))
+        return token
+    _, token = await create_member_with_token(
+        db, scopes=list(caller.scopes), operator=caller.kind == ActorKind.OPERATOR
+    )
+    return token
+
+
+def test_every_field_is_classified() -> None:
+    unclassified = sorted(set(_live_root_fields()) - set(MATRIX))
+    assert unclassified == [], f"add these fields to the authorization matrix: {unclassified}"
+    stale = sorted(set(MATRIX) - set(_live_root_fields()))
+    assert stale == [], f"these matrix entries are no longer in the schema: {stale}"
+
+
+def test_declarations_match_the_table() -> None:
+    live = _live_root_fields()
+    for name, entry in MATRIX.items():
+        assert field_scopes(live[name]) == entry.scopes, name
+
+
+def test_every_scope_in_the_table_exists() -> None:
+    for name, entry in MATRIX.items():
+        for alternative in entry.scopes:
+            for scope in alternative:
+                assert scope in SCOPES, (name, scope)
+
+
+@pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c.name)
+async def test_outcomes_for_every_caller(
+    caller: Caller, db: Database, client: httpx.AsyncClient
+) -> None:
+    token = await _token(db, caller)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    wrong: list[str] = []
+    for name, entry in MATRIX.items():
+        response = await client.post(
+            "/graphql",
+            json={"query": entry.document, "variables": entry.variables},
+            headers=headers,
+        )
+        assert response.status_code == 200, (name, response.status_code, response.text)
+        errors = response.json().get("errors") or []
+        codes = {(e.get("extensions") or {}).get("code") for e in errors}
+        assert "INTERNAL_SERVER_ERROR" not in codes, (name, errors)
+        denied = bool(codes & {"UNAUTHENTICATED", "INSUFFICIENT_SCOPE"})
+        expected_denied = not _allowed(caller, entry.scopes)
+        if denied != expected_denied:
+            wrong.append(f"{name}: denied={denied}, expected {expected_denied} ({errors})")
+        if expected_denied:
+            expected = (
+                "UNAUTHENTICATED" if caller.kind == ActorKind.ANONYMOUS else "INSUFFICIENT_SCOPE"
+            )
+            if expected not in codes:
+                wrong.append(f"{name}: expected {expected}, got {codes}")
+    assert wrong == [], "\n".join(wrong)
