@@ -45,7 +45,7 @@ schema: install
 	$(VENV)/bin/c2c-api export-schema -o schema/schema.graphql
 
 migration: install
-	scripts/regen-initial-migration.sh
+	scripts/regen-migration.sh 0002 "catalog"
 
 clean:
 	rm -rf .tools $(VENV) var/ .pytest_cache .mypy_cache .ruff_cache
