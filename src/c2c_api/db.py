@@ -171,5 +171,10 @@ class Database:
 def import_models() -> None:
     """Import every models module so SQLModel.metadata knows every table."""
     from c2c_api.auth import models as _auth  # noqa: F401
+    from c2c_api.categories import models as _categories  # noqa: F401
+    from c2c_api.events import models as _events  # noqa: F401
+    from c2c_api.listings import models as _listings  # noqa: F401
     from c2c_api.partners import models as _partners  # noqa: F401
+    from c2c_api.photos import models as _photos  # noqa: F401
+    from c2c_api.search import models as _search  # noqa: F401
     from c2c_api.users import models as _users  # noqa: F401
