@@ -5,6 +5,9 @@
 PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The public URL (OAuth issuer, e-mail links) follows HOST/PORT unless set explicitly.
+C2C_ISSUER ?= http://$(HOST):$(PORT)
+export C2C_ISSUER
 UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 VENV := .venv
