@@ -1,7 +1,8 @@
 """Every query and mutation field of the live schema, against every kind of caller.
 
-The table below is the classification: each root field, the scopes it requires and a document
-that calls it. A field of the schema missing from the table fails `test_every_field_is_classified`;
+The classification lives in tests/authz_matrix/ (one module per domain): each root field, the
+scopes it requires and a document that calls it. A field of the schema missing from the table
+fails `test_every_field_is_classified`;
 a declaration on the schema that differs from the table fails `test_declarations_match_the_table`;
 then each caller runs every document and is refused exactly when its token lacks the scopes
 (UNAUTHENTICATED for anonymous callers, INSUFFICIENT_SCOPE otherwise), and never meets an
@@ -17,66 +18,14 @@ import httpx
 import pytest
 
 from auth_factories import create_member_with_token, partner_token
+from authz_matrix import all_entries
+from authz_matrix.entry import Entry
 from c2c_api.authz import SCOPES, ActorKind, scopes_for
 from c2c_api.db import Database
 from c2c_api.graphql.permissions import field_scopes
 from c2c_api.graphql.schema import Mutation, Query, build_schema
 
-PUBLIC: list[list[str]] = []
-ANY_GID = "UGFydG5lcjowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA="
-
-
-@dataclass(frozen=True)
-class Entry:
-    scopes: list[list[str]]
-    document: str
-    variables: dict[str, Any] | None = None
-
-
-MATRIX: dict[str, Entry] = {
-    # ---- queries
-    "Query.node": Entry(PUBLIC, f'{{ node(id: "{ANY_GID}") {{ id }} }}'),
-    "Query.viewer": Entry([["account:read"]], "{ viewer { id email } }"),
-    "Query.partner": Entry([["partner:read"]], "{ partner { id slug } }"),
-    "Query.partners": Entry(
-        [["admin:partners"]], "{ partners(first: 5) { edges { node { id } } } }"
-    ),
-    # ---- mutations
-    "Mutation.signUp": Entry(
-        PUBLIC,
-        "mutation($i: SignUpInput!) { signUp(input: $i) { __typename } }",
-        {
-            "i": {
-                "email": "matrix@example.com",
-                "password": "a long enough password",
-                "displayName": "Matrix",
-            }
-        },
-    ),
-    "Mutation.verifyEmail": Entry(PUBLIC, 'mutation { verifyEmail(token: "nope") { __typename } }'),
-    "Mutation.requestEmailVerification": Entry(
-        [["account:write"]], "mutation { requestEmailVerification { __typename } }"
-    ),
-    "Mutation.requestPasswordReset": Entry(
-        PUBLIC, 'mutation { requestPasswordReset(email: "x@example.com") { __typename } }'
-    ),
-    "Mutation.resetPassword": Entry(
-        PUBLIC,
-        'mutation { resetPassword(token: "nope", newPassword: "another long one") { __typename } }',
-    ),
-    "Mutation.changePassword": Entry(
-        [["account:write"]],
-        'mutation { changePassword(currentPassword: "wrong", newPassword: "another long one")'
-        " { __typename } }",
-    ),
-    "Mutation.updateProfile": Entry(
-        [["account:write"]], 'mutation { updateProfile(input: {bio: "hi"}) { __typename } }'
-    ),
-    "Mutation.createPartner": Entry(
-        [["admin:partners"]],
-        'mutation { createPartner(input: {slug: "matrix-shop", name: "Matrix"}) { __typename } }',
-    ),
-}
+MATRIX: dict[str, Entry] = all_entries()
 
 
 @dataclass(frozen=True)

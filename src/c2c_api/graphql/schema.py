@@ -13,23 +13,47 @@ from strawberry.extensions.validation_cache import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from c2c_api.categories.graphql import CategoryMutation, CategoryQuery
 from c2c_api.config import Settings
 from c2c_api.errors import DomainError
+from c2c_api.favorites.graphql import FavoriteMutation, FavoriteQuery
 from c2c_api.graphql.extensions import MarkMutations, ShapeErrors
 from c2c_api.graphql.permissions import RequiresScopesDirective, field_scopes
+from c2c_api.listings.graphql import ListingMutation, ListingQuery
 from c2c_api.partners.graphql import PartnerMutation, PartnerQuery
+from c2c_api.photos.graphql import PhotoMutation, PhotoQuery
+from c2c_api.questions.graphql import QuestionMutation, QuestionQuery
+from c2c_api.search.graphql import SearchMutation, SearchQuery
 from c2c_api.users.graphql import UserMutation, UserQuery
 
 log = logging.getLogger("c2c_api.graphql")
 
 
 @strawberry.type(description="Entry points for reading.")
-class Query(UserQuery, PartnerQuery):
+class Query(
+    UserQuery,
+    PartnerQuery,
+    CategoryQuery,
+    ListingQuery,
+    SearchQuery,
+    PhotoQuery,
+    FavoriteQuery,
+    QuestionQuery,
+):
     pass
 
 
 @strawberry.type(description="Entry points for changing things; each returns a typed payload.")
-class Mutation(UserMutation, PartnerMutation):
+class Mutation(
+    UserMutation,
+    PartnerMutation,
+    CategoryMutation,
+    ListingMutation,
+    SearchMutation,
+    PhotoMutation,
+    FavoriteMutation,
+    QuestionMutation,
+):
     pass
 
 
