@@ -22,9 +22,9 @@ CURRENCIES: dict[str, int] = {
     "JPY": 0,
 }
 
-# The largest amount we accept in any field: 10^10 minor units (100 million EUR). Bigger is absurd
-# for consumer-to-consumer trade and would only serve to overflow someone's arithmetic.
-MAX_AMOUNT = 10_000_000_000
+# The largest amount we accept in any field: 10^9 minor units (10 million EUR). Bigger is absurd
+# for consumer-to-consumer trade; it also keeps amounts inside GraphQL's 32-bit Int.
+MAX_AMOUNT = 1_000_000_000
 
 
 def is_currency(code: object) -> bool:
