@@ -20,6 +20,22 @@ import_models()
 target_metadata = SQLModel.metadata
 
 
+# Full-text objects of the hand-written revision 0003 (see alembic/versions/0003_search_fulltext.py):
+# they are not in the models, so autogenerate must not see them (or it would drop them).
+FULLTEXT_TABLE_PREFIX = "listings_fts"  # SQLite FTS5 table and its shadow tables
+FULLTEXT_COLUMNS = {("listings", "search_vector")}  # PostgreSQL generated tsvector
+FULLTEXT_INDEXES = {"ix_listings_search_vector", "ix_listings_title_trgm"}
+
+
+def include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+    """Skip reflected objects that only migration 0003 manages."""
+    if type_ == "table" and name is not None and name.startswith(FULLTEXT_TABLE_PREFIX):
+        return False
+    if type_ == "column" and (parent_names.get("table_name"), name) in FULLTEXT_COLUMNS:
+        return False
+    return not (type_ == "index" and name in FULLTEXT_INDEXES)
+
+
 def _url() -> str:
     url = config.attributes.get("database_url")
     return str(url) if url else Settings().database_url
@@ -32,6 +48,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=False,
+        include_name=include_name,
     )
 
 
@@ -42,6 +59,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=_url().startswith("sqlite"),
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
