@@ -82,6 +82,29 @@ def _current_query() -> sa.Select[Any]:
     )
 
 
+# pg_advisory_xact_lock key serializing the creation of the first signing key.
+FIRST_KEY_LOCK = 0x63326341_00000001
+
+
+def _create_first_key(session: Session, settings: Settings) -> SigningKey:
+    """Create the first signing key, once, even when several processes start signing at once.
+
+    On PostgreSQL the creators queue on a transaction-scoped advisory lock and look again once
+    they hold it (READ COMMITTED: the winner's key is then visible). On SQLite the token
+    endpoint's transactions take the write lock when they begin, so they are serialized already.
+    Should two keys still both be current, both are published and tokens of either verify.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(FIRST_KEY_LOCK)))
+        row = session.execute(_current_query()).scalars().first()
+        if row is not None:
+            return row
+    row = new_signing_key(settings)
+    session.add(row)
+    session.flush()
+    return row
+
+
 @dataclass
 class _Signer:
     kid: str
@@ -108,9 +131,7 @@ class KeyStore:
         rotation made by another process is seen at once."""
         row = session.execute(_current_query()).scalars().first()
         if row is None:
-            row = new_signing_key(settings)
-            session.add(row)
-            session.flush()
+            row = _create_first_key(session, settings)
         with self._lock:
             if self._signer is not None and self._signer.kid == row.kid:
                 return self._signer.key
