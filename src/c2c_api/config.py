@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     photo_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
     photo_max_pixels: int = Field(default=40_000_000, ge=10_000, le=100_000_000)
     photo_quality: int = Field(default=82, ge=30, le=100, description="WebP quality")
+    photo_max_per_listing: int = Field(default=20, ge=1, le=100)
     storage_backend: Literal["local", "s3"] = "local"
     storage_local_path: Path = Path("var") / "media"
     storage_public_url: str | None = None

@@ -9,7 +9,7 @@ from importlib import import_module
 
 from authz_matrix.entry import Entry
 
-MODULES = ["core"]
+MODULES = ["core", "engagement"]
 
 
 def all_entries() -> dict[str, Entry]:

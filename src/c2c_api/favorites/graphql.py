@@ -1,8 +1,93 @@
-"""GraphQL entry points of the favorites domain."""
+"""GraphQL types and entry points of favorites (the watchlist).
+
+`favorite_count` and `viewer_has_favorited` resolve the Listing interface's fields of the same
+names, each through a request-scoped DataLoader: one statement per page of listings.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from c2c_api.errors import NotFound
+from c2c_api.favorites import service
+from c2c_api.graphql.errors import UserError, mutation_payload
+from c2c_api.graphql.loaders import loader
+from c2c_api.graphql.permissions import requires
+
+if TYPE_CHECKING:
+    from c2c_api.graphql.context import Context
+
+
+def listing_uuid(global_id: relay.GlobalID, field: str = "listingId") -> uuid.UUID:
+    """The UUID inside a listing's global id (any listing type); NotFound when malformed."""
+    try:
+        return uuid.UUID(global_id.node_id)
+    except ValueError as exc:
+        raise NotFound("This listing does not exist.", fields=[field]) from exc
+
+
+async def _counts_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    return await service.favorite_counts(ctx.session, ids)
+
+
+async def favorite_count(info: Info, listing_id: uuid.UUID) -> int:
+    """How many members watch the listing (one GROUP BY per page of listings)."""
+    count = await loader(info.context, "favorite_counts", _counts_batch).load(listing_id)
+    return int(count or 0)
+
+
+async def _viewer_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, bool]:
+    assert ctx.actor.member_id is not None
+    watched = await service.favorited_by(ctx.session, ctx.actor.member_id, ids)
+    return {i: i in watched for i in ids}
+
+
+def viewer_may_read_favorites(ctx: Context) -> bool:
+    """A member's own favorites are account data: readable with account:read."""
+    return ctx.actor.member_id is not None and "account:read" in ctx.actor.scopes
+
+
+async def viewer_has_favorited(info: Info, listing_id: uuid.UUID) -> bool | None:
+    """Whether the calling member watches the listing; null for anonymous callers, partners
+    and tokens without account:read."""
+    ctx: Context = info.context
+    if not viewer_may_read_favorites(ctx):
+        return None
+    value = await loader(ctx, "viewer_favorites", _viewer_batch).load(listing_id)
+    return bool(value)
+
+
+@strawberry.type(description="The listing is in the caller's favorites (adding twice is fine).")
+class AddFavoriteSuccess:
+    listing_id: relay.GlobalID = strawberry.field(description="The listing, as given.")
+    favorite_count: int = strawberry.field(description="Members watching the listing now.")
+
+
+AddFavoritePayload = Annotated[
+    AddFavoriteSuccess | UserError, strawberry.union("AddFavoritePayload")
+]
+
+
+@strawberry.type(description="The listing is not in the caller's favorites (any more).")
+class RemoveFavoriteSuccess:
+    listing_id: relay.GlobalID = strawberry.field(description="The listing, as given.")
+    favorite_count: int = strawberry.field(description="Members watching the listing now.")
+
+
+RemoveFavoritePayload = Annotated[
+    RemoveFavoriteSuccess | UserError, strawberry.union("RemoveFavoritePayload")
+]
+
+
+async def _count_now(ctx: Context, listing_id: uuid.UUID) -> int:
+    counts = await service.favorite_counts(ctx.session, [listing_id])
+    return counts.get(listing_id, 0)
 
 
 @strawberry.type
@@ -12,4 +97,32 @@ class FavoriteQuery:
 
 @strawberry.type
 class FavoriteMutation:
-    pass
+    @strawberry.mutation(
+        description=(
+            "Add a listing the caller can see to their favorites (watchlist). Idempotent."
+        ),
+        extensions=[requires("account:write")],
+    )
+    @mutation_payload
+    async def add_favorite(self, info: Info, listing_id: relay.GlobalID) -> AddFavoritePayload:
+        ctx: Context = info.context
+        ident = listing_uuid(listing_id)
+        await service.add_favorite(ctx.session, ctx.actor, listing_id=ident)
+        return AddFavoriteSuccess(
+            listing_id=listing_id, favorite_count=await _count_now(ctx, ident)
+        )
+
+    @strawberry.mutation(
+        description="Remove a listing from the caller's favorites. Idempotent.",
+        extensions=[requires("account:write")],
+    )
+    @mutation_payload
+    async def remove_favorite(
+        self, info: Info, listing_id: relay.GlobalID
+    ) -> RemoveFavoritePayload:
+        ctx: Context = info.context
+        ident = listing_uuid(listing_id)
+        await service.remove_favorite(ctx.session, ctx.actor, listing_id=ident)
+        return RemoveFavoriteSuccess(
+            listing_id=listing_id, favorite_count=await _count_now(ctx, ident)
+        )

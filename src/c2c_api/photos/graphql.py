@@ -1,8 +1,137 @@
-"""GraphQL entry points of the photos domain."""
+"""GraphQL types and entry points of photos.
+
+`listing_photos(info, listing_id)` is what the Listing interface's `photos` field calls: one
+statement for every listing of a page (a request-scoped DataLoader).
+`uploadPhoto(file: Upload!)` follows the GraphQL multipart request spec (graphql/http.py).
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any
+
 import strawberry
+from strawberry import relay
+from strawberry.file_uploads import Upload
+from strawberry.types import Info
+
+from c2c_api.graphql.errors import UserError, mutation_payload
+from c2c_api.graphql.loaders import loader
+from c2c_api.graphql.permissions import requires
+from c2c_api.photos import service
+from c2c_api.photos.images import RENDITION_SIZES, PhotoLimits
+from c2c_api.photos.models import Photo
+from c2c_api.photos.storage import PhotoStorage, storage_from_settings
+
+if TYPE_CHECKING:
+    from c2c_api.config import Settings
+    from c2c_api.graphql.context import Context
+
+_storages: dict[int, tuple[Settings, PhotoStorage]] = {}
+
+
+def photo_storage(ctx: Context) -> PhotoStorage:
+    """The app's storage (app.state.photo_storage), or one built once for these settings."""
+    request = ctx.request
+    if request is not None:
+        storage = getattr(request.app.state, "photo_storage", None)
+        if storage is not None:
+            return storage
+    cached = _storages.get(id(ctx.settings))
+    if cached is None or cached[0] is not ctx.settings:
+        cached = (ctx.settings, storage_from_settings(ctx.settings))
+        _storages[id(ctx.settings)] = cached
+    return cached[1]
+
+
+@strawberry.type(
+    name="Photo",
+    description=(
+        "A listing photo. URLs point at immutable WebP renditions (cache them forever); each "
+        "fits a square of its size on its long side and is never upscaled: thumb 200 px, "
+        "small 480, medium 960, large 1600."
+    ),
+)
+class PhotoType(relay.Node):
+    id: relay.NodeID[uuid.UUID]
+    width: int = strawberry.field(description="Width of the original, upright, in pixels.")
+    height: int = strawberry.field(description="Height of the original, upright, in pixels.")
+    position: int = strawberry.field(description="0-based place among the listing's photos.")
+    thumb_url: str = strawberry.field(description="200 px rendition.")
+    small_url: str = strawberry.field(description="480 px rendition.")
+    medium_url: str = strawberry.field(description="960 px rendition.")
+    large_url: str = strawberry.field(description="1600 px rendition.")
+
+    @classmethod
+    def from_model(cls, photo: Photo, storage: PhotoStorage) -> PhotoType:
+        urls = {name: storage.url(photo.renditions[name]) for name, _ in RENDITION_SIZES}
+        return cls(
+            id=photo.id,
+            width=photo.width,
+            height=photo.height,
+            position=photo.position,
+            thumb_url=urls["thumb"],
+            small_url=urls["small"],
+            medium_url=urls["medium"],
+            large_url=urls["large"],
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info,
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> Iterable[PhotoType | None]:
+        """Photos by global id: their owner and operators see every photo; others see the
+        photos attached to a listing (whose URLs are public anyway)."""
+        ctx: Context = info.context
+        ids: list[uuid.UUID | None] = []
+        for raw in node_ids:
+            try:
+                ids.append(uuid.UUID(str(raw)))
+            except ValueError:
+                ids.append(None)
+        found = await service.get_photos(ctx.session, [i for i in ids if i is not None])
+        storage = photo_storage(ctx)
+        out: list[PhotoType | None] = []
+        for i in ids:
+            photo = found.get(i) if i is not None else None
+            visible = photo is not None and (
+                photo.listing_id is not None
+                or photo.owner_id == ctx.actor.member_id
+                or ctx.actor.is_operator
+            )
+            out.append(cls.from_model(photo, storage) if visible and photo else None)
+        return out
+
+
+async def _listing_photos_batch(
+    ctx: Context, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Photo]]:
+    return await service.photos_of_listings(ctx.session, ids)
+
+
+async def listing_photos(info: Info, listing_id: uuid.UUID) -> list[PhotoType]:
+    """The photos of a listing, in order (batched: one statement per page of listings)."""
+    ctx: Context = info.context
+    rows: list[Photo] | None = await loader(ctx, "listing_photos", _listing_photos_batch).load(
+        listing_id
+    )
+    storage = photo_storage(ctx)
+    return [PhotoType.from_model(p, storage) for p in rows or []]
+
+
+@strawberry.type(description="The photo was checked, cleaned, resized and stored.")
+class UploadPhotoSuccess:
+    photo: PhotoType
+
+
+UploadPhotoPayload = Annotated[
+    UploadPhotoSuccess | UserError, strawberry.union("UploadPhotoPayload")
+]
 
 
 @strawberry.type
@@ -12,4 +141,38 @@ class PhotoQuery:
 
 @strawberry.type
 class PhotoMutation:
-    pass
+    @strawberry.mutation(
+        description=(
+            "Upload a listing photo (GraphQL multipart request spec: a multipart/form-data POST "
+            "with `operations`, `map` and the file). JPEG, PNG or WebP, checked by decoding, "
+            "metadata stripped. Attach it with the listing's `photoIds`; photos not attached "
+            "within 24 hours are deleted. Multipart requests need a bearer token (CSRF)."
+        ),
+        extensions=[requires("listings:write")],
+    )
+    @mutation_payload
+    async def upload_photo(self, info: Info, file: Upload) -> UploadPhotoPayload:
+        ctx: Context = info.context
+        data = await _read_upload(file)
+        storage = photo_storage(ctx)
+        photo = await service.upload_photo(
+            ctx.session,
+            ctx.actor,
+            data=data,
+            storage=storage,
+            limits=PhotoLimits.from_settings(ctx.settings),
+        )
+        return UploadPhotoSuccess(photo=PhotoType.from_model(photo, storage))
+
+
+async def _read_upload(file: Any) -> bytes:
+    """The bytes of an uploaded file (Starlette UploadFile), or of raw bytes in tests."""
+    if isinstance(file, bytes | bytearray):
+        return bytes(file)
+    read = getattr(file, "read", None)
+    if read is None:
+        from c2c_api.photos.errors import PhotoNotAnImage
+
+        raise PhotoNotAnImage(fields=["file"])
+    data = await read()
+    return bytes(data)
