@@ -1,16 +1,17 @@
-"""The OAuth 2 authorization server: authlib's grants and endpoints on a synchronous session.
+"""The OAuth 2 authorization server: authlib's grants on a synchronous session.
 
 authlib is synchronous and has no Starlette integration. One `C2CAuthorizationServer` is built
 per HTTP request, bound to a *sync* SQLAlchemy session, and run in a worker thread
 (`starlette.concurrency.run_in_threadpool`); the async handlers in auth/oauth_views.py read the
 request body first and translate the result back into a Starlette response.
+
+Neighbours: auth/oauth_request.py (the request as authlib sees it), auth/endpoints.py
+(revocation and introspection), auth/tokens.py (JWT signing and validation).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,122 +25,33 @@ from authlib.oauth2.rfc6749.errors import (
     InvalidScopeError,
 )
 from authlib.oauth2.rfc6749.util import scope_to_list
-from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
-from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from sqlalchemy.orm import Session
 from sqlmodel import col
-from starlette.datastructures import Headers
 
-from c2c_api.auth.bearer import InvalidToken
+from c2c_api.auth.endpoints import Introspection, Revocation
 from c2c_api.auth.grants import revoke_family_sync
-from c2c_api.auth.models import (
-    AccessToken,
-    AuthorizationCode,
-    ClientKind,
-    OAuthClient,
-    RefreshToken,
+from c2c_api.auth.models import AuthorizationCode, ClientKind, OAuthClient, RefreshToken
+from c2c_api.auth.oauth_request import (
+    ALL_AUTH_METHODS,
+    CONFIDENTIAL_AUTH_METHODS,
+    HttpInput,
+    StarletteOAuth2Request,
 )
-from c2c_api.auth.tokens import issue_access_token, verify_access_token_sync
+from c2c_api.auth.tokens import issue_access_token
 from c2c_api.authz import SCOPES, ActorKind
 from c2c_api.config import Settings
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.secrets import digest, new_token, same_digest
 from c2c_api.users.models import Member, MemberStatus
 
-CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
-ALL_AUTH_METHODS = [*CONFIDENTIAL_AUTH_METHODS, "none"]
+__all__ = ["C2CAuthorizationServer", "Client", "HttpInput", "StarletteOAuth2Request", "metadata"]
+
 GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials"]
 
 
 def _audience(name: str) -> ActorKind:
     return SCOPES[name].audience
-
-
-# -- HTTP input ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HttpInput:
-    """What authlib needs from an HTTP request, read on the event loop beforehand."""
-
-    method: str
-    uri: str  # issuer-based URI of the endpoint (authlib checks it is https or loopback)
-    headers: Headers
-    query: Sequence[tuple[str, str]] = ()
-    form: Sequence[tuple[str, str]] = ()
-
-
-def _first(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in pairs:
-        out.setdefault(key, value)
-    return out
-
-
-def _lists(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for key, value in pairs:
-        out.setdefault(key, []).append(value)
-    return out
-
-
-class _Payload:
-    def __init__(self, pairs: Sequence[tuple[str, str]]) -> None:
-        self._data = _first(pairs)
-        self._datalist = _lists(pairs)
-
-    @property
-    def data(self) -> dict[str, str]:
-        return self._data
-
-    @property
-    def datalist(self) -> dict[str, list[str]]:
-        return self._datalist
-
-    @property
-    def client_id(self) -> str | None:
-        return self._data.get("client_id")
-
-    @property
-    def response_type(self) -> str | None:
-        rt = self._data.get("response_type")
-        if rt and " " in rt:
-            return " ".join(sorted(rt.split()))
-        return rt
-
-    @property
-    def grant_type(self) -> str | None:
-        return self._data.get("grant_type")
-
-    @property
-    def redirect_uri(self) -> str | None:
-        return self._data.get("redirect_uri")
-
-    @property
-    def scope(self) -> str | None:
-        return self._data.get("scope")
-
-    @property
-    def state(self) -> str | None:
-        return self._data.get("state")
-
-
-class StarletteOAuth2Request(OAuth2Request):
-    def __init__(self, data: HttpInput) -> None:
-        super().__init__(data.method, data.uri, headers=data.headers)
-        self._args = _first(data.query)
-        self._form = _first(data.form)
-        # The authorization endpoint reads query and form; the others, the form body only.
-        self.payload = _Payload([*data.query, *data.form])
-
-    @property
-    def args(self) -> dict[str, str]:
-        return self._args
-
-    @property
-    def form(self) -> dict[str, str]:
-        return self._form
 
 
 # -- models as authlib sees them ------------------------------------------------------------
@@ -226,35 +138,6 @@ class Code:
 
     def get_scope(self) -> str:
         return self.row.scope
-
-
-@dataclass
-class TokenRecord:
-    """A token found by revocation or introspection."""
-
-    kind: str  # "access_token" | "refresh_token"
-    client_id: str
-    scope: str
-    expires_at: datetime
-    revoked: bool
-    member_id: uuid.UUID | None = None
-    partner_id: uuid.UUID | None = None
-    family_id: uuid.UUID | None = None
-    jti: str | None = None
-    refresh_id: uuid.UUID | None = None
-    claims: dict[str, Any] = field(default_factory=dict)
-
-    def check_client(self, client: Client) -> bool:
-        return self.client_id == client.client_id
-
-    def get_scope(self) -> str:
-        return self.scope
-
-    def is_expired(self) -> bool:
-        return self.expires_at <= utcnow()
-
-    def is_revoked(self) -> bool:
-        return self.revoked
 
 
 class RefreshTokenRow:
@@ -452,121 +335,6 @@ class ClientCredentials(rfc6749_grants.ClientCredentialsGrant):
         token = self.generate_token(scope=self.request.scope, include_refresh_token=False)
         self.save_token(token)
         return 200, token, self.TOKEN_RESPONSE_HEADER
-
-
-# -- revocation and introspection -----------------------------------------------------------
-
-
-def find_token(
-    session: Session, settings: Settings, token: str, hint: str | None
-) -> TokenRecord | None:
-    """An access token (a JWT of ours) or a refresh token, whatever the hint says."""
-    order = ["refresh_token", "access_token"] if hint == "refresh_token" else None
-    order = order or ["access_token", "refresh_token"]
-    for kind in order:
-        if kind == "access_token" and token.count(".") == 2:
-            try:
-                claims = verify_access_token_sync(session, settings, token, check_exp=False)
-            except InvalidToken:
-                continue
-            row = session.get(AccessToken, claims["jti"])
-            if row is None:
-                continue
-            return TokenRecord(
-                kind=kind,
-                client_id=row.client_id,
-                scope=row.scope,
-                expires_at=row.expires_at,
-                revoked=row.revoked_at is not None,
-                member_id=row.member_id,
-                partner_id=row.partner_id,
-                family_id=row.family_id,
-                jti=row.jti,
-                claims=claims,
-            )
-        if kind == "refresh_token":
-            refresh = (
-                session.execute(
-                    sa.select(RefreshToken).where(col(RefreshToken.token_digest) == digest(token))
-                )
-                .scalars()
-                .first()
-            )
-            if refresh is None:
-                continue
-            return TokenRecord(
-                kind=kind,
-                client_id=refresh.client_id,
-                scope=refresh.scope,
-                expires_at=refresh.expires_at,
-                revoked=refresh.revoked_at is not None or refresh.rotated_at is not None,
-                member_id=refresh.member_id,
-                family_id=refresh.family_id,
-                refresh_id=refresh.id,
-            )
-    return None
-
-
-class Revocation(RevocationEndpoint):
-    CLIENT_AUTH_METHODS = ALL_AUTH_METHODS
-    server: C2CAuthorizationServer
-
-    def query_token(self, token_string: str, token_type_hint: str | None) -> TokenRecord | None:
-        return find_token(self.server.session, self.server.settings, token_string, token_type_hint)
-
-    def revoke_token(self, token: TokenRecord, request: Any) -> None:
-        session = self.server.session
-        if token.kind == "refresh_token" and token.family_id is not None:
-            revoke_family_sync(session, family_id=token.family_id)
-        elif token.jti is not None:
-            session.execute(
-                sa.update(AccessToken)
-                .where(col(AccessToken.jti) == token.jti, col(AccessToken.revoked_at).is_(None))
-                .values(revoked_at=utcnow())
-            )
-
-
-class Introspection(IntrospectionEndpoint):
-    CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS
-    server: C2CAuthorizationServer
-
-    def query_token(self, token_string: str, token_type_hint: str | None) -> TokenRecord | None:
-        return find_token(self.server.session, self.server.settings, token_string, token_type_hint)
-
-    def check_permission(self, token: TokenRecord, client: Client, request: Any) -> bool:
-        return client.row.first_party or token.client_id == client.client_id
-
-    def introspect_token(self, token: TokenRecord) -> dict[str, Any]:
-        session = self.server.session
-        if token.member_id is not None:
-            member = session.get(Member, token.member_id)
-            if member is None or member.status != MemberStatus.ACTIVE:
-                return {"active": False}
-        client = self.server.query_client(token.client_id)
-        if client is None:
-            return {"active": False}
-        settings = self.server.settings
-        body: dict[str, Any] = {
-            "active": True,
-            "scope": token.scope,
-            "client_id": token.client_id,
-            "token_type": "Bearer" if token.kind == "access_token" else "refresh_token",
-            "exp": int(token.expires_at.timestamp()),
-            "iss": settings.issuer,
-            "sub": str(token.member_id) if token.member_id else token.client_id,
-        }
-        if token.kind == "access_token":
-            claims = token.claims
-            body.update(
-                iat=claims.get("iat"),
-                aud=claims.get("aud"),
-                jti=token.jti,
-            )
-            if "auth_time" in claims:
-                body["auth_time"] = claims["auth_time"]
-        if token.partner_id is not None:
-            body["partner_id"] = str(token.partner_id)
-        return body
 
 
 # -- the server -----------------------------------------------------------------------------
