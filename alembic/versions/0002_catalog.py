@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("name", sa.JSON(), nullable=False),
         sa.Column("kinds", sa.JSON(), nullable=True),
         sa.Column("attributes", sa.JSON(), nullable=False),
+        sa.Column("revision", sa.Integer(), server_default="1", nullable=False),
         sa.Column("created_at", c2c_api.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", c2c_api.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("retired_at", c2c_api.db.UTCDateTime(timezone=True), nullable=True),

@@ -54,6 +54,7 @@ SCOPES: dict[str, Scope] = {
         Scope("admin:disputes", "Decide disputes.", ActorKind.OPERATOR),
         Scope("admin:partners", "Create and manage partners.", ActorKind.OPERATOR),
         Scope("admin:payments", "See and act on payments and the ledger.", ActorKind.OPERATOR),
+        Scope("admin:catalog", "Manage the category tree.", ActorKind.OPERATOR),
     ]
 }
 
@@ -142,3 +143,58 @@ def can_list_partner_members(actor: Actor, partner_id: uuid.UUID) -> bool:
     if actor.kind == ActorKind.PARTNER:
         return actor.partner_id == partner_id and "partner:members" in actor.scopes
     return can_manage_partners(actor)
+
+
+# --- listings and categories --------------------------------------------------------------------
+
+# Statuses anyone may fetch directly (links keep working after the deal or the end).
+PUBLIC_LISTING_STATUSES = frozenset({"PUBLISHED", "RESERVED", "SOLD", "CLOSED", "EXPIRED"})
+
+
+def can_manage_categories(actor: Actor) -> bool:
+    """Create, edit and retire categories: operators whose token holds admin:catalog."""
+    return actor.is_operator and "admin:catalog" in actor.scopes
+
+
+def is_listing_owner(actor: Actor, seller_id: uuid.UUID) -> bool:
+    return actor.member_id is not None and actor.member_id == seller_id
+
+
+def is_storefront_moderator(actor: Actor, partner_id: uuid.UUID | None) -> bool:
+    """The partner of the listing's storefront, with partner:catalog."""
+    return (
+        partner_id is not None
+        and actor.kind == ActorKind.PARTNER
+        and actor.partner_id == partner_id
+        and "partner:catalog" in actor.scopes
+    )
+
+
+def is_listing_moderator(actor: Actor, partner_id: uuid.UUID | None) -> bool:
+    """Who may remove and restore a listing: operators (admin:moderation), its storefront."""
+    if actor.is_operator and "admin:moderation" in actor.scopes:
+        return True
+    return is_storefront_moderator(actor, partner_id)
+
+
+def can_see_listing(
+    actor: Actor, *, status: str, seller_id: uuid.UUID, partner_id: uuid.UUID | None
+) -> bool:
+    """Direct reads: public statuses for all; drafts and paused for owner, storefront,
+    operators; removed listings for the owner and operators."""
+    if status in PUBLIC_LISTING_STATUSES:
+        return True
+    if is_listing_owner(actor, seller_id) or actor.is_operator:
+        return True
+    return status != "REMOVED" and is_storefront_moderator(actor, partner_id)
+
+
+def can_see_listing_history(
+    actor: Actor, *, seller_id: uuid.UUID, partner_id: uuid.UUID | None
+) -> bool:
+    """The edit history: the owner, the storefront's partner and operators."""
+    return (
+        is_listing_owner(actor, seller_id)
+        or actor.is_operator
+        or is_storefront_moderator(actor, partner_id)
+    )

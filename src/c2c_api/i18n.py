@@ -98,3 +98,16 @@ def negotiate_locale(accept_language: str | None) -> str:
 def translate(message: str, locale: str) -> str:
     """The message in `locale` when the catalogue has it, else as given (English)."""
     return CATALOGUE.get(locale, {}).get(message, message)
+
+
+def _merge_domain_catalogues() -> None:
+    """Domains keep their French messages next to their errors; the catalogue gathers them."""
+    from c2c_api.categories.errors import MESSAGES_FR as categories_fr
+    from c2c_api.listings.errors import MESSAGES_FR as listings_fr
+
+    for extra in (categories_fr, listings_fr):
+        for english, french in extra.items():
+            _FR.setdefault(english, french)
+
+
+_merge_domain_catalogues()

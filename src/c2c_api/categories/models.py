@@ -25,6 +25,8 @@ class Category(SQLModel, table=True):
     kinds: list[str] | None = Field(default=None, sa_type=JSON)
     # Own attribute definitions (categories.AttributeDef dumps), added to the inherited ones.
     attributes: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # Bumped on every edit: the sum over the table tells caches that something changed.
+    revision: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
     retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -19,7 +19,7 @@ from c2c_api.errors import DomainError
 from c2c_api.favorites.graphql import FavoriteMutation, FavoriteQuery
 from c2c_api.graphql.extensions import MarkMutations, ShapeErrors
 from c2c_api.graphql.permissions import RequiresScopesDirective, field_scopes
-from c2c_api.listings.graphql import ListingMutation, ListingQuery
+from c2c_api.listings.graphql import LISTING_TYPES, ListingMutation, ListingQuery
 from c2c_api.partners.graphql import PartnerMutation, PartnerQuery
 from c2c_api.photos.graphql import PhotoMutation, PhotoQuery
 from c2c_api.questions.graphql import QuestionMutation, QuestionQuery
@@ -110,6 +110,7 @@ def _build_schema(settings: Settings) -> C2CSchema:
     return C2CSchema(
         query=Query,
         mutation=Mutation,
+        types=list(LISTING_TYPES.values()),  # every kind of Listing, even when none is returned
         schema_directives=[RequiresScopesDirective],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[

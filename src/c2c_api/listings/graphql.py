@@ -1,15 +1,587 @@
-"""GraphQL entry points of the listings domain."""
+"""GraphQL types of listings: the `Listing` interface and one type per kind.
+
+Entry points (queries and mutations) are in listings/mutations.py, re-exported at the bottom.
+Relations resolve through request-scoped DataLoaders, so a page of listings costs a constant
+number of SQL statements whatever its size.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
 import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from c2c_api import authz
+from c2c_api.categories.graphql import CategoryType, ListingKindEnum, request_catalog
+from c2c_api.categories.taxonomy import ListingKind
+from c2c_api.graphql.loaders import loader
+from c2c_api.kit.money import CURRENCIES, Money
+from c2c_api.listings import service
+from c2c_api.listings.models import (
+    Condition,
+    Listing,
+    ListingRevision,
+    ListingStatus,
+    PriceUnit,
+    Visibility,
+)
+
+if TYPE_CHECKING:
+    from c2c_api.graphql.context import Context
+    from c2c_api.partners.graphql import PartnerType
+    from c2c_api.photos.graphql import PhotoType
+    from c2c_api.questions.graphql import QuestionType
+    from c2c_api.users.graphql import MemberType
+
+ListingStatusEnum = strawberry.enum(
+    ListingStatus,
+    name="ListingStatus",
+    description="Where a listing is in its lifecycle (docs/listings.md).",
+)
+ConditionEnum = strawberry.enum(Condition, name="Condition", description="State of the goods.")
+VisibilityEnum = strawberry.enum(
+    Visibility,
+    name="Visibility",
+    description="MARKETPLACE: everywhere; STOREFRONT: only in its storefront's searches.",
+)
+PriceUnitEnum = strawberry.enum(
+    PriceUnit, name="PriceUnit", description="What a service's price covers."
+)
 
 
-@strawberry.type
-class ListingQuery:
+# --- loaders -----------------------------------------------------------------------------------
+
+
+async def _listings_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Listing]:
+    return await service.get_visible_listings(ctx.session, ctx.actor, ids)
+
+
+def listing_loader(info: Info) -> Any:
+    """The request's loader of listings the caller may see (by id)."""
+    return loader(info.context, "listings", _listings_batch)
+
+
+async def _revisions_batch(
+    ctx: Context, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ListingRevision]]:
+    return await service.get_revisions(ctx.session, ids)
+
+
+# --- value types -------------------------------------------------------------------------------
+
+
+@strawberry.type(
+    name="Money",
+    description="An amount in integer minor units (cents) of an ISO 4217 currency.",
+)
+class MoneyType:
+    amount: int = strawberry.field(description="Minor units: 1250 EUR is 12.50 €.")
+    currency: str = strawberry.field(description="ISO 4217 code, e.g. EUR.")
+    formatted: str = strawberry.field(
+        description="Plain decimal text such as '12.50 EUR' (localise it in the front end)."
+    )
+
+
+def money(amount: int | None, currency: str) -> MoneyType | None:
+    if amount is None or currency not in CURRENCIES:
+        return None
+    return MoneyType(amount=amount, currency=currency, formatted=Money(amount, currency).format())
+
+
+@strawberry.type(description="A point on the globe (WGS 84 degrees).")
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+
+@strawberry.type(name="ListingLocation", description="Where the listing is.")
+class ListingLocation:
+    city: str | None
+    country: str | None = strawberry.field(description="ISO 3166-1 alpha-2 code.")
+    approximate_position: GeoPoint | None = strawberry.field(
+        description=(
+            "The centre of the ~1 km grid cell holding the exact position, which is never "
+            "shown. Stable across edits (no random jitter)."
+        )
+    )
+
+
+@strawberry.type(description="Shipping as a handover option.")
+class ShippingOption:
+    enabled: bool
+    fee: MoneyType | None = strawberry.field(description="Null: free or not offered.")
+    carriers: list[str]
+
+
+@strawberry.type(description="Meeting in person as a handover option.")
+class MeetupOption:
+    enabled: bool
+    area: str | None = strawberry.field(description="Where the seller can meet (free text).")
+
+
+@strawberry.type(description="How the goods can change hands.")
+class Handover:
+    shipping: ShippingOption
+    meetup: MeetupOption
+
+
+@strawberry.type(description="One attribute of a listing, with its label in the caller's language.")
+class AttributeValue:
+    key: str
+    label: str
+    value: JSON = strawberry.field(description="As stored (option code, integer, text, …).")
+    display: str = strawberry.field(
+        description="Human-readable, localised (option label, number with decimals and unit)."
+    )
+
+
+# Columns never shown, even in the edit history: the exact position.
+_PRIVATE_SNAPSHOT_KEYS = frozenset({"latitude", "longitude"})
+
+
+@strawberry.type(
+    name="ListingRevision",
+    description="One change of a listing, kept for disputes (owner, storefront, operators).",
+)
+class ListingRevisionType:
+    version: int
+    action: str = strawberry.field(
+        description="created, updated, published, paused, resumed, closed, expired, removed, …"
+    )
+    changed_fields: list[str] = strawberry.field(description="camelCase names of what changed.")
+    created_at: datetime
+    actor_member_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the member who made the change (null: a partner or system)."
+    )
+    actor_partner_id: strawberry.ID | None
+    snapshot: JSON = strawberry.field(
+        description="The listing as it became (exact coordinates left out)."
+    )
+
+    @classmethod
+    def from_model(cls, r: ListingRevision) -> ListingRevisionType:
+        return cls(
+            version=r.version,
+            action=r.action,
+            changed_fields=list(r.changed_fields),
+            created_at=r.created_at,
+            actor_member_id=(
+                strawberry.ID(str(relay.GlobalID("Member", str(r.actor_member_id))))
+                if r.actor_member_id
+                else None
+            ),
+            actor_partner_id=(
+                strawberry.ID(str(relay.GlobalID("Partner", str(r.actor_partner_id))))
+                if r.actor_partner_id
+                else None
+            ),
+            snapshot=cast(
+                JSON, {k: v for k, v in r.snapshot.items() if k not in _PRIVATE_SNAPSHOT_KEYS}
+            ),
+        )
+
+
+def _display(definition: Any, value: Any, locale: str) -> str:
+    from c2c_api.categories.attributes import AttributeType
+
+    if definition.type is AttributeType.ENUM:
+        return definition.option_label(str(value), locale) or str(value)
+    if definition.type is AttributeType.BOOLEAN:
+        yes, no = ("oui", "non") if locale.startswith("fr") else ("yes", "no")
+        return yes if value else no
+    if definition.type in (AttributeType.INTEGER, AttributeType.DECIMAL):
+        text = str(value)
+        if definition.decimals and isinstance(value, int):
+            sign = "-" if value < 0 else ""
+            units, minor = divmod(abs(value), 10**definition.decimals)
+            text = f"{sign}{units}.{minor:0{definition.decimals}d}"
+        if definition.unit is not None:
+            text = f"{text} {definition.unit.get(locale)}"
+        return text
+    return str(value)
+
+
+# --- the interface and the types per kind ------------------------------------------------------
+
+
+@strawberry.interface(
+    name="Listing",
+    description=(
+        "Something offered or sought on the marketplace. Each kind has its own type with the "
+        "fields it needs (SaleListing, AuctionListing, …): select them with inline fragments."
+    ),
+)
+class ListingInterface(relay.Node):
+    id: relay.NodeID[uuid.UUID]
+    _row: strawberry.Private[Listing]
+
+    @strawberry.field(description="How a deal forms (one type per kind).")
+    def kind(self) -> ListingKindEnum:  # type: ignore[valid-type]
+        return self._row.kind
+
+    @strawberry.field(description="Lifecycle status; a listing past its end reads EXPIRED at once.")
+    def status(self) -> ListingStatusEnum:  # type: ignore[valid-type]
+        return service.effective_status(self._row)
+
+    @strawberry.field
+    def visibility(self) -> VisibilityEnum:  # type: ignore[valid-type]
+        return self._row.visibility
+
+    @strawberry.field
+    def title(self) -> str:
+        return self._row.title
+
+    @strawberry.field
+    def description(self) -> str:
+        return self._row.description
+
+    @strawberry.field(description="The category (names in the caller's language).")
+    async def category(self, info: Info) -> CategoryType | None:
+        catalog = await request_catalog(info)
+        if self._row.category_slug not in catalog.taxonomy:
+            return None
+        return CategoryType.of(catalog, self._row.category_slug, info.context.locale)
+
+    @strawberry.field
+    def condition(self) -> ConditionEnum | None:  # type: ignore[valid-type]
+        return self._row.condition
+
+    @strawberry.field(description="Per-category attributes as stored: {key: value}.")
+    def attributes(self) -> JSON:
+        return cast(JSON, dict(self._row.attributes))
+
+    @strawberry.field(description="The attributes with labels, in the category's order.")
+    async def attribute_values(self, info: Info) -> list[AttributeValue]:
+        catalog = await request_catalog(info)
+        locale = info.context.locale
+        if self._row.category_slug not in catalog.taxonomy:
+            return []
+        schema = catalog.taxonomy.schema_for(self._row.category_slug)
+        out: list[AttributeValue] = []
+        for key, definition in schema.items():
+            if key in self._row.attributes:
+                value = self._row.attributes[key]
+                out.append(
+                    AttributeValue(
+                        key=key,
+                        label=definition.label.get(locale),
+                        value=value,
+                        display=_display(definition, value, locale),
+                    )
+                )
+        return out
+
+    @strawberry.field(description="Units available (an auction offers exactly one).")
+    def quantity(self) -> int:
+        return self._row.quantity
+
+    @strawberry.field(description="ISO 4217 code of every amount of the listing.")
+    def currency(self) -> str:
+        return self._row.currency
+
+    @strawberry.field(
+        description=(
+            "The amount to show on a card and to sort by, whatever the kind: the price, the "
+            "start price, the price per day, the unit price or the budget; null for swaps and "
+            "donations."
+        )
+    )
+    def display_price(self) -> MoneyType | None:
+        return money(self._row.sort_price, self._row.currency)
+
+    @strawberry.field(description="End of an auction, deadline of a group buy; else null.")
+    def ends_at(self) -> datetime | None:
+        return self._row.ends_at
+
+    @strawberry.field
+    def location(self) -> ListingLocation:
+        r = self._row
+        point = None
+        if r.public_latitude is not None and r.public_longitude is not None:
+            point = GeoPoint(latitude=r.public_latitude, longitude=r.public_longitude)
+        return ListingLocation(city=r.city, country=r.country, approximate_position=point)
+
+    @strawberry.field
+    def handover(self) -> Handover:
+        r = self._row
+        return Handover(
+            shipping=ShippingOption(
+                enabled=r.shipping_enabled,
+                fee=money(r.shipping_fee, r.currency),
+                carriers=list(r.shipping_carriers),
+            ),
+            meetup=MeetupOption(enabled=r.meetup_enabled, area=r.meetup_area),
+        )
+
+    @strawberry.field(description="The member who offers it.")
+    async def seller(
+        self, info: Info
+    ) -> Annotated[MemberType, strawberry.lazy("c2c_api.users.graphql")] | None:
+        from c2c_api.users.graphql import MemberType, member_loader
+
+        member = await member_loader(info).load(self._row.seller_id)
+        return MemberType.from_model(member) if member is not None else None
+
+    @strawberry.field(description="The partner storefront it was listed through, if any.")
+    async def storefront(
+        self, info: Info
+    ) -> Annotated[PartnerType, strawberry.lazy("c2c_api.partners.graphql")] | None:
+        from c2c_api.partners.graphql import PartnerType, partner_loader
+
+        if self._row.partner_id is None:
+            return None
+        partner = await partner_loader(info).load(self._row.partner_id)
+        return PartnerType.from_model(partner) if partner is not None else None
+
+    @strawberry.field(description="Increases with every change: send it as `expectedVersion`.")
+    def version(self) -> int:
+        return self._row.version
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self._row.created_at
+
+    @strawberry.field
+    def updated_at(self) -> datetime:
+        return self._row.updated_at
+
+    @strawberry.field
+    def published_at(self) -> datetime | None:
+        return self._row.published_at
+
+    @strawberry.field
+    def closed_at(self) -> datetime | None:
+        return self._row.closed_at
+
+    @strawberry.field(description="When it stops being shown unless renewed.")
+    def expires_at(self) -> datetime | None:
+        return self._row.expires_at
+
+    @strawberry.field(description="Whether the caller is the seller.")
+    def viewer_is_owner(self, info: Info) -> bool:
+        return authz.is_listing_owner(info.context.actor, self._row.seller_id)
+
+    @strawberry.field(
+        description=(
+            "The edit history, newest first: for the owner, the storefront's partner and "
+            "operators; null for everyone else."
+        )
+    )
+    async def history(self, info: Info, first: int = 20) -> list[ListingRevisionType] | None:
+        ctx: Context = info.context
+        if not authz.can_see_listing_history(
+            ctx.actor, seller_id=self._row.seller_id, partner_id=self._row.partner_id
+        ):
+            return None
+        revisions = await loader(ctx, "listing_revisions", _revisions_batch).load(self._row.id)
+        first = max(0, min(first, 100))
+        return [ListingRevisionType.from_model(r) for r in (revisions or [])[:first]]
+
+    @strawberry.field(description="Photos in the seller's order (the first is the cover).")
+    async def photos(
+        self, info: Info
+    ) -> list[Annotated[PhotoType, strawberry.lazy("c2c_api.photos.graphql")]]:
+        from c2c_api.photos.graphql import listing_photos
+
+        return await listing_photos(info, self._row.id)
+
+    @strawberry.field(description="Public questions and the seller's answers, newest first.")
+    async def questions(
+        self, info: Info, first: int = 10, after: str | None = None
+    ) -> relay.Connection[Annotated[QuestionType, strawberry.lazy("c2c_api.questions.graphql")]]:
+        from c2c_api.questions.graphql import listing_questions
+
+        return await listing_questions(info, self._row.id, first, after)
+
+    @strawberry.field(description="How many members watch it.")
+    async def favorite_count(self, info: Info) -> int:
+        from c2c_api.favorites.graphql import favorite_count
+
+        return await favorite_count(info, self._row.id)
+
+    @strawberry.field(description="Whether the calling member watches it (null: anonymous).")
+    async def viewer_has_favorited(self, info: Info) -> bool | None:
+        from c2c_api.favorites.graphql import viewer_has_favorited
+
+        return await viewer_has_favorited(info, self._row.id)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info,
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> Iterable[ListingInterface | None]:
+        ids: list[uuid.UUID | None] = []
+        for raw in node_ids:
+            try:
+                ids.append(uuid.UUID(str(raw)))
+            except ValueError:
+                ids.append(None)
+        load = listing_loader(info)
+
+        async def one(i: uuid.UUID | None) -> Listing | None:
+            return await load.load(i) if i is not None else None
+
+        rows = await asyncio.gather(*(one(i) for i in ids))
+        out: list[ListingInterface | None] = []
+        for row in rows:
+            node = listing_to_graphql(row) if row is not None else None
+            # A global id names the concrete type: SaleListing:<id> finds only a sale.
+            out.append(node if node is not None and isinstance(node, cls) else None)
+        return out
+
+
+@strawberry.type(description="Goods for sale at a fixed price; buyers may make offers.")
+class SaleListing(ListingInterface):
+    @strawberry.field
+    def price(self) -> MoneyType | None:
+        return money(self._row.price, self._row.currency)
+
+    @strawberry.field(description="Whether the seller takes offers below the price.")
+    def accepts_offers(self) -> bool:
+        return self._row.accepts_offers
+
+
+@strawberry.type(description="Goods sold to the highest bidder when the auction ends.")
+class AuctionListing(ListingInterface):
+    @strawberry.field
+    def start_price(self) -> MoneyType | None:
+        return money(self._row.start_price, self._row.currency)
+
+    @strawberry.field(
+        description=(
+            "The secret minimum: shown to the owner, the storefront's partner and operators "
+            "only (null for everyone else; see hasReserve)."
+        )
+    )
+    def reserve_price(self, info: Info) -> MoneyType | None:
+        r = self._row
+        if not authz.can_see_listing_history(
+            info.context.actor, seller_id=r.seller_id, partner_id=r.partner_id
+        ):
+            return None
+        return money(r.reserve_price, r.currency)
+
+    @strawberry.field(description="Whether the auction has a reserve price.")
+    def has_reserve(self) -> bool:
+        return self._row.reserve_price is not None
+
+    @strawberry.field(description="Price that ends the auction at once, if any.")
+    def buy_now_price(self) -> MoneyType | None:
+        return money(self._row.buy_now_price, self._row.currency)
+
+    @strawberry.field(description="The smallest raise between bids.")
+    def bid_increment(self) -> MoneyType | None:
+        return money(self._row.bid_increment, self._row.currency)
+
+
+@strawberry.type(description="Goods lent for a number of days against a price and a deposit.")
+class RentalListing(ListingInterface):
+    @strawberry.field
+    def price_per_day(self) -> MoneyType | None:
+        return money(self._row.price_per_day, self._row.currency)
+
+    @strawberry.field(description="Held during the rental, released when the goods return.")
+    def deposit(self) -> MoneyType | None:
+        return money(self._row.deposit, self._row.currency)
+
+    @strawberry.field
+    def min_days(self) -> int | None:
+        return self._row.min_days
+
+    @strawberry.field
+    def max_days(self) -> int | None:
+        return self._row.max_days
+
+
+@strawberry.type(description="A service booked for a time slot (jobbing).")
+class ServiceListing(ListingInterface):
+    @strawberry.field
+    def price(self) -> MoneyType | None:
+        return money(self._row.price, self._row.currency)
+
+    @strawberry.field(description="What the price covers: the job, an hour or a day.")
+    def price_unit(self) -> PriceUnitEnum | None:  # type: ignore[valid-type]
+        return self._row.price_unit
+
+    @strawberry.field
+    def duration_minutes(self) -> int | None:
+        return self._row.duration_minutes
+
+
+@strawberry.type(description="Goods offered in exchange for other goods.")
+class SwapListing(ListingInterface):
+    @strawberry.field(description="What the owner would take in exchange.")
+    def swap_seeks(self) -> str | None:
+        return self._row.swap_seeks
+
+
+@strawberry.type(description="Goods given away for free; the giver chooses among requests.")
+class DonationListing(ListingInterface):
     pass
 
 
-@strawberry.type
-class ListingMutation:
-    pass
+@strawberry.type(description="Units sold together once enough pledges reach the target.")
+class GroupBuyListing(ListingInterface):
+    @strawberry.field(description="The price of one unit.")
+    def unit_price(self) -> MoneyType | None:
+        return money(self._row.price, self._row.currency)
+
+    @strawberry.field(description="Units to pledge before the deadline for the deal to happen.")
+    def target_quantity(self) -> int | None:
+        return self._row.target_quantity
+
+
+@strawberry.type(description="A request: the member looks for something and sellers answer.")
+class WantedListing(ListingInterface):
+    @strawberry.field(description="The most the member means to pay.")
+    def budget(self) -> MoneyType | None:
+        return money(self._row.price, self._row.currency)
+
+
+LISTING_TYPES: dict[ListingKind, type[ListingInterface]] = {
+    ListingKind.SALE: SaleListing,
+    ListingKind.AUCTION: AuctionListing,
+    ListingKind.RENTAL: RentalListing,
+    ListingKind.SERVICE: ServiceListing,
+    ListingKind.SWAP: SwapListing,
+    ListingKind.DONATION: DonationListing,
+    ListingKind.GROUP_BUY: GroupBuyListing,
+    ListingKind.WANTED: WantedListing,
+}
+
+
+def listing_to_graphql(listing: Listing) -> ListingInterface:
+    """The GraphQL object of the listing's kind (callers have checked the caller may see it)."""
+    return LISTING_TYPES[ListingKind(listing.kind)](id=listing.id, _row=listing)
+
+
+from c2c_api.listings.mutations import ListingMutation, ListingQuery  # noqa: E402
+
+__all__ = [
+    "LISTING_TYPES",
+    "AuctionListing",
+    "DonationListing",
+    "GroupBuyListing",
+    "ListingInterface",
+    "ListingMutation",
+    "ListingQuery",
+    "MoneyType",
+    "RentalListing",
+    "SaleListing",
+    "ServiceListing",
+    "SwapListing",
+    "WantedListing",
+    "listing_loader",
+    "listing_to_graphql",
+    "money",
+]
