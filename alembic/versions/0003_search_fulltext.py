@@ -10,6 +10,8 @@ PostgreSQL
     each in both configurations (listings are written in French or English; we do not guess).
   * GIN index on search_vector, trigram GIN index on title (word_similarity, `<%`).
 
+Both: an expression index (status, coalesce(sort_price, 0), id) for the price sorts.
+
 SQLite
   * listings_fts: an FTS5 external-content table over listings (title, description), keyed by
     the listings rowid, tokenizer unicode61 with remove_diacritics 2, prefix indexes of 2 and 3
@@ -100,8 +102,13 @@ def _downgrade_sqlite() -> None:
     op.execute("DROP TABLE IF EXISTS listings_fts")
 
 
+PRICE_INDEX = "ix_listings_status_price0"
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
+    # Price sorts order by coalesce(sort_price, 0) (listings without a price sort as free).
+    op.execute(f"CREATE INDEX {PRICE_INDEX} ON listings (status, coalesce(sort_price, 0), id)")
     if dialect == "postgresql":
         _upgrade_postgresql()
     elif dialect == "sqlite":
@@ -112,6 +119,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
+    op.execute(f"DROP INDEX IF EXISTS {PRICE_INDEX}")
     if dialect == "postgresql":
         _downgrade_postgresql()
     elif dialect == "sqlite":

@@ -1,16 +1,494 @@
-"""Search use cases: listing search, saved searches, and matching new listings to saved searches."""
+"""Search use cases: listing search with facets, saved searches, matching new listings.
+
+Statements per search: one for the page; facets (one statement) and totalCount (one statement)
+only when asked for. Keyset pagination only (never OFFSET): a cursor carries the sort key and
+the id of the last row, so rows inserted meanwhile never shift a page.
+"""
 
 from __future__ import annotations
 
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from c2c_api import authz
+from c2c_api.authz import Actor
+from c2c_api.categories.service import get_taxonomy
+from c2c_api.categories.taxonomy import Taxonomy
+from c2c_api.errors import DomainError, InvalidInput, NotFound
+from c2c_api.events.service import record_event
+from c2c_api.kit.clock import utcnow
 from c2c_api.listings.models import Listing
+from c2c_api.partners.models import Partner
+from c2c_api.search import cursors, queries
+from c2c_api.search.errors import InvalidCursor, SearchLimitExceeded
+from c2c_api.search.filters import (
+    COUNT_CAP,
+    DEFAULT_PAGE_SIZE,
+    SearchFilter,
+    Sort,
+    check_page_size,
+    parse_filter,
+    parse_global_id,
+    query_words,
+)
+from c2c_api.search.models import SavedSearch
+from c2c_api.search.queries import SortSpec, T, TextQuery
+
+log = logging.getLogger(__name__)
+
+MATCH_TOPIC = "saved_search.matched"
+MAX_SAVED_SEARCHES = 50
+MATCH_BATCH = 100
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+async def _taxonomy(session: AsyncSession) -> Taxonomy:
+    return (await get_taxonomy(session)).taxonomy
+
+
+async def resolve_filter(session: AsyncSession, raw: Mapping[str, Any] | None) -> SearchFilter:
+    """A validated filter; a storefront given by slug is looked up (one statement)."""
+    raw = dict(raw or {})
+    storefront_id: uuid.UUID | None = None
+    storefront = raw.get("storefront")
+    if storefront is not None:
+        storefront_id = parse_global_id(storefront, "Partner", field="filter.storefront")
+        if storefront_id is None:
+            partner = None
+            if isinstance(storefront, str) and len(storefront) <= 63:
+                partner = (
+                    await session.exec(select(Partner).where(Partner.slug == storefront.lower()))
+                ).first()
+            if partner is None:
+                raise InvalidInput("This storefront does not exist.", fields=["filter.storefront"])
+            storefront_id = partner.id
+    return parse_filter(raw, await _taxonomy(session), storefront_id=storefront_id)
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreparedSearch:
+    """A validated search: what facets and counts are computed for."""
+
+    dialect: str
+    filter: SearchFilter
+    text: TextQuery | None
+    sort: Sort
+    now: datetime
+    taxonomy: Taxonomy
+
+
+@dataclass
+class SearchResult:
+    listings: list[Listing]
+    cursors: list[str]
+    has_next: bool
+    has_previous: bool
+    prepared: PreparedSearch
+
+
+def _effective_sort(sort: Sort | str | None, text: TextQuery | None, f: SearchFilter) -> Sort:
+    if sort is not None:
+        try:
+            sort = Sort(sort)
+        except ValueError as exc:
+            raise InvalidInput(fields=["sort"]) from exc
+    if sort is None or (sort == Sort.RELEVANCE and text is None):
+        return Sort.RELEVANCE if text is not None else Sort.NEWEST
+    if sort == Sort.NEAREST and f.near is None:
+        raise InvalidInput("Sorting by distance needs a point (filter.near).", fields=["sort"])
+    return sort
+
+
+def _sort_spec(prepared: PreparedSearch) -> SortSpec:
+    s = prepared.sort
+    if s == Sort.NEWEST:
+        return SortSpec(s, T.published_at, descending=True)
+    if s == Sort.PRICE_ASC:
+        return SortSpec(s, queries.price_key(), descending=False)
+    if s == Sort.PRICE_DESC:
+        return SortSpec(s, queries.price_key(), descending=True)
+    if s == Sort.ENDING_SOONEST:
+        return SortSpec(s, T.ends_at, descending=False)
+    if s == Sort.NEAREST:
+        assert prepared.filter.near is not None
+        return SortSpec(s, queries.distance_km(prepared.filter.near), descending=False)
+    assert prepared.text is not None
+    if prepared.dialect == "postgresql":
+        return SortSpec(s, queries.pg_rank(prepared.text), descending=True)
+    # SQLite: the key comes from the FTS join (see _page_statement).
+    return SortSpec(s, sa.literal_column("fts.score", sa.Double()), descending=True)
+
+
+def _cursor_scope(prepared: PreparedSearch) -> str:
+    near = prepared.filter.near
+    return cursors.fingerprint(
+        prepared.sort.value,
+        list(prepared.text.words) if prepared.sort == Sort.RELEVANCE and prepared.text else None,
+        [near.latitude, near.longitude] if prepared.sort == Sort.NEAREST and near else None,
+    )
+
+
+def _key_to_json(sort: Sort, value: Any) -> Any:
+    if sort in (Sort.NEWEST, Sort.ENDING_SOONEST):
+        assert isinstance(value, datetime)
+        return value.isoformat()
+    if sort in (Sort.PRICE_ASC, Sort.PRICE_DESC):
+        return int(value)
+    return float(value)
+
+
+def _key_from_json(sort: Sort, value: Any) -> Any:
+    """The key value a cursor carries, type-checked (a valid signature is not enough)."""
+    if sort in (Sort.NEWEST, Sort.ENDING_SOONEST):
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+        if parsed is None or parsed.tzinfo is None:
+            raise ValueError("bad timestamp")
+        return parsed
+    if sort in (Sort.PRICE_ASC, Sort.PRICE_DESC):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError("bad price")
+        return value
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise ValueError("bad number")
+    return float(value)
+
+
+def _decode_after(prepared: PreparedSearch, secret: str, after: str) -> tuple[Any, uuid.UUID]:
+    values = cursors.decode(secret, _cursor_scope(prepared), after)
+    try:
+        raw_key, raw_id = values
+        return _key_from_json(prepared.sort, raw_key), uuid.UUID(str(raw_id))
+    except (ValueError, TypeError) as exc:
+        raise InvalidCursor(fields=["after"]) from exc
+
+
+def _page_statement(
+    prepared: PreparedSearch, spec: SortSpec, after: tuple[Any, uuid.UUID] | None, limit: int
+) -> sa.Select[Any]:
+    f, text = prepared.filter, prepared.text
+    sqlite_relevance = prepared.sort == Sort.RELEVANCE and prepared.dialect == "sqlite"
+    where = queries.where_clauses(
+        prepared.dialect, f, text, prepared.now, with_text=not sqlite_relevance
+    )
+    stmt = sa.select(Listing, spec.key.label("sort_key"))
+    if sqlite_relevance:
+        assert text is not None
+        fts = queries.sqlite_fts_ranked(text)
+        stmt = stmt.select_from(Listing).join(fts, fts.c.fts_rowid == queries.ROWID)
+    if prepared.sort == Sort.ENDING_SOONEST:
+        where.append(T.ends_at.is_not(None))
+    if after is not None:
+        where.append(queries.keyset_after(spec, after[0], after[1]))
+    return stmt.where(*where).order_by(*queries.order_by(spec)).limit(limit + 1)
+
+
+async def prepare_search(
+    session: AsyncSession,
+    *,
+    query: str | None,
+    filter: Mapping[str, Any] | None,
+    sort: Sort | str | None,
+) -> PreparedSearch:
+    """Validate a search: typed errors for every bad input, before any listing is read."""
+    words = query_words(query)
+    text = TextQuery(tuple(words)) if words else None
+    f = await resolve_filter(session, filter)
+    return PreparedSearch(
+        dialect=_dialect(session),
+        filter=f,
+        text=text,
+        sort=_effective_sort(sort, text, f),
+        now=utcnow(),
+        taxonomy=await _taxonomy(session),
+    )
+
+
+async def search_listings(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    query: str | None = None,
+    filter: Mapping[str, Any] | None = None,
+    sort: Sort | str | None = None,
+    first: int = DEFAULT_PAGE_SIZE,
+    after: str | None = None,
+    secret: str,
+) -> SearchResult:
+    """One page of searchable listings (anonymous callers allowed: search shows public data)."""
+    check_page_size(first)
+    prepared = await prepare_search(session, query=query, filter=filter, sort=sort)
+    spec = _sort_spec(prepared)
+    position = _decode_after(prepared, secret, after) if after is not None else None
+    rows = (await session.exec(_page_statement(prepared, spec, position, first))).all()  # type: ignore[call-overload]
+    has_next = len(rows) > first
+    rows = rows[:first]
+    scope = _cursor_scope(prepared)
+    listings: list[Listing] = [r[0] for r in rows]
+    issued = [
+        cursors.encode(secret, scope, [_key_to_json(prepared.sort, r[1]), str(r[0].id)])
+        for r in rows
+    ]
+    return SearchResult(
+        listings=listings,
+        cursors=issued,
+        has_next=has_next,
+        has_previous=after is not None,
+        prepared=prepared,
+    )
+
+
+async def count_listings(session: AsyncSession, prepared: PreparedSearch) -> tuple[int, bool]:
+    """(count, capped): the number of matches, counted up to COUNT_CAP + 1 (one statement)."""
+    where = queries.where_clauses(prepared.dialect, prepared.filter, prepared.text, prepared.now)
+    if prepared.sort == Sort.ENDING_SOONEST:
+        where.append(T.ends_at.is_not(None))
+    inner = sa.select(T.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    count = (await session.exec(sa.select(sa.func.count()).select_from(inner))).one()  # type: ignore[call-overload]
+    n = int(count[0] if isinstance(count, tuple | sa.Row) else count)
+    return min(n, COUNT_CAP), n > COUNT_CAP
+
+
+@dataclass(frozen=True)
+class ValueCount:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    slug: str
+    count: int
+
+
+@dataclass(frozen=True)
+class PriceBucketCount:
+    currency: str
+    min: int
+    max: int | None
+    count: int
+
+
+@dataclass
+class Facets:
+    kinds: list[ValueCount] = field(default_factory=list)
+    conditions: list[ValueCount] = field(default_factory=list)
+    categories: list[CategoryCount] = field(default_factory=list)
+    price_buckets: list[PriceBucketCount] = field(default_factory=list)
+
+
+def _roll_up(taxonomy: Taxonomy, counts: dict[str, int], parent: str | None) -> list[CategoryCount]:
+    """Counts of leaf categories summed into the roots, or the children of `parent`."""
+    level = 0 if parent is None else len(taxonomy.path(parent))
+    totals: dict[str, int] = {}
+    for slug, n in counts.items():
+        if slug not in taxonomy:
+            continue
+        path = taxonomy.path(slug)
+        if len(path) <= level:
+            continue  # a listing in the filtered category itself (not in a child)
+        totals[path[level].slug] = totals.get(path[level].slug, 0) + n
+    nodes = taxonomy.roots() if parent is None else taxonomy.children(parent)
+    return [CategoryCount(n.slug, totals[n.slug]) for n in nodes if totals.get(n.slug)]
+
+
+async def listing_facets(session: AsyncSession, prepared: PreparedSearch) -> Facets:
+    """Facet counts for a search (one statement); see queries.facets_select for the rules."""
+    stmt = queries.facets_select(prepared.dialect, prepared.filter, prepared.text, prepared.now)
+    rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
+    facets = Facets()
+    categories: dict[str, int] = {}
+    for facet, value, currency, n in rows:
+        if value is None:
+            continue
+        if facet == "kind":
+            facets.kinds.append(ValueCount(value, int(n)))
+        elif facet == "condition":
+            facets.conditions.append(ValueCount(value, int(n)))
+        elif facet == "category":
+            categories[value] = int(n)
+        elif facet == "price" and currency is not None:
+            low, high = queries.bucket_range(currency, int(value))
+            facets.price_buckets.append(PriceBucketCount(currency, low, high, int(n)))
+    facets.kinds.sort(key=lambda c: (-c.count, c.value))
+    facets.conditions.sort(key=lambda c: (-c.count, c.value))
+    facets.price_buckets.sort(key=lambda b: (b.currency, b.min))
+    facets.categories = _roll_up(prepared.taxonomy, categories, prepared.filter.category)
+    return facets
+
+
+# --- saved searches ----------------------------------------------------------------------------
+
+
+async def save_search(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    name: str,
+    query: str | None,
+    filter: Mapping[str, Any] | None,
+    notify: bool = True,
+) -> SavedSearch:
+    """Save a search for the calling member (validated like a live search)."""
+    member_id = authz.require_member(actor)
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise InvalidInput("Use 1 to 100 characters.", fields=["name"])
+    words = query_words(query)
+    f = await resolve_filter(session, filter)
+    count = (
+        await session.exec(
+            sa.select(sa.func.count()).where(col(SavedSearch.member_id) == member_id)  # type: ignore[call-overload]
+        )
+    ).one()
+    if int(count[0]) >= MAX_SAVED_SEARCHES:
+        raise SearchLimitExceeded(
+            f"You can keep at most {MAX_SAVED_SEARCHES} saved searches.",
+            fields=["name"],
+            context={"limit": MAX_SAVED_SEARCHES},
+        )
+    saved = SavedSearch(
+        member_id=member_id,
+        name=name,
+        query=" ".join(words),
+        filter=f.to_json(),
+        notify=notify,
+    )
+    session.add(saved)
+    await session.flush()
+    return saved
+
+
+async def delete_saved_search(
+    session: AsyncSession, actor: Actor, *, saved_search_id: uuid.UUID
+) -> None:
+    """Delete one of the caller's saved searches (NotFound for anyone else's)."""
+    member_id = authz.require_member(actor)
+    saved = await session.get(SavedSearch, saved_search_id)
+    if saved is None or saved.member_id != member_id:
+        raise NotFound()
+    await session.delete(saved)
+    await session.flush()
+
+
+@dataclass
+class SavedSearchPage:
+    items: list[SavedSearch]
+    has_next: bool
+
+
+async def list_saved_searches(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    limit: int = DEFAULT_PAGE_SIZE,
+    after: tuple[datetime, uuid.UUID] | None = None,
+) -> SavedSearchPage:
+    """The caller's saved searches, newest first (keyset on created_at, id)."""
+    member_id = authz.require_member(actor)
+    check_page_size(limit)
+    stmt = select(SavedSearch).where(col(SavedSearch.member_id) == member_id)
+    if after is not None:
+        stmt = stmt.where(
+            sa.tuple_(col(SavedSearch.created_at), col(SavedSearch.id))
+            < sa.tuple_(
+                sa.literal(after[0], type_=SavedSearch.__table__.c.created_at.type),  # type: ignore[attr-defined]
+                sa.literal(after[1], type_=SavedSearch.__table__.c.id.type),  # type: ignore[attr-defined]
+            )
+        )
+    stmt = stmt.order_by(col(SavedSearch.created_at).desc(), col(SavedSearch.id).desc())
+    rows = list((await session.exec(stmt.limit(limit + 1))).all())
+    return SavedSearchPage(items=rows[:limit], has_next=len(rows) > limit)
+
+
+def _saved_criteria(
+    saved: SavedSearch, dialect: str, taxonomy: Taxonomy, now: datetime
+) -> sa.ColumnElement[bool] | None:
+    """The saved search as one SQL condition (None when it no longer validates)."""
+    try:
+        f = parse_filter(saved.filter, taxonomy)
+        words = query_words(saved.query)
+    except DomainError:
+        log.warning("saved search %s no longer validates; skipped", saved.id)
+        return None
+    text = TextQuery(tuple(words)) if words else None
+    return sa.and_(*queries.where_clauses(dialect, f, text, now))
+
+
+async def matching_saved_searches(
+    session: AsyncSession, listing: Listing, candidates: Sequence[SavedSearch]
+) -> list[SavedSearch]:
+    """The candidates the listing matches, evaluated in SQL against that one listing
+    (the same WHERE clauses as a live search; one statement per batch of 100)."""
+    dialect = _dialect(session)
+    taxonomy = await _taxonomy(session)
+    now = utcnow()
+    matched: list[SavedSearch] = []
+    for start in range(0, len(candidates), MATCH_BATCH):
+        batch = candidates[start : start + MATCH_BATCH]
+        columns: list[sa.ColumnElement[int]] = []
+        usable: list[SavedSearch] = []
+        for saved in batch:
+            criteria = _saved_criteria(saved, dialect, taxonomy, now)
+            if criteria is None:
+                continue
+            usable.append(saved)
+            columns.append(sa.case((criteria, 1), else_=0).label(f"m{len(columns)}"))
+        if not columns:
+            continue
+        row = (
+            await session.exec(sa.select(*columns).where(T.id == listing.id))  # type: ignore[call-overload]
+        ).first()
+        if row is None:
+            return []
+        matched.extend(saved for saved, hit in zip(usable, row, strict=True) if hit)
+    return matched
 
 
 async def on_listing_published(session: AsyncSession, listing: Listing) -> None:
     """Record a "saved_search.matched" event for each saved search the new listing matches.
 
-    Called by the listings service in the transaction that publishes the listing.
-    (First version: the interface only; matching lands in the next commits.)
+    Called by the listings service in the transaction that publishes the listing. The seller's
+    own saved searches are skipped; searches with notify off are not evaluated.
     """
-    return None
+    await session.flush()
+    candidates = list(
+        (
+            await session.exec(
+                select(SavedSearch)
+                .where(col(SavedSearch.notify).is_(True))
+                .where(col(SavedSearch.member_id) != listing.seller_id)
+                .order_by(col(SavedSearch.created_at), col(SavedSearch.id))
+            )
+        ).all()
+    )
+    if not candidates:
+        return
+    now = utcnow()
+    for saved in await matching_saved_searches(session, listing, candidates):
+        saved.last_matched_at = now
+        session.add(saved)
+        await record_event(
+            session,
+            topic=MATCH_TOPIC,
+            payload={
+                "savedSearchId": str(saved.id),
+                "savedSearchName": saved.name,
+                "listingId": str(listing.id),
+                "listingTitle": listing.title,
+            },
+            member_id=saved.member_id,
+        )

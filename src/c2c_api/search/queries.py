@@ -1,0 +1,314 @@
+"""SQL of search: the one translation of a SearchFilter into WHERE clauses, on both databases.
+
+Live searches, facets, counts and saved-search matching all build their statements from
+`where_clauses`, so the filter semantics cannot drift between them.
+
+Full text (objects created by migration 0003):
+  PostgreSQL  listings.search_vector @@
+              (to_tsquery('c2c_english', q) || to_tsquery('c2c_french', q))
+              OR q <% title (pg_trgm word similarity: typo tolerance);
+              rank = ts_rank_cd + word_similarity.
+  SQLite      listings.rowid IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH
+              '"w1"* "w2"*'); rank = -bm25(listings_fts, 10, 3) (title weighs more).
+The last word of a query is a prefix on both (search as you type); on SQLite every word is.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from c2c_api.kit.money import CURRENCIES
+from c2c_api.listings.models import Listing, ListingStatus, Visibility
+from c2c_api.search.filters import Near, SearchFilter, Sort
+
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180.0
+
+T = Listing.__table__.c  # type: ignore[attr-defined]
+ROWID: sa.ColumnElement[int] = sa.literal_column("listings.rowid", sa.Integer())
+SEARCH_VECTOR: sa.ColumnElement[Any] = sa.literal_column("listings.search_vector")
+
+# Price buckets per currency, in major units: [0, b1), [b1, b2), …, [b_last, ∞).
+# Chosen for second-hand goods (roughly the same purchasing power across currencies).
+PRICE_BUCKETS_MAJOR: dict[str, tuple[int, ...]] = {
+    **dict.fromkeys(("EUR", "USD", "GBP", "CHF", "CAD", "AUD"), (10, 25, 50, 100, 250, 500, 1000)),
+    **dict.fromkeys(("PLN", "RON"), (50, 100, 250, 500, 1000, 2500, 5000)),
+    **dict.fromkeys(("SEK", "NOK", "DKK"), (100, 250, 500, 1000, 2500, 5000, 10000)),
+    "CZK": (250, 500, 1000, 2500, 5000, 10000, 25000),
+    "HUF": (2500, 5000, 10000, 25000, 50000, 100000, 250000),
+    "JPY": (1000, 2500, 5000, 10000, 25000, 50000, 100000),
+}
+
+
+def price_bounds(currency: str) -> tuple[int, ...]:
+    """Bucket bounds of a currency in minor units."""
+    scale = 10 ** CURRENCIES[currency]
+    return tuple(b * scale for b in PRICE_BUCKETS_MAJOR[currency])
+
+
+def bucket_range(currency: str, index: int) -> tuple[int, int | None]:
+    """(min inclusive, max exclusive or None) of bucket `index`, in minor units."""
+    bounds = (0, *price_bounds(currency))
+    return bounds[index], bounds[index + 1] if index + 1 < len(bounds) else None
+
+
+@dataclass(frozen=True)
+class TextQuery:
+    """The words of a query, ready for either database."""
+
+    words: tuple[str, ...]
+
+    @property
+    def pg_tsquery(self) -> str:
+        *head, last = self.words
+        return " & ".join([*head, f"{last}:*"])
+
+    @property
+    def fts_match(self) -> str:
+        return " ".join(f'"{w}"*' for w in self.words)
+
+    @property
+    def plain(self) -> str:
+        return " ".join(self.words)
+
+
+def _pg_tsquery(text: TextQuery) -> ColumnElement[Any]:
+    q = sa.literal(text.pg_tsquery)
+    english = sa.func.to_tsquery(sa.literal_column("'c2c_english'::regconfig"), q)
+    french = sa.func.to_tsquery(sa.literal_column("'c2c_french'::regconfig"), q)
+    return english.op("||")(french)
+
+
+def text_match(dialect: str, text: TextQuery) -> ColumnElement[bool]:
+    """Listings whose title or description match the words."""
+    if dialect == "postgresql":
+        fulltext = SEARCH_VECTOR.op("@@")(_pg_tsquery(text))
+        fuzzy = sa.literal(text.plain).op("<%")(T.title)
+        return sa.or_(fulltext, fuzzy)
+    fts = sa.text("SELECT rowid FROM listings_fts WHERE listings_fts MATCH :fts_match").bindparams(
+        fts_match=text.fts_match
+    )
+    return ROWID.in_(fts)
+
+
+def pg_rank(text: TextQuery) -> ColumnElement[float]:
+    rank = sa.func.ts_rank_cd(SEARCH_VECTOR, _pg_tsquery(text)) + sa.func.word_similarity(
+        sa.literal(text.plain), T.title
+    )
+    return sa.cast(rank, sa.Double())
+
+
+def sqlite_fts_ranked(text: TextQuery) -> sa.Subquery:
+    """rowid and score (higher is better) of the matching listings, for a relevance join."""
+    return (
+        sa.text(
+            "SELECT rowid AS fts_rowid, -bm25(listings_fts, 10.0, 3.0) AS score "
+            "FROM listings_fts WHERE listings_fts MATCH :fts_match"
+        )
+        .bindparams(fts_match=text.fts_match)
+        .columns(fts_rowid=sa.Integer, score=sa.Double)
+        .subquery("fts")
+    )
+
+
+def distance_km(near: Near) -> ColumnElement[float]:
+    """Great-circle (haversine) distance from the point to the listing's public position."""
+    lat0 = math.radians(near.latitude)
+    lat = sa.func.radians(T.public_latitude)
+    half_dlat = sa.func.sin((lat - lat0) / 2)
+    half_dlng = sa.func.sin(
+        (sa.func.radians(T.public_longitude) - math.radians(near.longitude)) / 2
+    )
+    a = half_dlat * half_dlat + math.cos(lat0) * sa.func.cos(lat) * half_dlng * half_dlng
+    return sa.cast(2 * EARTH_RADIUS_KM * sa.func.asin(sa.func.sqrt(a)), sa.Double())
+
+
+def _bounding_box(near: Near) -> ColumnElement[bool]:
+    """A box around the circle, on the indexed public position (exact distance follows)."""
+    dlat = near.radius_km / KM_PER_DEGREE
+    clauses: list[ColumnElement[bool]] = [
+        T.public_latitude.between(near.latitude - dlat, near.latitude + dlat),
+    ]
+    lat_r = math.radians(near.latitude)
+    ratio = math.sin(near.radius_km / EARTH_RADIUS_KM) / max(math.cos(lat_r), 1e-12)
+    if abs(near.latitude) + dlat < 90 and ratio < 1:
+        dlng = math.degrees(math.asin(ratio))
+        low, high = near.longitude - dlng, near.longitude + dlng
+        if low < -180:
+            clauses.append(sa.or_(T.public_longitude >= low + 360, T.public_longitude <= high))
+        elif high > 180:
+            clauses.append(sa.or_(T.public_longitude >= low, T.public_longitude <= high - 360))
+        else:
+            clauses.append(T.public_longitude.between(low, high))
+    else:
+        clauses.append(T.public_longitude.is_not(None))
+    return sa.and_(*clauses)
+
+
+def searchable(now: datetime) -> list[ColumnElement[bool]]:
+    """Published and not past an end: what search may ever show."""
+    return [
+        T.status == ListingStatus.PUBLISHED,
+        sa.or_(T.ends_at.is_(None), T.ends_at > now),
+        sa.or_(T.expires_at.is_(None), T.expires_at > now),
+    ]
+
+
+def where_clauses(
+    dialect: str,
+    f: SearchFilter,
+    text: TextQuery | None,
+    now: datetime,
+    *,
+    skip: frozenset[str] = frozenset(),
+    with_text: bool = True,
+) -> list[ColumnElement[bool]]:
+    """Every condition of a search; `skip` leaves out facet dimensions (kind, condition, price)."""
+    clauses = searchable(now)
+    # Storefront listings only in searches scoped to their storefront.
+    if f.storefront_id is not None:
+        clauses.append(T.partner_id == f.storefront_id)
+    else:
+        clauses.append(T.visibility == Visibility.MARKETPLACE)
+    if f.kinds and "kind" not in skip:
+        clauses.append(T.kind.in_(list(f.kinds)))
+    if f.category_slugs and "category" not in skip:
+        clauses.append(T.category_slug.in_(list(f.category_slugs)))
+    if f.conditions and "condition" not in skip:
+        clauses.append(T.condition.in_(list(f.conditions)))
+    if f.currency is not None and "price" not in skip:
+        clauses.append(T.currency == f.currency)
+        if f.min_price is not None:
+            clauses.append(T.sort_price >= f.min_price)
+        if f.max_price is not None:
+            clauses.append(T.sort_price <= f.max_price)
+    if f.near is not None:
+        clauses.append(_bounding_box(f.near))
+        clauses.append(distance_km(f.near) <= f.near.radius_km)
+    if f.country is not None:
+        clauses.append(T.country == f.country)
+    if f.seller_id is not None:
+        clauses.append(T.seller_id == f.seller_id)
+    for key, value in sorted(f.attributes.items()):
+        element = T.attributes[key]
+        if isinstance(value, bool):
+            clauses.append(element.as_boolean() == value)
+        elif isinstance(value, int):
+            clauses.append(element.as_integer() == value)
+        else:
+            clauses.append(element.as_string() == str(value))
+    if text is not None and with_text:
+        clauses.append(text_match(dialect, text))
+    return clauses
+
+
+@dataclass(frozen=True)
+class SortSpec:
+    """The key of a sort: an expression, its direction, and the columns that make it total."""
+
+    sort: Sort
+    key: ColumnElement[Any]
+    descending: bool
+
+
+def price_key() -> ColumnElement[int]:
+    # Listings without a price (donations, free) sort as 0; an index on this expression exists.
+    return sa.func.coalesce(T.sort_price, 0)
+
+
+def keyset_after(spec: SortSpec, key_value: Any, last_id: uuid.UUID) -> ColumnElement[bool]:
+    """Rows strictly after (key_value, last_id) in the sort's order."""
+    key_literal = sa.literal(key_value, type_=spec.key.type)
+    id_literal = sa.literal(last_id, type_=T.id.type)
+    if spec.descending:
+        return sa.tuple_(spec.key, T.id) < sa.tuple_(key_literal, id_literal)
+    return sa.tuple_(spec.key, T.id) > sa.tuple_(key_literal, id_literal)
+
+
+def order_by(spec: SortSpec) -> list[ColumnElement[Any]]:
+    if spec.descending:
+        return [spec.key.desc(), T.id.desc()]
+    return [spec.key.asc(), T.id.asc()]
+
+
+def category_counts_select(where: Sequence[ColumnElement[bool]]) -> Any:
+    return (
+        sa.select(
+            sa.literal("category").label("facet"),
+            T.category_slug.label("value"),
+            sa.literal(None, sa.String).label("currency"),
+            sa.func.count().label("n"),
+        )
+        .where(*where)
+        .group_by(T.category_slug)
+    )
+
+
+def _group_select(
+    facet: str, column: ColumnElement[Any], where: Sequence[ColumnElement[bool]]
+) -> Any:
+    return (
+        sa.select(
+            sa.literal(facet).label("facet"),
+            sa.cast(column, sa.String).label("value"),
+            sa.literal(None, sa.String).label("currency"),
+            sa.func.count().label("n"),
+        )
+        .where(*where)
+        .group_by(column)
+    )
+
+
+def price_bucket_expr() -> ColumnElement[str]:
+    """The bucket index ('0'…'7') of a listing's price in its currency's buckets."""
+    whens = []
+    for currency in PRICE_BUCKETS_MAJOR:
+        bounds = price_bounds(currency)
+        inner = sa.case(
+            *[
+                (T.sort_price < sa.literal_column(str(bound)), sa.literal_column(f"'{i}'"))
+                for i, bound in enumerate(bounds)
+            ],
+            else_=sa.literal_column(f"'{len(bounds)}'"),
+        )
+        whens.append((T.currency == sa.literal_column(f"'{currency}'"), inner))
+    return sa.case(*whens, else_=sa.null())
+
+
+def facets_select(
+    dialect: str, f: SearchFilter, text: TextQuery | None, now: datetime
+) -> sa.CompoundSelect[Any]:
+    """One statement: counts per kind, condition, category and price bucket.
+
+    Kind, condition and price counts ignore their own filter (multi-select: the counts say what
+    choosing another value would give); categories use every filter, and are rolled up in
+    Python to the level shown.
+    """
+
+    def where(*skip: str) -> list[ColumnElement[bool]]:
+        return where_clauses(dialect, f, text, now, skip=frozenset(skip))
+
+    kind = _group_select("kind", T.kind, where("kind"))
+    condition = _group_select("condition", T.condition, where("condition"))
+    category = category_counts_select(where())
+    bucket = price_bucket_expr().label("bucket")
+    priced = (
+        sa.select(T.currency.label("currency"), bucket)
+        .where(*where("price"), T.sort_price.is_not(None))
+        .subquery("priced")
+    )
+    price = sa.select(
+        sa.literal("price").label("facet"),
+        priced.c.bucket.label("value"),
+        priced.c.currency.label("currency"),
+        sa.func.count().label("n"),
+    ).group_by(priced.c.currency, priced.c.bucket)
+    return sa.union_all(kind, condition, category, price)
