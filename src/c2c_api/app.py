@@ -18,7 +18,9 @@ from c2c_api.db import Database
 from c2c_api.graphql.http import GraphQLEndpoint
 from c2c_api.graphql.ide import STATIC_PREFIX, static_files
 from c2c_api.graphql.schema import build_schema
-from c2c_api.rest.body_limit import BodyLimitMiddleware
+from c2c_api.photos.rest import UPLOAD_PATH, photo_routes, upload_body_limit
+from c2c_api.photos.storage import storage_from_settings
+from c2c_api.rest.body_limit import BodyLimitMiddleware, LargerLimit
 from c2c_api.rest.problems import UnexpectedErrorMiddleware, exception_handlers
 from c2c_api.users.mail import MailWorker, build_mailer
 
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Mount(STATIC_PREFIX, app=static_files(), name="static"),
+        *photo_routes(),
         *observability.routes(),
         *auth_routes(),
     ]
@@ -77,7 +80,17 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         # Outermost first: request id + access log + metrics see every answer, 500s included.
         *observability.middleware(),
         Middleware(UnexpectedErrorMiddleware),
-        Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes),
+        Middleware(
+            BodyLimitMiddleware,
+            max_body_bytes=settings.max_body_bytes,
+            # Photo uploads (REST, and GraphQL multipart requests) may carry a whole photo.
+            larger_limits=[
+                LargerLimit(UPLOAD_PATH, upload_body_limit(settings), code="PHOTO_TOO_LARGE"),
+                LargerLimit(
+                    "/graphql", upload_body_limit(settings), media_type="multipart/form-data"
+                ),
+            ],
+        ),
     ]
     app = Starlette(
         routes=routes,
@@ -89,4 +102,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = database
     app.state.schema = schema
     app.state.mail_worker = mail_worker
+    # One storage client per app (S3 clients are costly to build and thread-safe).
+    app.state.photo_storage = storage_from_settings(settings)
     return app

@@ -82,6 +82,12 @@ def db_upgrade(revision: str) -> None:
     ensure_sqlite_dir(settings)
     migrations.upgrade(settings.database_url, revision)
     click.echo(f"database at {migrations.current_revision(settings.database_url)}")
+    if revision == "head":
+        from c2c_api.categories.service import seed_after_upgrade
+
+        seeded = seed_after_upgrade(settings)
+        if seeded:
+            click.echo(f"seeded {seeded} default categories")
 
 
 @db.command("downgrade")
@@ -123,7 +129,12 @@ def _register_subcommands() -> None:
     """Domain command groups live beside their domain."""
     from importlib import import_module
 
-    for module in ("c2c_api.auth.cli", "c2c_api.partners.cli", "c2c_api.users.cli"):
+    for module in (
+        "c2c_api.auth.cli",
+        "c2c_api.partners.cli",
+        "c2c_api.photos.cli",
+        "c2c_api.users.cli",
+    ):
         try:
             mod: Any = import_module(module)
         except ModuleNotFoundError as exc:

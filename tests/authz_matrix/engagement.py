@@ -20,7 +20,7 @@ ENTRIES: dict[str, Entry] = {
     ),
     "Mutation.askQuestion": Entry(
         [["messages:write"]],
-        f'mutation {{ askQuestion(listingId: "{ANY_GID}", body: "Still there?") {{ __typename }} }}',
+        f'mutation {{ askQuestion(listingId: "{ANY_GID}", body: "Still on?") {{ __typename }} }}',
     ),
     "Mutation.answerQuestion": Entry(
         [["listings:write"]],

@@ -3,6 +3,14 @@
 Strawberry's own HTTP view does not implement the `application/graphql-response+json` media
 type and its status codes, so the HTTP layer is ours; parsing, validation and execution are
 strawberry's (`schema.execute`). The rules, status by status, are in docs/graphql-over-http.md.
+
+File uploads follow the GraphQL multipart request spec (github.com/jaydenseric/graphql-multipart-
+request-spec): a `multipart/form-data` POST with an `operations` field (the usual JSON body), a
+`map` field (`{"0": ["variables.file"]}`) and one part per file. Such a POST is a "simple" CORS
+request, which a browser sends cross-site without a preflight; since our tokens are bearer
+headers (never cookies a browser adds by itself), a forged request has no authority anyway, and
+as a second guard a multipart request must carry an `Authorization` header or a non-empty
+`GraphQL-Require-Preflight` (or `Apollo-Require-Preflight`) header, which no simple request can.
 """
 
 from __future__ import annotations
@@ -13,9 +21,12 @@ from functools import lru_cache
 from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
+from strawberry.file_uploads.utils import replace_placeholders_with_files
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
@@ -34,6 +45,9 @@ log = logging.getLogger("c2c_api.graphql")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
+MULTIPART = "multipart/form-data"
+PREFLIGHT_HEADERS = ("graphql-require-preflight", "apollo-require-preflight")
+MAX_UPLOAD_FILES = 10
 INTERNAL_CODE = "INTERNAL_SERVER_ERROR"
 
 
@@ -130,11 +144,64 @@ def _content_type(request: Request) -> tuple[str, str | None]:
     return media.strip().lower(), charset
 
 
-async def _graphql_params(request: Request, limit: int) -> dict[str, Any]:
+def _json_object(raw: str | bytes, what: str) -> Any:
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise BadRequest(f"{what} is not valid JSON", code="MALFORMED_JSON") from exc
+
+
+def _check_preflight(request: Request) -> None:
+    """Multipart requests are CORS-simple: demand a header a simple request cannot carry."""
+    if "authorization" in request.headers:
+        return
+    if any(request.headers.get(h, "").strip() for h in PREFLIGHT_HEADERS):
+        return
+    raise BadRequest(
+        "Multipart requests need an Authorization header or a non-empty "
+        "GraphQL-Require-Preflight header (CSRF protection).",
+        code="CSRF_PREFLIGHT_REQUIRED",
+    )
+
+
+def _multipart_params(form: FormData) -> dict[str, Any]:
+    """The GraphQL multipart request spec: `operations` with files placed per `map`."""
+    operations_raw = form.get("operations")
+    map_raw = form.get("map")
+    if not isinstance(operations_raw, str) or not isinstance(map_raw, str):
+        raise BadRequest("Multipart requests need the `operations` and `map` fields")
+    operations = _json_object(operations_raw, "`operations`")
+    if not isinstance(operations, dict):
+        raise BadRequest("`operations` must be a JSON object (batching is not supported)")
+    files_map = _json_object(map_raw, "`map`")
+    if not isinstance(files_map, dict) or not all(
+        isinstance(paths, list) and all(isinstance(p, str) for p in paths)
+        for paths in files_map.values()
+    ):
+        raise BadRequest("`map` must map file fields to lists of paths")
+    files: dict[str, UploadFile] = {}
+    for name, paths in files_map.items():
+        upload = form.get(name)
+        if not isinstance(upload, UploadFile):
+            raise BadRequest(f"The file `{name}` named in `map` is missing")
+        if not all(p.startswith("variables.") for p in paths):
+            raise BadRequest("Files can only be placed in `variables`")
+        files[name] = upload
+    try:
+        return replace_placeholders_with_files(operations, files_map, files)
+    except (KeyError, IndexError, ValueError, TypeError) as exc:
+        raise BadRequest("A path of `map` does not exist in `operations`") from exc
+
+
+async def _graphql_params(
+    request: Request, limit: int, form: FormData | None = None
+) -> dict[str, Any]:
     """The GraphQL-over-HTTP request parameters, validated (BadRequest otherwise)."""
     from_url = request.method == "GET"
     if from_url:
         params: dict[str, Any] = dict(request.query_params)
+    elif form is not None:
+        params = _multipart_params(form)
     else:
         media, charset = _content_type(request)
         if media != APPLICATION_JSON:
@@ -146,10 +213,7 @@ async def _graphql_params(request: Request, limit: int) -> dict[str, Any]:
                 "Only the utf-8 charset is supported", status=415, code="UNSUPPORTED_MEDIA_TYPE"
             )
         body = await _read_body(request, limit)
-        try:
-            parsed = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-            raise BadRequest("The body is not valid JSON", code="MALFORMED_JSON") from exc
+        parsed = _json_object(body, "The body")
         if not isinstance(parsed, dict):
             raise BadRequest("The body must be a JSON object")
         params = parsed
@@ -223,6 +287,27 @@ class GraphQLEndpoint:
 
     async def handle(self, request: Request) -> Response:
         """Answer one GraphQL-over-HTTP request; never raises for bad input."""
+        if request.method == "POST" and _content_type(request)[0] == MULTIPART:
+            return await self._handle_multipart(request)
+        return await self._handle(request)
+
+    async def _handle_multipart(self, request: Request) -> Response:
+        """A GraphQL multipart request: the form's files live until the response is built."""
+        media = accepted_media_type(request.headers.get("accept", "")) or APPLICATION_JSON
+        try:
+            _check_preflight(request)
+        except BadRequest as exc:
+            return self._error(media, exc.status, exc.message, code=exc.code)
+        try:
+            form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=10)
+        except HTTPException as exc:
+            return self._error(media, 400, str(exc.detail), code="BAD_REQUEST")
+        try:
+            return await self._handle(request, form)
+        finally:
+            await form.close()
+
+    async def _handle(self, request: Request, form: FormData | None = None) -> Response:
         settings = self.db.settings
         if request.method not in ("GET", "POST"):
             return self._error(
@@ -243,7 +328,7 @@ class GraphQLEndpoint:
                 code="NOT_ACCEPTABLE",
             )
         try:
-            params = await _graphql_params(request, settings.max_body_bytes)
+            params = await _graphql_params(request, settings.max_body_bytes, form)
         except BodyTooLarge:
             return self._error(
                 media,

@@ -14,12 +14,13 @@
 
 `StorageUnavailable` is not a domain error: the backend failed (disk, network, credentials),
 which is an operational fault for the transport to report as 503, not the caller's mistake.
+Upload use cases turn it into `PhotoStorageUnavailable` (STORAGE_UNAVAILABLE, 503 over REST).
 Messages are the class docstrings (translated by c2c_api.i18n); numbers go in `context`.
 """
 
 from __future__ import annotations
 
-from c2c_api.errors import ErrorCode, InvalidInput, NotFound
+from c2c_api.errors import DomainError, ErrorCode, InvalidInput, NotFound
 
 
 class PhotoRefused(InvalidInput):
@@ -62,6 +63,12 @@ class InvalidStorageKey(NotFound):
 
 class StoredObjectNotFound(NotFound):
     """Not found."""
+
+
+class PhotoStorageUnavailable(DomainError):
+    """Photos cannot be stored right now; try again in a moment."""
+
+    code = ErrorCode.STORAGE_UNAVAILABLE
 
 
 class StorageUnavailable(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -22,6 +22,7 @@ from c2c_api.graphql.permissions import requires
 from c2c_api.photos import service
 from c2c_api.photos.images import RENDITION_SIZES, PhotoLimits
 from c2c_api.photos.models import Photo
+from c2c_api.photos.rest import read_upload
 from c2c_api.photos.storage import PhotoStorage, storage_from_settings
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ class PhotoMutation:
     @mutation_payload
     async def upload_photo(self, info: Info, file: Upload) -> UploadPhotoPayload:
         ctx: Context = info.context
-        data = await _read_upload(file)
+        data = await read_upload(file, ctx.settings.photo_max_bytes)
         storage = photo_storage(ctx)
         photo = await service.upload_photo(
             ctx.session,
@@ -163,16 +164,3 @@ class PhotoMutation:
             limits=PhotoLimits.from_settings(ctx.settings),
         )
         return UploadPhotoSuccess(photo=PhotoType.from_model(photo, storage))
-
-
-async def _read_upload(file: Any) -> bytes:
-    """The bytes of an uploaded file (Starlette UploadFile), or of raw bytes in tests."""
-    if isinstance(file, bytes | bytearray):
-        return bytes(file)
-    read = getattr(file, "read", None)
-    if read is None:
-        from c2c_api.photos.errors import PhotoNotAnImage
-
-        raise PhotoNotAnImage(fields=["file"])
-    data = await read()
-    return bytes(data)

@@ -24,10 +24,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from c2c_api.authz import Actor, require_member
 from c2c_api.config import get_settings
 from c2c_api.db import Database
-from c2c_api.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotFound
+from c2c_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from c2c_api.kit.clock import utcnow
 from c2c_api.listings.models import Listing
-from c2c_api.photos.errors import StorageUnavailable
+from c2c_api.photos.errors import PhotoRefused, PhotoStorageUnavailable, StorageUnavailable
 from c2c_api.photos.images import PhotoLimits, ProcessedPhoto, process_upload_async
 from c2c_api.photos.models import Photo
 from c2c_api.photos.storage import PhotoStorage, delete_renditions, save_renditions
@@ -50,12 +50,6 @@ class PhotoAttachedElsewhere(Conflict):
     code = ErrorCode.PHOTO_ATTACHED_ELSEWHERE
 
 
-class PhotoStorageUnavailable(DomainError):
-    """Photos cannot be stored right now; try again in a moment."""
-
-    code = ErrorCode.STORAGE_UNAVAILABLE
-
-
 class PhotoNotFound(NotFound):
     """This photo does not exist or is not yours."""
 
@@ -76,7 +70,11 @@ async def upload_photo(
     either way nothing is left behind.
     """
     owner_id = require_member(actor)
-    processed = await process_upload_async(data, limits=limits)
+    try:
+        processed = await process_upload_async(data, limits=limits)
+    except PhotoRefused as exc:
+        exc.fields = exc.fields or ["file"]
+        raise
     photo_id = uuid.uuid4()
     try:
         keys = await save_renditions(storage, photo_id, processed)

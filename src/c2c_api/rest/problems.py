@@ -31,6 +31,7 @@ from c2c_api.errors import (
     Unauthenticated,
 )
 from c2c_api.i18n import negotiate_locale, translate
+from c2c_api.photos.errors import PhotoStorageUnavailable, PhotoTooLarge, PhotoUnsupportedFormat
 
 log = logging.getLogger("c2c_api.errors")
 
@@ -48,6 +49,9 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Conflict: 409,
     InvalidState: 409,
     RateLimited: 429,
+    PhotoTooLarge: 413,
+    PhotoUnsupportedFormat: 415,
+    PhotoStorageUnavailable: 503,
 }
 DEFAULT_DOMAIN_STATUS = 400
 
