@@ -264,7 +264,8 @@ async def login_submit(request: Request) -> Response:
                 next_url=next_url,
                 email=raw_email,
                 error=t("wrong_credentials", locale),
-                status=400,
+                # The form again, with the status of a failed authentication (docs/oauth.md).
+                status=401,
             )
         if suspended:
             return _login_form(

@@ -175,26 +175,37 @@ async def end_session(session: AsyncSession, token: str | None) -> None:
 async def is_throttled(
     session: AsyncSession, settings: Settings, *, email: str, address: str
 ) -> bool:
-    """Too many failed attempts within the window, for this account or this address."""
-    since: datetime = utcnow() - timedelta(seconds=settings.login_throttle_window)
+    """Too many failed attempts within the window, for this account or this address.
 
-    def failures(column: Any, value: str) -> sa.ScalarSelect[int]:
+    A successful sign-in resets the account's count (failures before it no longer count for the
+    account); the address's count is kept, so guessing from one address stays limited.
+    """
+    since: datetime = utcnow() - timedelta(seconds=settings.login_throttle_window)
+    last_success = (
+        await session.exec(
+            select(sa.func.max(LoginAttempt.at)).where(
+                col(LoginAttempt.email) == email,
+                col(LoginAttempt.at) >= since,
+                col(LoginAttempt.succeeded).is_(True),
+            )
+        )
+    ).one()
+    at = col(LoginAttempt.at)
+
+    def failures(column: Any, value: str, after: Any) -> sa.ScalarSelect[int]:
         return (
             sa.select(sa.func.count())
             .select_from(LoginAttempt)
-            .where(
-                column == value,
-                col(LoginAttempt.at) >= since,
-                col(LoginAttempt.succeeded).is_(False),
-            )
+            .where(column == value, after, col(LoginAttempt.succeeded).is_(False))
             .scalar_subquery()
         )
 
+    account_after = at > last_success if last_success is not None else at >= since
     row = (
         await session.exec(
             select(
-                failures(col(LoginAttempt.email), email),
-                failures(col(LoginAttempt.address), address),
+                failures(col(LoginAttempt.email), email, account_after),
+                failures(col(LoginAttempt.address), address, at >= since),
             )
         )
     ).one()
