@@ -114,6 +114,9 @@ async def seed_demo(db: Database) -> DemoInfo:
     if settings.env == "production":
         raise Forbidden("Demo data is never loaded in production.")
     async with db.transaction() as session:
+        from c2c_api.categories.service import seed_default_categories
+
+        await seed_default_categories(session)
         if await get_partner_by_slug(session, slug=DEMO_PARTNER_SLUG) is not None:
             return DemoInfo(created=False, issuer=settings.issuer)
         partner = Partner(slug=DEMO_PARTNER_SLUG, name=DEMO_PARTNER_NAME)

@@ -32,6 +32,8 @@ from c2c_api.categories.taxonomy import (
     TaxonomyError,
     default_nodes,
 )
+from c2c_api.config import Settings
+from c2c_api.db import Database
 from c2c_api.errors import Conflict, Forbidden, InvalidInput
 from c2c_api.kit.clock import utcnow
 
@@ -342,3 +344,23 @@ __all__ = [
     "seed_default_categories",
     "update_category",
 ]
+
+
+async def ensure_default_categories(db: Database) -> int:
+    """Seed the default taxonomy into an empty table (migrations, demo data, tests)."""
+    async with db.transaction() as session:
+        return await seed_default_categories(session)
+
+
+def seed_after_upgrade(settings: Settings) -> int:
+    """For `c2c-api db upgrade`: seed an empty categories table; the rows inserted."""
+    import asyncio
+
+    async def run() -> int:
+        db = Database(settings)
+        try:
+            return await ensure_default_categories(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
