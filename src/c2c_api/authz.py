@@ -119,8 +119,10 @@ def require_partner(actor: Actor) -> uuid.UUID:
 
 
 def can_see_private_profile(actor: Actor, member_id: uuid.UUID) -> bool:
-    """E-mail and account settings: the member themself, or an operator."""
-    return actor.member_id == member_id or actor.is_operator
+    """E-mail and account settings: the member themself with account:read, or a moderator."""
+    if actor.member_id == member_id and "account:read" in actor.scopes:
+        return True
+    return actor.is_operator and "admin:moderation" in actor.scopes
 
 
 def can_see_partner(actor: Actor, partner_id: uuid.UUID) -> bool:

@@ -32,6 +32,8 @@ UNMATCHED_ROUTE = "<unmatched>"
 
 # One registry for the process: several apps in one process (tests) share it.
 REGISTRY = CollectorRegistry(auto_describe=True)
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 HTTP_REQUESTS = Counter(
     "c2c_http_requests",
     "HTTP requests served, by method, route template and status.",
@@ -118,10 +120,12 @@ class RequestContextMiddleware:
         finally:
             elapsed = time.perf_counter() - start
             method = scope["method"]
+            # Label values come from a closed set: a made-up method must not mint new series.
+            method_label = method if method in KNOWN_METHODS else "OTHER"
             route = _route_template(scope)
             status_label = str(status)
-            HTTP_REQUESTS.labels(method, route, status_label).inc()
-            HTTP_LATENCY.labels(method, route, status_label).observe(elapsed)
+            HTTP_REQUESTS.labels(method_label, route, status_label).inc()
+            HTTP_LATENCY.labels(method_label, route, status_label).observe(elapsed)
             access_log.info(
                 "%s %s %d",
                 method,

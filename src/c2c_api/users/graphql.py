@@ -58,19 +58,24 @@ class MemberType(relay.Node):
             _model=m,
         )
 
-    @strawberry.field(description="E-mail address: only for the member themself and operators.")
+    @strawberry.field(
+        description=(
+            "E-mail address: only for the member themself (account:read) and moderators "
+            "(admin:moderation); null otherwise."
+        )
+    )
     def email(self, info: Info) -> str | None:
         if authz.can_see_private_profile(info.context.actor, self._model.id):
             return self._model.email
         return None
 
-    @strawberry.field(description="Whether the e-mail address was verified (self and operators).")
+    @strawberry.field(description="Whether the e-mail was verified (same visibility as email).")
     def email_verified(self, info: Info) -> bool | None:
         if authz.can_see_private_profile(info.context.actor, self._model.id):
             return self._model.email_verified
         return None
 
-    @strawberry.field(description="Preferred language (self and operators).")
+    @strawberry.field(description="Preferred language (same visibility as email).")
     def locale(self, info: Info) -> str | None:
         if authz.can_see_private_profile(info.context.actor, self._model.id):
             return self._model.locale
