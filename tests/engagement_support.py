@@ -92,3 +92,47 @@ def app_client(settings: Settings, db: Database) -> httpx.AsyncClient:
     app = create_app(settings, db=db)
     transport = httpx.ASGITransport(app=app)
     return httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000")
+
+
+async def publish_through_service(db: Database, seller: Member, *, title: str = "Bag") -> Listing:
+    """A SALE listing created and published by the listings service (default taxonomy)."""
+    from c2c_api.authz import Actor, ActorKind
+    from c2c_api.categories.service import ensure_default_categories, invalidate_cache
+    from c2c_api.listings.models import Condition
+    from c2c_api.listings.service import create_listing as create
+    from c2c_api.listings.service import publish_listing
+
+    invalidate_cache()
+    await ensure_default_categories(db)
+    actor = Actor(kind=ActorKind.MEMBER, member_id=seller.id, scopes=frozenset({"listings:write"}))
+    async with db.transaction() as session:
+        listing = await create(
+            session,
+            actor,
+            kind=ListingKind.SALE,
+            values={
+                "title": title,
+                "description": "In good shape.",
+                "category_slug": "handbags",
+                "condition": Condition.GOOD,
+                "currency": "EUR",
+                "price": 2500,
+                "city": "Paris",
+                "country": "FR",
+                "latitude": 48.85,
+                "longitude": 2.35,
+                "meetup_enabled": True,
+                "meetup_area": "Paris 4e",
+            },
+        )
+        return await publish_listing(
+            session, actor, listing_id=listing.id, expected_version=listing.version
+        )
+
+
+def gid(listing: Listing) -> str:
+    """The listing's global id as the Listing interface exposes it."""
+    from c2c_api.listings.graphql import listing_to_graphql
+
+    node = listing_to_graphql(listing)
+    return str(GlobalID(type(node).__strawberry_definition__.name, str(listing.id)))  # type: ignore[attr-defined]

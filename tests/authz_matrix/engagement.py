@@ -5,6 +5,10 @@ from __future__ import annotations
 from authz_matrix.entry import ANY_GID, Entry
 
 ENTRIES: dict[str, Entry] = {
+    # ---- queries
+    "Query.myFavorites": Entry(
+        [["account:read"]], "{ myFavorites(first: 5) { edges { node { id } } } }"
+    ),
     # ---- mutations
     "Mutation.uploadPhoto": Entry(
         [["listings:write"]],

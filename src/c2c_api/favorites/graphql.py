@@ -19,6 +19,8 @@ from c2c_api.favorites import service
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.loaders import loader
 from c2c_api.graphql.permissions import requires
+from c2c_api.listings.graphql import ListingInterface, listing_to_graphql
+from c2c_api.partners.graphql import decode_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from c2c_api.graphql.context import Context
@@ -65,7 +67,7 @@ async def viewer_has_favorited(info: Info, listing_id: uuid.UUID) -> bool | None
 
 @strawberry.type(description="The listing is in the caller's favorites (adding twice is fine).")
 class AddFavoriteSuccess:
-    listing_id: relay.GlobalID = strawberry.field(description="The listing, as given.")
+    listing: ListingInterface
     favorite_count: int = strawberry.field(description="Members watching the listing now.")
 
 
@@ -92,7 +94,36 @@ async def _count_now(ctx: Context, listing_id: uuid.UUID) -> int:
 
 @strawberry.type
 class FavoriteQuery:
-    pass
+    @strawberry.field(
+        description=(
+            "The calling member's favorites (watchlist), most recently added first; listings "
+            "the caller can no longer see are left out."
+        ),
+        extensions=[requires("account:read")],
+    )
+    async def my_favorites(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> relay.Connection[ListingInterface]:
+        ctx: Context = info.context
+        rows, has_next = await service.list_my_favorites(
+            ctx.session, ctx.actor, limit=first, after=decode_cursor(after)
+        )
+        edges = [
+            relay.Edge(
+                node=listing_to_graphql(listing),
+                cursor=encode_cursor(fav.created_at, fav.listing_id),
+            )
+            for fav, listing in rows
+        ]
+        return relay.Connection(
+            edges=edges,
+            page_info=relay.PageInfo(
+                has_next_page=has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
 
 
 @strawberry.type
@@ -107,10 +138,9 @@ class FavoriteMutation:
     async def add_favorite(self, info: Info, listing_id: relay.GlobalID) -> AddFavoritePayload:
         ctx: Context = info.context
         ident = listing_uuid(listing_id)
-        await service.add_favorite(ctx.session, ctx.actor, listing_id=ident)
-        return AddFavoriteSuccess(
-            listing_id=listing_id, favorite_count=await _count_now(ctx, ident)
-        )
+        listing = await service.add_favorite(ctx.session, ctx.actor, listing_id=ident)
+        count = await _count_now(ctx, ident)
+        return AddFavoriteSuccess(listing=listing_to_graphql(listing), favorite_count=count)
 
     @strawberry.mutation(
         description="Remove a listing from the caller's favorites. Idempotent.",

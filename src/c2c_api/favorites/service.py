@@ -11,11 +11,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from c2c_api.authz import Actor, require_member
+from c2c_api.authz import PUBLIC_LISTING_STATUSES, Actor, require_member
 from c2c_api.errors import InvalidInput, NotFound
-from c2c_api.favorites.visibility import PUBLIC_STATUSES, visible_listings
 from c2c_api.kit.clock import utcnow
 from c2c_api.listings.models import Favorite, Listing
+from c2c_api.listings.service import get_visible_listings
 
 MAX_PAGE = 100
 Cursor = tuple[datetime, uuid.UUID]
@@ -28,7 +28,7 @@ class ListingNotFound(NotFound):
 async def add_favorite(session: AsyncSession, actor: Actor, *, listing_id: uuid.UUID) -> Listing:
     """Watch a listing the caller can see; adding it twice keeps one row (even concurrently)."""
     member_id = require_member(actor)
-    found = await visible_listings(session, actor, [listing_id])
+    found = await get_visible_listings(session, actor, [listing_id])
     listing = found.get(listing_id)
     if listing is None:
         raise ListingNotFound(fields=["listingId"])
@@ -96,7 +96,8 @@ async def list_my_favorites(
     if not actor.is_operator:
         query = query.where(
             sa.or_(
-                col(Listing.status).in_(list(PUBLIC_STATUSES)), col(Listing.seller_id) == member_id
+                col(Listing.status).in_(sorted(PUBLIC_LISTING_STATUSES)),
+                col(Listing.seller_id) == member_id,
             )
         )
     if after is not None:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from c2c_api import authz
 from c2c_api.authz import Actor, require_member
 from c2c_api.config import get_settings
 from c2c_api.db import Database
@@ -142,14 +143,10 @@ async def photos_of_listings(
 
 
 def _may_manage_listing_photos(actor: Actor, listing: Listing) -> bool:
-    if actor.is_operator:
-        return True
-    if actor.member_id is not None and actor.member_id == listing.seller_id:
-        return True
     return (
-        actor.partner_id is not None
-        and listing.partner_id == actor.partner_id
-        and "partner:catalog" in actor.scopes
+        authz.is_listing_owner(actor, listing.seller_id)
+        or actor.is_operator
+        or authz.is_storefront_moderator(actor, listing.partner_id)
     )
 
 

@@ -19,11 +19,12 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from c2c_api import authz
 from c2c_api.authz import Actor, require_member
 from c2c_api.errors import ErrorCode, Forbidden, InvalidInput, InvalidState, NotFound
-from c2c_api.favorites.visibility import visible_listings
 from c2c_api.kit.clock import utcnow
 from c2c_api.listings.models import Listing, ListingQuestion, ListingStatus
+from c2c_api.listings.service import effective_status, get_visible_listings
 
 BODY_MIN, BODY_MAX = 3, 1000
 ANSWER_MIN, ANSWER_MAX = 1, 2000
@@ -77,7 +78,7 @@ def _clean_text(value: str, *, field: str, low: int, high: int) -> str:
 
 def can_hide_question(actor: Actor, listing: Listing) -> bool:
     """The listing's seller, or an operator holding admin:moderation."""
-    if actor.member_id is not None and actor.member_id == listing.seller_id:
+    if authz.is_listing_owner(actor, listing.seller_id):
         return True
     return actor.is_operator and "admin:moderation" in actor.scopes
 
@@ -88,12 +89,12 @@ async def ask_question(
     """Ask the seller a public question about a published listing."""
     member_id = require_member(actor)
     text = _clean_text(body, field="body", low=BODY_MIN, high=BODY_MAX)
-    listing = (await visible_listings(session, actor, [listing_id])).get(listing_id)
+    listing = (await get_visible_listings(session, actor, [listing_id])).get(listing_id)
     if listing is None:
         raise ListingNotFound(fields=["listingId"])
     if listing.seller_id == member_id:
         raise QuestionOnOwnListing(fields=["listingId"])
-    if listing.status != ListingStatus.PUBLISHED:
+    if effective_status(listing) != ListingStatus.PUBLISHED:
         raise ListingNotOpenForQuestions(fields=["listingId"])
     question = ListingQuestion(
         listing_id=listing_id, asker_id=member_id, body=text, created_at=utcnow()
@@ -109,7 +110,7 @@ async def _question_and_listing(
     question = await session.get(ListingQuestion, question_id)
     if question is None:
         raise QuestionNotFound(fields=["questionId"])
-    listing = (await visible_listings(session, actor, [question.listing_id])).get(
+    listing = (await get_visible_listings(session, actor, [question.listing_id])).get(
         question.listing_id
     )
     if listing is None:
@@ -166,7 +167,7 @@ async def get_visible_questions(
             )
         )
     )
-    listings = await visible_listings(session, actor, list({q.listing_id for q in rows}))
+    listings = await get_visible_listings(session, actor, list({q.listing_id for q in rows}))
     return {q.id: q for q in rows if q.listing_id in listings}
 
 
