@@ -9,7 +9,7 @@ from importlib import import_module
 
 from authz_matrix.entry import Entry
 
-MODULES = ["core", "engagement", "listings"]
+MODULES = ["core", "engagement", "listings", "search"]
 
 
 def all_entries() -> dict[str, Entry]:

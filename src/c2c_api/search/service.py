@@ -57,7 +57,9 @@ async def _taxonomy(session: AsyncSession) -> Taxonomy:
     return (await get_taxonomy(session)).taxonomy
 
 
-async def resolve_filter(session: AsyncSession, raw: Mapping[str, Any] | None) -> SearchFilter:
+async def resolve_filter(
+    session: AsyncSession, raw: Mapping[str, Any] | None, *, taxonomy: Taxonomy | None = None
+) -> SearchFilter:
     """A validated filter; a storefront given by slug is looked up (one statement)."""
     raw = dict(raw or {})
     storefront_id: uuid.UUID | None = None
@@ -73,7 +75,9 @@ async def resolve_filter(session: AsyncSession, raw: Mapping[str, Any] | None) -
             if partner is None:
                 raise InvalidInput("This storefront does not exist.", fields=["filter.storefront"])
             storefront_id = partner.id
-    return parse_filter(raw, await _taxonomy(session), storefront_id=storefront_id)
+    if taxonomy is None:
+        taxonomy = await _taxonomy(session)
+    return parse_filter(raw, taxonomy, storefront_id=storefront_id)
 
 
 # --- search ------------------------------------------------------------------------------------
@@ -202,18 +206,21 @@ async def prepare_search(
     query: str | None,
     filter: Mapping[str, Any] | None,
     sort: Sort | str | None,
+    taxonomy: Taxonomy | None = None,
 ) -> PreparedSearch:
     """Validate a search: typed errors for every bad input, before any listing is read."""
     words = query_words(query)
     text = TextQuery(tuple(words)) if words else None
-    f = await resolve_filter(session, filter)
+    if taxonomy is None:
+        taxonomy = await _taxonomy(session)
+    f = await resolve_filter(session, filter, taxonomy=taxonomy)
     return PreparedSearch(
         dialect=_dialect(session),
         filter=f,
         text=text,
         sort=_effective_sort(sort, text, f),
         now=utcnow(),
-        taxonomy=await _taxonomy(session),
+        taxonomy=taxonomy,
     )
 
 
@@ -227,10 +234,16 @@ async def search_listings(
     first: int = DEFAULT_PAGE_SIZE,
     after: str | None = None,
     secret: str,
+    taxonomy: Taxonomy | None = None,
 ) -> SearchResult:
-    """One page of searchable listings (anonymous callers allowed: search shows public data)."""
+    """One page of searchable listings (anonymous callers allowed: search shows public data).
+
+    `taxonomy`: the category tree when the caller already has it (GraphQL: the request's).
+    """
     check_page_size(first)
-    prepared = await prepare_search(session, query=query, filter=filter, sort=sort)
+    prepared = await prepare_search(
+        session, query=query, filter=filter, sort=sort, taxonomy=taxonomy
+    )
     spec = _sort_spec(prepared)
     position = _decode_after(prepared, secret, after) if after is not None else None
     rows = (await session.exec(_page_statement(prepared, spec, position, first))).all()  # type: ignore[call-overload]
