@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -31,13 +32,13 @@ AttributeTypeEnum = strawberry.enum(
 
 
 async def request_catalog(info: Info) -> Catalog:
-    """The category tree for this request (one stamp statement per request at most)."""
+    """The category tree for this request: resolvers share one load (one stamp statement)."""
     ctx: Context = info.context
-    cached = ctx.loaders.get("__catalog__")
-    if cached is None:
-        cached = await service.get_taxonomy(ctx.session)
-        ctx.loaders["__catalog__"] = cached
-    return cast(Catalog, cached)
+    pending = ctx.loaders.get("__catalog__")
+    if pending is None:
+        pending = asyncio.ensure_future(service.get_taxonomy(ctx.session))
+        ctx.loaders["__catalog__"] = pending
+    return cast(Catalog, await pending)
 
 
 @strawberry.type(description="One choice of an enum attribute.")

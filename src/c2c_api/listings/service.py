@@ -480,7 +480,9 @@ async def _record(
     await session.flush()
 
 
-async def _load_for_update(session: AsyncSession, actor: Actor, listing_id: uuid.UUID) -> Listing:
+async def _load_for_update(
+    session: AsyncSession, actor: Actor, listing_id: uuid.UUID, *, moderating: bool = False
+) -> Listing:
     """The listing, row-locked for this transaction; NotFound when the caller may not see it."""
     listing = (
         await session.exec(
@@ -490,8 +492,14 @@ async def _load_for_update(session: AsyncSession, actor: Actor, listing_id: uuid
             .execution_options(populate_existing=True)
         )
     ).first()
-    if listing is None or not can_see(actor, listing):
+    if listing is None:
         raise NotFound()
+    if moderating and authz.is_listing_moderator(actor, listing.partner_id):
+        return listing  # a storefront's moderator restores what it removed
+    if not can_see(actor, listing):
+        raise NotFound()
+    if moderating:
+        raise Forbidden()
     return listing
 
 
@@ -727,9 +735,7 @@ async def remove_listing(
     session: AsyncSession, actor: Actor, *, listing_id: uuid.UUID, reason: str
 ) -> Listing:
     """Take a listing down (operators with admin:moderation, its storefront's partner)."""
-    listing = await _load_for_update(session, actor, listing_id)
-    if not authz.is_listing_moderator(actor, listing.partner_id):
-        raise Forbidden()
+    listing = await _load_for_update(session, actor, listing_id, moderating=True)
     reason = reason.strip()
     if not 1 <= len(reason) <= 500:
         raise InvalidInput("Use 1 to 500 characters.", fields=["reason"])
@@ -749,13 +755,7 @@ async def remove_listing(
 
 async def restore_listing(session: AsyncSession, actor: Actor, *, listing_id: uuid.UUID) -> Listing:
     """Undo a removal: the listing returns to the status it had (moderators)."""
-    listing = await _load_for_update(session, actor, listing_id)
-    if not authz.is_listing_moderator(actor, listing.partner_id):
-        raise (
-            NotFound()
-            if not (actor.is_operator or actor.kind == ActorKind.PARTNER)
-            else Forbidden()
-        )
+    listing = await _load_for_update(session, actor, listing_id, moderating=True)
     if listing.status != ListingStatus.REMOVED:
         raise InvalidState("This listing is not removed.")
     removal = (
