@@ -65,3 +65,15 @@ class TestStartUp:
         assert done.returncode == 2
         assert "C2C_DATABASE_URL" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+class TestCorsSetting:
+    def test_comma_separated_origins(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("C2C_CORS_ORIGINS", "https://shop.example, https://app.example/")
+        assert Settings().cors_origins == ["https://shop.example", "https://app.example"]
+
+    def test_not_an_origin_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("C2C_CORS_ORIGINS", "shop.example")
+        with pytest.raises(ValidationError) as caught:
+            Settings()
+        assert "C2C_CORS_ORIGINS" in format_settings_error(caught.value)

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -79,6 +80,22 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     middleware: list[Middleware] = [
         # Outermost first: request id + access log + metrics see every answer, 500s included.
         *observability.middleware(),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Accept",
+                "Accept-Language",
+                "X-Request-ID",
+                "GraphQL-Require-Preflight",
+                "Apollo-Require-Preflight",
+            ],
+            expose_headers=["X-Request-ID", "WWW-Authenticate"],
+            max_age=600,
+        ),
         Middleware(UnexpectedErrorMiddleware),
         Middleware(
             BodyLimitMiddleware,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DB_PATH = Path("var") / "c2c.sqlite3"
 
@@ -71,6 +71,28 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
+
+    # Browser origins allowed to call the API (CORS), comma-separated; "*" allows any origin.
+    # Tokens travel in the Authorization header, never in cookies, so no credentials mode.
+    cors_origins: Annotated[list[str], NoDecode] = [
+        "http://127.0.0.1:5173",
+        "http://localhost:5173",
+    ]
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_urls(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port]) or *")
+        return value
 
     @field_validator("database_url")
     @classmethod
