@@ -104,6 +104,10 @@ A member token (authorization code + PKCE), step by step in docs/quickstart.md:
        {self.issuer}/oauth/token
 Then: curl -s {self.issuer}/graphql -H "Authorization: Bearer $TOKEN" \\
   -H 'Content-Type: application/json' -d '{{"query": "{{ viewer {{ displayName email }} }}"}}'
+Listings: one published listing of every kind; no token needed to browse them:
+  curl -s {self.issuer}/graphql -H 'Content-Type: application/json' \\
+    -d '{{"query": "{{ listings(query: \\"velo\\") {{ edges {{ node {{ title }} }} }} }}"}}'
+GraphiQL (offline): {self.issuer}/graphql
 E-mails sent in development: c2c-api mail list
 """
 
@@ -122,6 +126,7 @@ async def seed_demo(db: Database) -> DemoInfo:
         partner = Partner(slug=DEMO_PARTNER_SLUG, name=DEMO_PARTNER_NAME)
         session.add(partner)
         await session.flush()
+        member_ids = {}
         for m in DEMO_MEMBERS:
             member = await create_member(
                 session,
@@ -136,6 +141,7 @@ async def seed_demo(db: Database) -> DemoInfo:
             member.country = m.country
             member.city = m.city
             session.add(member)
+            member_ids[m.email] = member.id
         member_scopes = scopes_for(ActorKind.MEMBER)
         await create_client(
             session,
@@ -166,4 +172,7 @@ async def seed_demo(db: Database) -> DemoInfo:
             client_id=DEMO_CONSOLE_CLIENT_ID,
         )
         await session.flush()
+        from c2c_api.demo_listings import seed_demo_listings
+
+        await seed_demo_listings(session, member_ids)
     return DemoInfo(created=True, issuer=settings.issuer)
