@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from c2c_api.auth import throttle
 from c2c_api.auth.messages import pick_locale, t
 from c2c_api.auth.models import OAuthClient
 from c2c_api.auth.sessions import (
@@ -26,8 +27,7 @@ from c2c_api.auth.sessions import (
     csrf_ok,
     current_login,
     end_session,
-    is_throttled,
-    record_attempt,
+    login_rule,
     set_session_cookie,
     start_session,
 )
@@ -126,6 +126,15 @@ def safe_next(value: object) -> str:
     if "\\" in value or any(ord(c) < 32 for c in value) or len(value) > MAX_FORM_FIELD:
         return ""
     return value
+
+
+def login_key(raw_email: str) -> str:
+    """The per-account throttle key: the address as the account lookup normalises it (IDNA,
+    full-width letters…), so that spelling variants of one address share one count."""
+    try:
+        return users.normalize_email(raw_email)
+    except DomainError:
+        return raw_email.strip().lower()[:254]
 
 
 def _field(form: FormData, name: str) -> str:
@@ -239,43 +248,42 @@ async def login_submit(request: Request) -> Response:
     next_url = safe_next(form.get("next"))
     raw_email = _field(form, "email")
     password = _field(form, "password")
-    email = raw_email.strip().lower()[:254]
+    email = login_key(raw_email)
     address = client_address(request)
 
+    def again(error_key: str, status: int) -> HTMLResponse:
+        return _login_form(
+            request,
+            locale=locale,
+            next_url=next_url,
+            email=raw_email,
+            error=t(error_key, locale),
+            status=status,
+        )
+
+    # The attempt is recorded (as a failure until proven otherwise) and committed before the
+    # password is checked, atomically with the count that admits it: parallel guesses cannot
+    # all pass the count before any of them is recorded (auth/throttle.py).
     async with db.transaction() as session:
-        if await is_throttled(session, settings, email=email, address=address):
-            return _login_form(
-                request,
-                locale=locale,
-                next_url=next_url,
-                email=raw_email,
-                error=t("throttled", locale),
-                status=429,
-            )
+        attempt = await throttle.claim(
+            session, login_rule(settings), subject=email, address=address
+        )
+    if attempt is None:
+        return again("throttled", 429)
+    async with db.sessionmaker() as session:
         member = await users.get_member_by_email(session, raw_email) if email else None
-        ok = await verify_password(member.password_hash if member else DUMMY_HASH, password)
-        ok = ok and member is not None
-        suspended = ok and member is not None and member.status != MemberStatus.ACTIVE
-        await record_attempt(session, email=email, address=address, succeeded=ok and not suspended)
-        if not ok or member is None:
-            return _login_form(
-                request,
-                locale=locale,
-                next_url=next_url,
-                email=raw_email,
-                error=t("wrong_credentials", locale),
-                # The form again, with the status of a failed authentication (docs/oauth.md).
-                status=401,
-            )
-        if suspended:
-            return _login_form(
-                request,
-                locale=locale,
-                next_url=next_url,
-                email=raw_email,
-                error=t("suspended", locale),
-                status=403,
-            )
+    ok = await verify_password(member.password_hash if member else DUMMY_HASH, password)
+    if not ok or member is None:
+        # The form again, with the status of a failed authentication (docs/oauth.md).
+        return again("wrong_credentials", 401)
+    if member.status != MemberStatus.ACTIVE:
+        return again("suspended", 403)
+    async with db.transaction() as session:
+        fresh = await session.get(Member, member.id)
+        if fresh is None or fresh.status != MemberStatus.ACTIVE:
+            return again("suspended", 403)
+        member = fresh
+        await throttle.succeeded(session, attempt)
         if needs_rehash(member.password_hash):
             member.password_hash = await hash_password(password)
             session.add(member)

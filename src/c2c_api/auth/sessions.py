@@ -6,16 +6,17 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from c2c_api.auth import throttle
 from c2c_api.config import Settings
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.secrets import digest, new_token
@@ -169,7 +170,17 @@ async def end_session(session: AsyncSession, token: str | None) -> None:
     )
 
 
-# -- throttling ---------------------------------------------------------------------------------
+# -- throttling (auth/throttle.py) ---------------------------------------------------------
+
+
+def login_rule(settings: Settings) -> throttle.Rule:
+    """Failed sign-ins allowed per account and per address within the window."""
+    return throttle.Rule(
+        kind="",
+        max_per_subject=settings.login_max_failures_per_account,
+        max_per_address=settings.login_max_failures_per_address,
+        window=settings.login_throttle_window,
+    )
 
 
 async def is_throttled(
@@ -180,45 +191,13 @@ async def is_throttled(
     A successful sign-in resets the account's count (failures before it no longer count for the
     account); the address's count is kept, so guessing from one address stays limited.
     """
-    since: datetime = utcnow() - timedelta(seconds=settings.login_throttle_window)
-    last_success = (
-        await session.exec(
-            select(sa.func.max(LoginAttempt.at)).where(
-                col(LoginAttempt.email) == email,
-                col(LoginAttempt.at) >= since,
-                col(LoginAttempt.succeeded).is_(True),
-            )
-        )
-    ).one()
-    at = col(LoginAttempt.at)
-
-    def failures(column: Any, value: str, after: Any) -> sa.ScalarSelect[int]:
-        return (
-            sa.select(sa.func.count())
-            .select_from(LoginAttempt)
-            .where(column == value, after, col(LoginAttempt.succeeded).is_(False))
-            .scalar_subquery()
-        )
-
-    account_after = at > last_success if last_success is not None else at >= since
-    row = (
-        await session.exec(
-            select(
-                failures(col(LoginAttempt.email), email, account_after),
-                failures(col(LoginAttempt.address), address, at >= since),
-            )
-        )
-    ).one()
-    by_account, by_address = row
-    return bool(
-        by_account >= settings.login_max_failures_per_account
-        or by_address >= settings.login_max_failures_per_address
-    )
+    return await throttle.is_exceeded(session, login_rule(settings), subject=email, address=address)
 
 
 async def record_attempt(
     session: AsyncSession, *, email: str, address: str, succeeded: bool
 ) -> None:
+    """Record a finished sign-in attempt (tests and tools; the form claims with throttle.claim)."""
     session.add(
         LoginAttempt(
             id=uuid.uuid4(), email=email[:254], address=address, succeeded=succeeded, at=utcnow()
