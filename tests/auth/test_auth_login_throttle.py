@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import urlencode
 
-import httpx
 import sqlalchemy as sa
 from browser import forms_of, submit
 from test_auth_code_flow import browser_for
@@ -29,7 +28,7 @@ class TestSpellingVariantsShareOneCount:
         member = await create_member(db, email="victim@example.com")
         limit = db.settings.login_max_failures_per_account
         # Each of these finds the same account (IDNA maps them to example.com).
-        variants = ["victim@ｅxample.com", "victim@eｘample.com", "VICTIM@example。com"]
+        variants = ["victim@\uff45xample.com", "victim@e\uff58ample.com", "VICTIM@example\u3002com"]
         statuses = []
         async with browser_for(app) as browser:
             for i in range(limit):
@@ -37,7 +36,8 @@ class TestSpellingVariantsShareOneCount:
                 wrong = {"email": variants[i % len(variants)], "password": "wrong password!"}
                 statuses.append((await submit(browser, page, wrong)).status_code)
             page = await browser.get("/login")
-            right = await submit(browser, page, {"email": "victim@ｅｘａmple.com", "password": PASSWORD})
+            full_width = "victim@\uff45\uff58\uff41mple.com"
+            right = await submit(browser, page, {"email": full_width, "password": PASSWORD})
         assert statuses == [401] * limit
         assert right.status_code == 429
         assert {a.email for a in await attempts(db)} == {member.email}
