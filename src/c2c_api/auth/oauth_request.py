@@ -5,7 +5,8 @@ Also the client authentication methods each endpoint accepts (shared by grants a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from authlib.oauth2.rfc6749 import OAuth2Request
@@ -13,6 +14,45 @@ from starlette.datastructures import Headers
 
 CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 ALL_AUTH_METHODS = [*CONFIDENTIAL_AUTH_METHODS, "none"]
+
+# No OAuth parameter holds control characters; PostgreSQL refuses NUL in text outright.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# RFC 6749 appendix A: these are printable ASCII (VSCHAR/NQCHAR, URI-reference).
+ASCII_PARAMETERS = frozenset(
+    {
+        "client_id",
+        "client_secret",
+        "response_type",
+        "redirect_uri",
+        "scope",
+        "state",
+        "code",
+        "code_challenge",
+        "code_challenge_method",
+        "code_verifier",
+        "grant_type",
+        "refresh_token",
+        "nonce",
+        "response_mode",
+    }
+)
+_NOT_VSCHAR = re.compile(r"[^\x20-\x7e]")
+
+
+def has_control_characters(pairs: Iterable[tuple[str, str]]) -> bool:
+    """Whether a name or a value of these parameters holds a control character."""
+    return any(CONTROL_CHARACTERS.search(k) or CONTROL_CHARACTERS.search(v) for k, v in pairs)
+
+
+def unreadable_parameter(pairs: Iterable[tuple[str, str]]) -> str | None:
+    """The first parameter holding characters it may not hold (control characters anywhere,
+    non-ASCII in the RFC 6749 parameters), or None. Such requests are refused at the edge."""
+    for name, value in pairs:
+        if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value):
+            return name
+        if name in ASCII_PARAMETERS and _NOT_VSCHAR.search(value):
+            return name
+    return None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from c2c_api.auth.keys import published_jwks
 from c2c_api.auth.messages import MESSAGES, scope_label, t
 from c2c_api.auth.models import Consent
+from c2c_api.auth.oauth_request import CONTROL_CHARACTERS, unreadable_parameter
 from c2c_api.auth.pages import csrf_failure, locale_of, message_page, render
 from c2c_api.auth.server import C2CAuthorizationServer, HttpInput, StarletteOAuth2Request, metadata
 from c2c_api.auth.sessions import CSRF_FIELD, SESSION_COOKIE, csrf_ok, current_login_sync
@@ -79,6 +80,12 @@ async def _run(db: Database, work: Callable[[C2CAuthorizationServer], Any]) -> A
     return await run_in_threadpool(in_thread)
 
 
+def _unreadable_message(name: str) -> str:
+    if CONTROL_CHARACTERS.search(name):
+        return "A parameter name holds control characters."
+    return f"The parameter '{name}' holds characters it may not hold."
+
+
 async def _form_pairs(request: Request) -> list[tuple[str, str]] | Response:
     """The urlencoded body of a token/revocation/introspection request, or an error response."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -106,6 +113,9 @@ async def _form_pairs(request: Request) -> list[tuple[str, str]] | Response:
         )
     except (UnicodeDecodeError, ValueError):
         return _oauth_error("invalid_request", "The body is not a valid form.")
+    unreadable = unreadable_parameter(pairs)
+    if unreadable is not None:
+        return _oauth_error("invalid_request", _unreadable_message(unreadable))
     counts = Counter(name for name, _ in pairs)
     repeated = sorted(name for name, n in counts.items() if n > 1)
     if repeated:
@@ -268,7 +278,12 @@ async def authorize_endpoint(request: Request) -> Response:
         data = HttpInput("GET", settings.issuer + "/oauth/authorize", request.headers, pairs, ())
 
     token = request.cookies.get(SESSION_COOKIE)
-    outcome = await _run(db, lambda server: _authorize(server, data, token, decision))
+    outcome: AuthlibResult | ErrorPage | NeedLogin | NeedConsent
+    unreadable = unreadable_parameter(pairs)
+    if unreadable is not None:
+        outcome = ErrorPage("invalid_request", _unreadable_message(unreadable))
+    else:
+        outcome = await _run(db, lambda server: _authorize(server, data, token, decision))
 
     if isinstance(outcome, ErrorPage):
         key = f"error_{outcome.error}"

@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from c2c_api.auth import throttle
 from c2c_api.auth.messages import pick_locale, t
 from c2c_api.auth.models import OAuthClient
+from c2c_api.auth.oauth_request import has_control_characters
 from c2c_api.auth.sessions import (
     CSRF_FIELD,
     SESSION_COOKIE,
@@ -46,6 +47,8 @@ _env = Environment(
 )
 
 MAX_FORM_FIELD = 4096
+# Fields checked as typed, whatever characters they hold (never stored as text).
+SECRET_FIELDS = frozenset({"password"})
 
 
 def _db(request: Request) -> Database:
@@ -173,6 +176,20 @@ async def _checked_form(request: Request) -> tuple[FormData | None, str, HTMLRes
     settings = _db(request).settings
     if form is None or not csrf_ok(request, settings, form.get(CSRF_FIELD)):
         return form, locale, csrf_failure(request, locale)
+    # No field but a password may hold control characters (PostgreSQL refuses NUL in text).
+    if has_control_characters(
+        (k, v) for k, v in form.multi_items() if isinstance(v, str) and k not in SECRET_FIELDS
+    ):
+        page = message_page(
+            request,
+            locale=locale,
+            title_key="error_title",
+            error=t("invalid_input", locale),
+            status=400,
+            link=request.url.path,
+            link_text=request.url.path,
+        )
+        return form, locale, page
     return form, locale, None
 
 

@@ -11,6 +11,8 @@ Neighbours: auth/oauth_request.py (the request as authlib sees it), auth/endpoin
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +37,7 @@ from c2c_api.auth.models import AuthorizationCode, ClientKind, OAuthClient, Refr
 from c2c_api.auth.oauth_request import (
     ALL_AUTH_METHODS,
     CONFIDENTIAL_AUTH_METHODS,
+    CONTROL_CHARACTERS,
     HttpInput,
     StarletteOAuth2Request,
 )
@@ -52,6 +55,15 @@ GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials"]
 
 def _audience(name: str) -> ActorKind:
     return SCOPES[name].audience
+
+
+def _readable_basic(token: str) -> bool:
+    """Whether HTTP Basic credentials decode to text (authlib fails on other bytes)."""
+    try:
+        base64.b64decode(token.strip()).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    return True
 
 
 # -- models as authlib sees them ------------------------------------------------------------
@@ -362,7 +374,7 @@ class C2CAuthorizationServer(AuthorizationServer):
     # authlib hooks ------------------------------------------------------------------------
 
     def query_client(self, client_id: str) -> Client | None:
-        if not client_id or len(client_id) > 64:
+        if not client_id or len(client_id) > 64 or CONTROL_CHARACTERS.search(client_id):
             return None
         row = (
             self.session.execute(
@@ -398,6 +410,11 @@ class C2CAuthorizationServer(AuthorizationServer):
         return None
 
     def authenticate_client(self, request: Any, methods: list[str], endpoint: str = "token") -> Any:
+        header = request.headers.get("Authorization") or ""
+        if header.lower().startswith("basic ") and not _readable_basic(header[6:]):
+            raise InvalidClientError(
+                "The Basic credentials are not base64 of UTF-8 text.", status_code=401
+            )
         try:
             return super().authenticate_client(request, methods, endpoint)
         except InvalidClientError as error:

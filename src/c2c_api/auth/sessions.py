@@ -40,7 +40,7 @@ def client_address(request: Request) -> str:
 
 def _csrf_mac(settings: Settings, cookie: str) -> str:
     key = hashlib.sha256(b"c2c-api csrf v1:" + settings.secret_key.encode()).digest()
-    return hmac.new(key, cookie.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, cookie.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
 
 
 @dataclass
@@ -79,7 +79,9 @@ def csrf_ok(request: Request, settings: Settings, submitted: object) -> bool:
     cookie = request.cookies.get(CSRF_COOKIE)
     if not cookie or not isinstance(submitted, str) or not submitted:
         return False
-    return hmac.compare_digest(_csrf_mac(settings, cookie), submitted)
+    # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError, so a 500).
+    expected = _csrf_mac(settings, cookie).encode()
+    return hmac.compare_digest(expected, submitted.encode("utf-8", "replace"))
 
 
 # -- login sessions -----------------------------------------------------------------------------

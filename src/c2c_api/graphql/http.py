@@ -124,7 +124,7 @@ def _map_param(raw: Any, name: str, *, from_url: bool) -> dict[str, Any] | None:
             return None
         try:
             raw = json.loads(raw)
-        except (json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:  # ValueError: also integers > 4300 digits
             raise BadRequest(f"`{name}` is not valid JSON") from exc
         if raw is None:
             return None
@@ -147,7 +147,7 @@ def _content_type(request: Request) -> tuple[str, str | None]:
 def _json_object(raw: str | bytes, what: str) -> Any:
     try:
         return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # ValueError: also integers > 4300 digits
         raise BadRequest(f"{what} is not valid JSON", code="MALFORMED_JSON") from exc
 
 

@@ -64,7 +64,10 @@ async def get_own_partner(session: AsyncSession, actor: Actor) -> Partner:
 
 
 async def get_partner_by_slug(session: AsyncSession, *, slug: str) -> Partner | None:
-    return (await session.exec(select(Partner).where(Partner.slug == slug.strip().lower()))).first()
+    slug = slug.strip().lower()
+    if not SLUG_PATTERN.match(slug):
+        return None  # not a slug at all (e.g. NUL, which PostgreSQL refuses in text)
+    return (await session.exec(select(Partner).where(Partner.slug == slug))).first()
 
 
 async def storefront_id(session: AsyncSession, *, slug: str) -> uuid.UUID:

@@ -54,6 +54,8 @@ TOKEN_MAX = 128
 EMAILS_PER_HOUR = 5
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Multi-line text (a bio) keeps tabs and line breaks.
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -111,6 +113,8 @@ def _clean_bio(value: str, problems: _Problems) -> str:
     bio = value.strip()
     if len(bio) > BIO_MAX:
         problems.add("bio", f"Use at most {BIO_MAX} characters.")
+    elif _CONTROL_BUT_LINES.search(bio):
+        problems.add("bio", "Remove the control characters.")
     return bio
 
 
@@ -119,7 +123,12 @@ def _clean_avatar_url(value: str, problems: _Problems) -> str | None:
     if not url:
         return None
     parts = urlsplit(url)
-    if len(url) > AVATAR_URL_MAX or parts.scheme != "https" or not parts.hostname:
+    if (
+        len(url) > AVATAR_URL_MAX
+        or parts.scheme != "https"
+        or not parts.hostname
+        or _CONTROL.search(url)
+    ):
         problems.add("avatarUrl", "Use an https:// address of at most 500 characters.")
     return url
 
