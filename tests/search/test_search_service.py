@@ -75,6 +75,26 @@ class TestFullText:
         expected = ["Bicyclette hollandaise"] if is_pg(session) else []
         assert await titles(session, query="bicylette") == expected
 
+    async def test_typo_tolerance_is_a_fallback(self, session, seller) -> None:
+        await create_listing(session, seller.id, title="Bicyclette hollandaise")
+        await create_listing(session, seller.id, title="Bicylette électrique")
+        # The words match one title: the near miss is not added.
+        assert await titles(session, query="bicyclette") == ["Bicyclette hollandaise"]
+        if is_pg(session):
+            for i in range(3):
+                await create_listing(session, seller.id, title=f"Bicyclette {i}")
+            first = await search(session, query="bicyclettte", first=3)
+            assert len(first.listings) == 3 and first.has_next
+            rest = await search(session, query="bicyclettte", first=3, after=first.cursors[-1])
+            got = [x.title for x in first.listings + rest.listings]
+            assert len(got) == len(set(got)) and not rest.has_next
+            assert {
+                "Bicyclette 0",
+                "Bicyclette 1",
+                "Bicyclette 2",
+                "Bicyclette hollandaise",
+            } <= set(got)
+
     async def test_no_match_is_an_empty_page(self, session, seller) -> None:
         await create_listing(session, seller.id, title="Blue bike")
         result = await search(session, query="trampoline")

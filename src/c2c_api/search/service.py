@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -141,6 +141,7 @@ def _cursor_scope(prepared: PreparedSearch) -> str:
     near = prepared.filter.near
     return cursors.fingerprint(
         prepared.sort.value,
+        bool(prepared.text and prepared.text.fuzzy),
         list(prepared.text.words) if prepared.sort == Sort.RELEVANCE and prepared.text else None,
         [near.latitude, near.longitude] if prepared.sort == Sort.NEAREST and near else None,
     )
@@ -171,11 +172,20 @@ def _key_from_json(sort: Sort, value: Any) -> Any:
     return float(value)
 
 
-def _decode_after(prepared: PreparedSearch, secret: str, after: str) -> tuple[Any, uuid.UUID]:
-    values = cursors.decode(secret, _cursor_scope(prepared), after)
+def _decode_after(
+    prepared: PreparedSearch, secret: str, after: str
+) -> tuple[PreparedSearch, tuple[Any, uuid.UUID]]:
+    """The position a cursor points at, and the search it belongs to (typo-tolerant or not)."""
+    try:
+        values = cursors.decode(secret, _cursor_scope(prepared), after)
+    except InvalidCursor:
+        if not _can_retry_fuzzy(prepared):
+            raise
+        prepared = _fuzzy(prepared)
+        values = cursors.decode(secret, _cursor_scope(prepared), after)
     try:
         raw_key, raw_id = values
-        return _key_from_json(prepared.sort, raw_key), uuid.UUID(str(raw_id))
+        return prepared, (_key_from_json(prepared.sort, raw_key), uuid.UUID(str(raw_id)))
     except (ValueError, TypeError) as exc:
         raise InvalidCursor(fields=["after"]) from exc
 
@@ -198,6 +208,26 @@ def _page_statement(
     if after is not None:
         where.append(queries.keyset_after(spec, after[0], after[1]))
     return stmt.where(*where).order_by(*queries.order_by(spec)).limit(limit + 1)
+
+
+def _can_retry_fuzzy(prepared: PreparedSearch) -> bool:
+    text = prepared.text
+    return prepared.dialect == "postgresql" and text is not None and not text.fuzzy
+
+
+def _fuzzy(prepared: PreparedSearch) -> PreparedSearch:
+    assert prepared.text is not None
+    return replace(prepared, text=replace(prepared.text, fuzzy=True))
+
+
+async def _page(
+    session: AsyncSession,
+    prepared: PreparedSearch,
+    position: tuple[Any, uuid.UUID] | None,
+    first: int,
+) -> list[Any]:
+    statement = _page_statement(prepared, _sort_spec(prepared), position, first)
+    return list((await session.exec(statement)).all())  # type: ignore[call-overload]
 
 
 async def prepare_search(
@@ -244,9 +274,14 @@ async def search_listings(
     prepared = await prepare_search(
         session, query=query, filter=filter, sort=sort, taxonomy=taxonomy
     )
-    spec = _sort_spec(prepared)
-    position = _decode_after(prepared, secret, after) if after is not None else None
-    rows = (await session.exec(_page_statement(prepared, spec, position, first))).all()  # type: ignore[call-overload]
+    position = None
+    if after is not None:
+        prepared, position = _decode_after(prepared, secret, after)
+    rows = await _page(session, prepared, position, first)
+    if not rows and after is None and _can_retry_fuzzy(prepared):
+        # The words found nothing: tolerate typos (PostgreSQL, trigram similarity on titles).
+        prepared = _fuzzy(prepared)
+        rows = await _page(session, prepared, None, first)
     has_next = len(rows) > first
     rows = rows[:first]
     scope = _cursor_scope(prepared)
