@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_throttle_window: int = Field(default=900, ge=10, description="seconds")
+    signup_max_attempts_per_email: int = Field(default=5, ge=1)
+    signup_max_attempts_per_address: int = Field(default=20, ge=1)
+    signup_throttle_window: int = Field(default=3600, ge=10, description="seconds")
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     graphql_max_depth: int = Field(default=12, ge=2, le=50)

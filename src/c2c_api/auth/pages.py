@@ -34,7 +34,14 @@ from c2c_api.auth.sessions import (
 )
 from c2c_api.config import Settings
 from c2c_api.db import Database
-from c2c_api.errors import DomainError, EmailTaken, InvalidEmailToken, InvalidInput, WeakPassword
+from c2c_api.errors import (
+    DomainError,
+    EmailTaken,
+    InvalidEmailToken,
+    InvalidInput,
+    RateLimited,
+    WeakPassword,
+)
 from c2c_api.i18n import translate
 from c2c_api.kit.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from c2c_api.users import service as users
@@ -415,6 +422,23 @@ async def signup_submit(request: Request) -> Response:
     client_id = _field(form, "client_id")[:64]
     email = _field(form, "email")
     display_name = _field(form, "display_name")
+    try:
+        # Committed on its own: a refused sign-up (EMAIL_TAKEN…) stays counted.
+        async with db.transaction() as session:
+            await users.claim_sign_up_attempt(
+                session, email=email, address=client_address(request), settings=settings
+            )
+    except RateLimited:
+        return _signup_form(
+            request,
+            locale=locale,
+            next_url=next_url,
+            client_id=client_id,
+            status=429,
+            error=t("throttled", locale),
+            email=email,
+            display_name=display_name,
+        )
     partner_id = await _partner_of_client(db, client_id)
     try:
         async with db.transaction() as session:

@@ -13,7 +13,9 @@ from strawberry import relay
 from strawberry.types import Info
 
 from c2c_api import authz
-from c2c_api.graphql.errors import UserError, mutation_payload
+from c2c_api.auth.sessions import client_address
+from c2c_api.errors import RateLimited
+from c2c_api.graphql.errors import UserError, mutation_payload, user_error
 from c2c_api.graphql.loaders import loader
 from c2c_api.graphql.permissions import public, requires
 from c2c_api.users import service
@@ -218,6 +220,26 @@ ChangePasswordPayload = Annotated[
 ]
 
 
+@mutation_payload
+async def _sign_up(*, info: Info, input: SignUpInput) -> SignUpPayload:
+    ctx: Context = info.context
+    partner_id = None
+    if input.storefront is not None:
+        from c2c_api.partners.service import storefront_id
+
+        partner_id = await storefront_id(ctx.session, slug=input.storefront)
+    member = await service.sign_up(
+        ctx.session,
+        email=input.email,
+        password=input.password,
+        display_name=input.display_name,
+        locale=input.locale,
+        partner_id=partner_id,
+        settings=ctx.settings,
+    )
+    return SignUpSuccess(member=MemberType.from_model(member))
+
+
 @strawberry.type
 class UserQuery:
     @strawberry.field(
@@ -255,24 +277,21 @@ class UserMutation:
         ),
         extensions=[public()],
     )
-    @mutation_payload
     async def sign_up(self, info: Info, input: SignUpInput) -> SignUpPayload:
         ctx: Context = info.context
-        partner_id = None
-        if input.storefront is not None:
-            from c2c_api.partners.service import storefront_id
-
-            partner_id = await storefront_id(ctx.session, slug=input.storefront)
-        member = await service.sign_up(
-            ctx.session,
-            email=input.email,
-            password=input.password,
-            display_name=input.display_name,
-            locale=input.locale,
-            partner_id=partner_id,
-            settings=ctx.settings,
-        )
-        return SignUpSuccess(member=MemberType.from_model(member))
+        ctx.is_mutation = True
+        # Counted in the request's transaction but outside the mutation's savepoint, so that a
+        # refused sign-up (EMAIL_TAKEN…) stays counted: the answer cannot be probed at will.
+        try:
+            await service.claim_sign_up_attempt(
+                ctx.session,
+                email=input.email,
+                address=client_address(ctx.request) if ctx.request is not None else "unknown",
+                settings=ctx.settings,
+            )
+        except RateLimited as error:
+            return user_error(error, ctx.locale)
+        return await _sign_up(info=info, input=input)
 
     @strawberry.mutation(
         description="Confirm an e-mail address with the token of the verification e-mail.",

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from c2c_api.auth import throttle
 from c2c_api.auth.grants import revoke_member_grants
 from c2c_api.authz import Actor, require_member
 from c2c_api.config import Settings, get_settings
@@ -269,6 +270,38 @@ async def create_member(
         updated_at=now,
     )
     return await _insert_member(session, member)
+
+
+def signup_rule(settings: Settings) -> throttle.Rule:
+    """Sign-up attempts allowed per target e-mail and per client address (every attempt counts)."""
+    return throttle.Rule(
+        kind="signup",
+        max_per_subject=settings.signup_max_attempts_per_email,
+        max_per_address=settings.signup_max_attempts_per_address,
+        window=settings.signup_throttle_window,
+        reset_on_success=False,
+    )
+
+
+def _email_key(raw: str) -> str:
+    try:
+        return normalize_email(raw)
+    except InvalidInput:
+        return raw.strip().lower()[:EMAIL_MAX]
+
+
+async def claim_sign_up_attempt(
+    session: AsyncSession, *, email: str, address: str, settings: Settings | None = None
+) -> None:
+    """Count one sign-up attempt for this e-mail and client address, or raise RateLimited.
+
+    Call it before `sign_up`, outside the transaction (or savepoint) that a refused sign-up rolls
+    back: the attempt must stay counted when the sign-up fails (e.g. with EMAIL_TAKEN).
+    """
+    rule = signup_rule(settings or get_settings())
+    key = "" if _CONTROL.search(email) else _email_key(email)
+    if await throttle.claim(session, rule, subject=key, address=address) is None:
+        raise RateLimited()
 
 
 async def sign_up(
