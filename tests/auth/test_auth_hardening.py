@@ -11,9 +11,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from browser import submit
+from sqlmodel import col
 from test_auth_code_flow import browser_for
 
-from auth_factories import create_member, create_oauth_client
+from auth_factories import bearer, create_member, create_member_with_token, create_oauth_client
+from c2c_api.auth.models import AccessToken
 from c2c_api.db import Database
 from c2c_api.users.models import LoginAttempt, Member
 
@@ -273,3 +275,25 @@ class TestFuzz:
                     if response.status_code >= 500:
                         failures.append((path, value[:10], response.status_code))
         assert failures == []
+
+
+class TestAccessTokenScopes:
+    async def test_the_stored_scopes_are_the_authority_not_the_claim(
+        self, db: Database, client: httpx.AsyncClient
+    ) -> None:
+        member, token = await create_member_with_token(db, scopes=["account:read", "account:write"])
+        async with db.transaction() as session:
+            await session.exec(
+                sa.update(AccessToken)
+                .where(col(AccessToken.member_id) == member.id)
+                .values(scope="account:read")
+            )
+        query = 'mutation { updateProfile(input: {city: "Lyon"}) { __typename } }'
+        response = await client.post("/graphql", json={"query": query}, headers=bearer(token))
+        body = response.json()
+        assert body.get("data") is None or body["data"].get("updateProfile") is None
+        assert body["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "INSUFFICIENT_SCOPE")
+        viewer = await client.post(
+            "/graphql", json={"query": "{ viewer { id } }"}, headers=bearer(token)
+        )
+        assert viewer.json()["data"]["viewer"] is not None

@@ -167,6 +167,7 @@ def _actor_query(jti: str) -> Any:
             col(AccessToken.revoked_at),
             col(AccessToken.member_id),
             col(AccessToken.partner_id),
+            col(AccessToken.scope),
             col(Member.status),
             col(Member.is_operator),
             col(OAuthClient.revoked_at).label("client_revoked_at"),
@@ -193,7 +194,8 @@ async def actor_from_access_token(db: Database, token: str) -> Actor:
         row = (await session.exec(_actor_query(claims["jti"]))).first()
     if row is None or row.revoked_at is not None or row.client_revoked_at is not None:
         raise InvalidToken("revoked")
-    scopes = frozenset(s for s in claims["scope"].split() if s in SCOPES)
+    # The scopes recorded when the token was issued, not the claim: the row is the authority.
+    scopes = frozenset(s for s in str(row.scope).split() if s in SCOPES)
     if row.member_id is not None:
         if row.status != MemberStatus.ACTIVE:
             raise InvalidToken("member not active")
