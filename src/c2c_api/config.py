@@ -29,6 +29,8 @@ class Settings(BaseSettings):
 
     access_token_ttl: int = Field(default=900, ge=60, le=86_400, description="seconds")
     refresh_token_ttl: int = Field(default=30 * 86_400, ge=3600, le=365 * 86_400)
+    # Absolute lifetime of a refresh-token family (from the code exchange), however often rotated.
+    refresh_family_max_age: int = Field(default=90 * 86_400, ge=3600, le=3650 * 86_400)
     authorization_code_ttl: int = Field(default=120, ge=30, le=600)
     client_credentials_token_ttl: int = Field(default=3600, ge=60, le=86_400)
     signing_key_rotation_grace: int = Field(default=86_400, ge=0)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -290,9 +290,21 @@ class RefreshGrant(rfc6749_grants.RefreshTokenGrant):
             revoke_family_sync(session, family_id=row.family_id)
             session.commit()
             return None
-        if row.expires_at <= utcnow():
+        now = utcnow()
+        if row.expires_at <= now:
             return None
+        started = session.execute(
+            sa.select(sa.func.min(RefreshToken.created_at)).where(
+                col(RefreshToken.family_id) == row.family_id
+            )
+        ).scalar()
+        started = started or row.created_at
+        if started.tzinfo is None:
+            started = started.replace(tzinfo=UTC)
+        if started + timedelta(seconds=self.server.settings.refresh_family_max_age) <= now:
+            return None  # the family reached its absolute lifetime: sign in again
         self.server.family_id = row.family_id
+        self.server.family_started_at = started
         self.server.auth_time = row.auth_time
         return RefreshTokenRow(row)
 
@@ -304,10 +316,21 @@ class RefreshGrant(rfc6749_grants.RefreshTokenGrant):
         return member
 
     def issue_token(self, user: Member, refresh_token: RefreshTokenRow) -> dict[str, Any]:
-        scope = self.request.payload.scope or refresh_token.get_scope()
-        if not user.is_operator:
-            scope = " ".join(s for s in scope_to_list(scope) if _audience(s) != ActorKind.OPERATOR)
-        return self.generate_token(user=user, scope=scope, include_refresh_token=True)
+        # Only scopes the client may still get (its registration may have shrunk since) and, for
+        # operator scopes, only while the member is an operator.
+        allowed = set(self.request.client.code_flow_scopes(user))
+        original = [s for s in scope_to_list(refresh_token.get_scope()) if s in allowed]
+        requested = self.request.payload.scope
+        narrowed = [s for s in scope_to_list(requested)] if requested else original
+        access_scope = [s for s in narrowed if s in original]
+        if not access_scope:
+            raise InvalidScopeError()
+        # RFC 6749 section 6: the new refresh token keeps the original scope; only the access
+        # token gets the narrowed one.
+        self.server.refresh_scope = " ".join(original)
+        return self.generate_token(
+            user=user, scope=" ".join(access_scope), include_refresh_token=True
+        )
 
     def revoke_old_credential(self, refresh_token: RefreshTokenRow) -> None:
         session = self.server.session
@@ -363,6 +386,9 @@ class C2CAuthorizationServer(AuthorizationServer):
         self.end_user: Member | None = None
         self.auth_time: datetime | None = None
         self.family_id: uuid.UUID | None = None
+        self.family_started_at: datetime | None = None
+        # The scope of the refresh token to issue, when it differs from the access token's.
+        self.refresh_scope: str | None = None
         self._pending_refresh: RefreshToken | None = None
         self.register_token_generator("default", self._generate_token)
         self.register_grant(CodeGrant, [S256CodeChallenge(required=True)])
@@ -476,15 +502,20 @@ class C2CAuthorizationServer(AuthorizationServer):
         if include_refresh_token:
             refresh = new_token(32)
             now = utcnow()
+            started = self.family_started_at or now
+            expires_at = min(
+                now + timedelta(seconds=settings.refresh_token_ttl),
+                started + timedelta(seconds=settings.refresh_family_max_age),
+            )
             self._pending_refresh = RefreshToken(
                 token_digest=digest(refresh),
                 family_id=family_id,
                 client_id=client.client_id,
                 member_id=user.id,
-                scope=scope,
+                scope=self.refresh_scope if self.refresh_scope is not None else scope,
                 auth_time=self.auth_time,
                 created_at=now,
-                expires_at=now + timedelta(seconds=settings.refresh_token_ttl),
+                expires_at=expires_at,
             )
             token["refresh_token"] = refresh
         return token
