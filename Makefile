@@ -15,7 +15,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NATIVE_TLS := 1
 
-.PHONY: install serve test lint typecheck pytest schema migration clean bench
+.PHONY: install serve test lint typecheck pytest schema migration clean bench bench-pg
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -49,6 +49,20 @@ schema: install
 
 migration: install
 	scripts/regen-migration.sh 0002 "catalog"
+
+# Search benchmark, not part of `make test` (docs/performance.md). Seeds a fresh database when
+# none is there (BENCH_RESEED=1 to seed again), then drives the app and the bare baseline.
+C2C_BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+export C2C_BENCH_POSTGRES_URL
+BENCH_SEED_FLAGS := $(if $(BENCH_RESEED),,--if-missing)
+
+bench: install
+	$(VENV)/bin/python -m bench.seed --database sqlite $(BENCH_SEED_FLAGS)
+	$(VENV)/bin/python -m bench.run --database sqlite
+
+bench-pg: install
+	$(VENV)/bin/python -m bench.seed --database postgresql $(BENCH_SEED_FLAGS)
+	$(VENV)/bin/python -m bench.run --database postgresql
 
 clean:
 	rm -rf .tools $(VENV) var/ .pytest_cache .mypy_cache .ruff_cache
