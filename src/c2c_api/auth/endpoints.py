@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ from c2c_api.auth.tokens import verify_access_token_sync
 from c2c_api.config import Settings
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.secrets import digest
+from c2c_api.partners.models import Partner, PartnerStatus
 from c2c_api.users.models import Member, MemberStatus
 
 if TYPE_CHECKING:
@@ -110,9 +112,28 @@ def find_token(
     return None
 
 
+def _check_params(request: Any) -> None:
+    """`token` is required; an unknown `token_type_hint` is ignored (every type is searched):
+    RFC 7009 allows unsupported_token_type only for a type the server cannot revoke."""
+    if "token" not in request.form:
+        raise InvalidRequestError()
+
+
 class Revocation(RevocationEndpoint):
     CLIENT_AUTH_METHODS = ALL_AUTH_METHODS
     server: C2CAuthorizationServer
+
+    def check_params(self, request: Any, client: Any) -> None:
+        _check_params(request)
+
+    def authenticate_token(self, request: Any, client: Client) -> TokenRecord | None:
+        """The token, when it was issued to this client; another client's token is answered like
+        an unknown one (200, nothing revoked): the endpoint tells nothing about its validity."""
+        _check_params(request)
+        token = self.query_token(request.form["token"], request.form.get("token_type_hint"))
+        if token is None or not token.check_client(client):
+            return None
+        return token
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> TokenRecord | None:
         return find_token(self.server.session, self.server.settings, token_string, token_type_hint)
@@ -133,6 +154,9 @@ class Introspection(IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS
     server: C2CAuthorizationServer
 
+    def check_params(self, request: Any, client: Any) -> None:
+        _check_params(request)
+
     def query_token(self, token_string: str, token_type_hint: str | None) -> TokenRecord | None:
         return find_token(self.server.session, self.server.settings, token_string, token_type_hint)
 
@@ -147,7 +171,15 @@ class Introspection(IntrospectionEndpoint):
                 return {"active": False}
         client = self.server.query_client(token.client_id)
         if client is None:
-            return {"active": False}
+            return {"active": False}  # the client was revoked (or removed)
+        if token.partner_id is not None:
+            partner = session.get(Partner, token.partner_id)
+            if (
+                partner is None
+                or partner.status != PartnerStatus.ACTIVE
+                or client.row.partner_id != token.partner_id
+            ):
+                return {"active": False}  # as /graphql: a suspended partner's tokens stop working
         settings = self.server.settings
         body: dict[str, Any] = {
             "active": True,
