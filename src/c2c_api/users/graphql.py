@@ -13,8 +13,9 @@ from strawberry import relay
 from strawberry.types import Info
 
 from c2c_api import authz
+from c2c_api.auth import throttle
 from c2c_api.auth.sessions import client_address
-from c2c_api.errors import RateLimited
+from c2c_api.errors import DomainError, ErrorCode, RateLimited
 from c2c_api.graphql.errors import UserError, mutation_payload, user_error
 from c2c_api.graphql.loaders import loader
 from c2c_api.graphql.permissions import public, requires
@@ -240,6 +241,20 @@ async def _sign_up(*, info: Info, input: SignUpInput) -> SignUpPayload:
     return SignUpSuccess(member=MemberType.from_model(member))
 
 
+@mutation_payload
+async def _change_password(
+    *, info: Info, current_password: str, new_password: str
+) -> ChangePasswordPayload:
+    ctx: Context = info.context
+    member = await service.change_password(
+        ctx.session,
+        ctx.actor,
+        current_password=current_password,
+        new_password=new_password,
+    )
+    return ChangePasswordSuccess(member=MemberType.from_model(member))
+
+
 @strawberry.type
 class UserQuery:
     @strawberry.field(
@@ -343,18 +358,25 @@ class UserMutation:
         description="Change the calling member's password (revokes every token of the member).",
         extensions=[requires("account:write")],
     )
-    @mutation_payload
     async def change_password(
         self, info: Info, current_password: str, new_password: str
     ) -> ChangePasswordPayload:
         ctx: Context = info.context
-        member = await service.change_password(
-            ctx.session,
-            ctx.actor,
-            current_password=current_password,
-            new_password=new_password,
+        ctx.is_mutation = True
+        # Wrong current passwords are throttled like sign-ins; the attempt is counted outside
+        # the mutation's savepoint so that a refusal stays counted.
+        try:
+            attempt = await service.claim_password_check(
+                ctx.session, ctx.actor, settings=ctx.settings
+            )
+        except DomainError as error:
+            return user_error(error, ctx.locale)
+        result = await _change_password(
+            info=info, current_password=current_password, new_password=new_password
         )
-        return ChangePasswordSuccess(member=MemberType.from_model(member))
+        if not (isinstance(result, UserError) and result.code == ErrorCode.INVALID_CREDENTIALS):
+            await throttle.succeeded(ctx.session, attempt)  # the current password was right
+        return result
 
     @strawberry.mutation(
         description="Change the calling member's profile.",

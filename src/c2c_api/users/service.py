@@ -503,6 +503,33 @@ async def reset_password(session: AsyncSession, *, token: str, new_password: str
     return member
 
 
+def password_check_rule(settings: Settings) -> throttle.Rule:
+    """Wrong current passwords allowed per member (changePassword), like failed sign-ins."""
+    limit = settings.login_max_failures_per_account
+    return throttle.Rule(
+        kind="password",
+        max_per_subject=limit,
+        max_per_address=limit,
+        window=settings.login_throttle_window,
+    )
+
+
+async def claim_password_check(
+    session: AsyncSession, actor: Actor, *, settings: Settings | None = None
+) -> uuid.UUID:
+    """Count one check of the caller's current password, or raise RateLimited.
+
+    Call it outside the savepoint a refused change rolls back, and mark the attempt with
+    `throttle.succeeded` once the current password proved right.
+    """
+    member_id = str(require_member(actor))
+    rule = password_check_rule(settings or get_settings())
+    attempt = await throttle.claim(session, rule, subject=member_id, address=member_id)
+    if attempt is None:
+        raise RateLimited()
+    return attempt
+
+
 async def change_password(
     session: AsyncSession, actor: Actor, *, current_password: str, new_password: str
 ) -> Member:
