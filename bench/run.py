@@ -470,7 +470,15 @@ def main(argv: list[str] | None = None) -> int:
         outcome = asyncio.run(measure(args, ports))
     finally:
         stop_servers(procs)
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"],  # noqa: S607 (git from PATH)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     report = {
+        "commit": commit,
         "database_url": url.split("@")[-1],
         "listings": n,
         "machine": machine(),
@@ -481,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     name = f"results-{'sqlite' if url.startswith('sqlite') else 'postgresql'}-{n}.json"
     (BENCH_DIR / name).write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nmachine: {report['machine']}")
+    print(f"\nmachine: {report['machine']}, commit {commit}")
     print(f"results: {BENCH_DIR / name} ({report['seconds']} s)")
     if outcome["check_problems"]:
         print(f"WARNING: {len(outcome['check_problems'])} answers differ between the sides")
