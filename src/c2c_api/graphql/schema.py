@@ -7,7 +7,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.extensions.parser_cache import ParserCache
 from strawberry.extensions.validation_cache import ValidationCache
 from strawberry.schema.config import StrawberryConfig
@@ -27,6 +32,9 @@ from c2c_api.search.graphql import SearchMutation, SearchQuery
 from c2c_api.users.graphql import UserMutation, UserQuery
 
 log = logging.getLogger("c2c_api.graphql")
+
+# Parsed and validated documents kept per process (least recently used evicted).
+CACHE_SIZE = 1024
 
 
 @strawberry.type(description="Entry points for reading.")
@@ -107,6 +115,10 @@ def _build_schema(settings: Settings) -> C2CSchema:
     missing = unclassified_root_fields([Query, Mutation])
     if missing:
         raise RuntimeError(f"root fields without a scope declaration: {', '.join(missing)}")
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+    ]
     return C2CSchema(
         query=Query,
         mutation=Mutation,
@@ -114,11 +126,13 @@ def _build_schema(settings: Settings) -> C2CSchema:
         schema_directives=[RequiresScopesDirective],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
-            ParserCache,
-            ValidationCache,
+            # Bounded: an unbounded cache keyed by query text grows with every distinct query.
+            lambda: ParserCache(maxsize=CACHE_SIZE),
+            lambda: ValidationCache(maxsize=CACHE_SIZE),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-            lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            # The limit rules are built once: rule classes made per request would defeat
+            # ValidationCache (its key includes the rules), re-validating every request.
+            lambda: AddValidationRules(limit_rules),
             MarkMutations,
             ShapeErrors,
         ],
