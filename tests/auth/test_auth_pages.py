@@ -275,7 +275,12 @@ class TestPasswordResetAndVerification:
             form = await browser.get(link)
             changed = await submit(browser, form, {"password": "a brand new passphrase"})
             assert changed.status_code == 200, changed.text
-            reused = await submit(browser, form, {"password": "another new passphrase"})
+            # The reset signed this browser out, so the old page's CSRF token (bound to the
+            # session) is stale: open the link again to try it a second time.
+            stale = await submit(browser, form, {"password": "another new passphrase"})
+            assert stale.status_code == 403
+            again = await browser.get(link)
+            reused = await submit(browser, again, {"password": "another new passphrase"})
             assert reused.status_code == 400
             assert (await login(browser, member.email, "a brand new passphrase")).status_code == 200
         async with db.sessionmaker() as session:

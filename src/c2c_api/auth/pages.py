@@ -29,6 +29,7 @@ from c2c_api.auth.sessions import (
     current_login,
     end_session,
     login_rule,
+    rotate_csrf,
     set_session_cookie,
     start_session,
 )
@@ -324,6 +325,7 @@ async def login_submit(request: Request) -> Response:
             message=t("signed_in_as", locale, email=member.email),
         )
     set_session_cookie(response, settings, token)
+    rotate_csrf(response, settings)
     return response
 
 
@@ -481,6 +483,7 @@ async def signup_submit(request: Request) -> Response:
             request, locale=locale, title_key="signup_title", message=t("signup_done", locale)
         )
     set_session_cookie(response, settings, token)
+    rotate_csrf(response, settings)
     return response
 
 

@@ -36,11 +36,33 @@ def client_address(request: Request) -> str:
 
 
 # -- CSRF: a random cookie, and an HMAC of it in each form (signed double submit) ---------------
+#
+# The MAC also covers the login session cookie: a token is only good for the session it was
+# rendered in, and the CSRF cookie is replaced at sign-in (a cookie planted before the sign-in,
+# e.g. from a sibling subdomain, is useless after it). Over https the cookie is `__Host-`
+# prefixed: Secure, Path=/, no Domain, so no subdomain can set or overwrite it.
 
 
-def _csrf_mac(settings: Settings, cookie: str) -> str:
-    key = hashlib.sha256(b"c2c-api csrf v1:" + settings.secret_key.encode()).digest()
-    return hmac.new(key, cookie.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+def csrf_cookie_name(settings: Settings) -> str:
+    return "__Host-" + CSRF_COOKIE if _secure(settings) else CSRF_COOKIE
+
+
+def _csrf_mac(settings: Settings, cookie: str, session_token: str | None) -> str:
+    key = hashlib.sha256(b"c2c-api csrf v2:" + settings.secret_key.encode()).digest()
+    message = cookie.encode("utf-8", "replace") + b"\x00"
+    message += (session_token or "").encode("utf-8", "replace")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _set_csrf_cookie(response: Response, settings: Settings, value: str) -> None:
+    response.set_cookie(
+        csrf_cookie_name(settings),
+        value,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(settings),
+        path="/",
+    )
 
 
 @dataclass
@@ -50,38 +72,38 @@ class Csrf:
     cookie: str
     is_new: bool
     settings: Settings
+    session_token: str | None = None
 
     @property
     def token(self) -> str:
-        return _csrf_mac(self.settings, self.cookie)
+        return _csrf_mac(self.settings, self.cookie, self.session_token)
 
     def apply(self, response: Response) -> Response:
         if self.is_new:
-            response.set_cookie(
-                CSRF_COOKIE,
-                self.cookie,
-                httponly=True,
-                samesite="lax",
-                secure=_secure(self.settings),
-                path="/",
-            )
+            _set_csrf_cookie(response, self.settings, self.cookie)
         return response
 
 
 def csrf_for(request: Request, settings: Settings) -> Csrf:
-    existing = request.cookies.get(CSRF_COOKIE)
+    session_token = request.cookies.get(SESSION_COOKIE)
+    existing = request.cookies.get(csrf_cookie_name(settings))
     if existing and 20 <= len(existing) <= 100:
-        return Csrf(existing, False, settings)
-    return Csrf(new_token(24), True, settings)
+        return Csrf(existing, False, settings, session_token)
+    return Csrf(new_token(24), True, settings, session_token)
 
 
 def csrf_ok(request: Request, settings: Settings, submitted: object) -> bool:
-    cookie = request.cookies.get(CSRF_COOKIE)
+    cookie = request.cookies.get(csrf_cookie_name(settings))
     if not cookie or not isinstance(submitted, str) or not submitted:
         return False
     # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError, so a 500).
-    expected = _csrf_mac(settings, cookie).encode()
+    expected = _csrf_mac(settings, cookie, request.cookies.get(SESSION_COOKIE)).encode()
     return hmac.compare_digest(expected, submitted.encode("utf-8", "replace"))
+
+
+def rotate_csrf(response: Response, settings: Settings) -> None:
+    """A new CSRF cookie (at sign-in): forms rendered before it stop working."""
+    _set_csrf_cookie(response, settings, new_token(24))
 
 
 # -- login sessions -----------------------------------------------------------------------------
