@@ -554,6 +554,13 @@ def _check_columns(kind: ListingKind, values: dict[str, Any]) -> None:
     unknown = sorted(set(values) - allowed)
     if unknown:  # a transport bug, not user input
         raise ValueError(f"columns not settable for {kind}: {unknown}")
+    # A time without a UTC offset is refused rather than guessed (stored values are aware).
+    ends_at = values.get("ends_at")
+    if isinstance(ends_at, datetime) and ends_at.utcoffset() is None:
+        raise InvalidInput(
+            "endsAt must carry a UTC offset (for example 2026-12-01T18:00:00Z).",
+            fields=[field_name(kind, "ends_at")],
+        )
 
 
 # --- use cases -------------------------------------------------------------------------------
