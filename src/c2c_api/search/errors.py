@@ -54,6 +54,9 @@ MESSAGES_FR: dict[str, str] = {
     "A price filter needs a currency.": "Un filtre de prix demande une devise.",
     "These coordinates are out of range.": "Ces coordonnées sont hors limites.",
     "This currency is not supported.": "Cette devise n'est pas prise en charge.",
+    "Remove the control characters from this value.": (
+        "Retirez les caractères de contrôle de cette valeur."
+    ),
 }
 
 

@@ -109,6 +109,39 @@ class SearchFilter:
         return out
 
 
+# C0 and C1 control characters (PostgreSQL refuses NUL in text; none belongs in these inputs).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# In free text, tab, line feed and carriage return are ordinary white space.
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def has_control_chars(value: object, *, text: bool = False) -> bool:
+    """Whether a string, or any key or string inside a mapping or list, has control characters."""
+    if isinstance(value, str):
+        return (_CONTROL_IN_TEXT if text else _CONTROL).search(value) is not None
+    if isinstance(value, Mapping):
+        return any(has_control_chars(k) or has_control_chars(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_control_chars(v) for v in value)
+    return False
+
+
+def refuse_control_chars(value: object, field: str, *, text: bool = False) -> None:
+    """InvalidInput naming `field` when `value` holds control characters."""
+    if has_control_chars(value, text=text):
+        raise InvalidInput("Remove the control characters from this value.", fields=[field])
+
+
+def check_filter_text(raw: Mapping[str, Any]) -> None:
+    """Refuse control characters anywhere in a filter, naming the first offending key."""
+    for key, value in raw.items():
+        if has_control_chars(key) or has_control_chars(value):
+            name = key if isinstance(key, str) and not has_control_chars(key) else "?"
+            raise InvalidInput(
+                "Remove the control characters from this value.", fields=[f"filter.{name}"[:80]]
+            )
+
+
 def global_id(type_name: str, ident: uuid.UUID) -> str:
     """A Relay global id, as strawberry.relay spells it (base64 of "Type:uuid")."""
     return base64.b64encode(f"{type_name}:{ident}".encode()).decode()
@@ -132,6 +165,7 @@ def query_words(query: str | None) -> list[str]:
     """The words of a query string, lower-cased; refuses queries over the limits."""
     if query is None:
         return []
+    refuse_control_chars(query, "query", text=True)
     if len(query) > MAX_QUERY_LENGTH:
         raise SearchLimitExceeded(
             f"Use at most {MAX_QUERY_LENGTH} characters.",
@@ -221,6 +255,7 @@ def parse_filter(
     (service.resolve_filter does it); a Partner global id is decoded here.
     """
     raw = dict(raw or {})
+    check_filter_text(raw)
     known = {
         "kinds",
         "category",

@@ -34,10 +34,12 @@ from c2c_api.search.filters import (
     DEFAULT_PAGE_SIZE,
     SearchFilter,
     Sort,
+    check_filter_text,
     check_page_size,
     parse_filter,
     parse_global_id,
     query_words,
+    refuse_control_chars,
 )
 from c2c_api.search.models import SavedSearch
 from c2c_api.search.queries import SortSpec, T, TextQuery
@@ -62,6 +64,7 @@ async def resolve_filter(
 ) -> SearchFilter:
     """A validated filter; a storefront given by slug is looked up (one statement)."""
     raw = dict(raw or {})
+    check_filter_text(raw)  # before any statement: PostgreSQL refuses NUL in text
     storefront_id: uuid.UUID | None = None
     storefront = raw.get("storefront")
     if storefront is not None:
@@ -392,6 +395,7 @@ async def save_search(
 ) -> SavedSearch:
     """Save a search for the calling member (validated like a live search)."""
     member_id = authz.require_member(actor)
+    refuse_control_chars(name, "name")
     name = name.strip()
     if not 1 <= len(name) <= 100:
         raise InvalidInput("Use 1 to 100 characters.", fields=["name"])
