@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 
 import httpx
-from listings_support import CREATE, UPDATE, gql, seed_categories, valid_input
+from listings_support import CREATE, NODE, UPDATE, gql, lifecycle, seed_categories, valid_input
 
-from auth_factories import create_member_with_token
+from auth_factories import create_member_with_token, create_partner, partner_token
 from c2c_api.db import Database
 from c2c_api.kit.clock import utcnow
 
@@ -77,3 +77,47 @@ class TestNaiveEndTimes:
         )["updateListing"]
         assert result["__typename"] == "ListingSuccess", result
         assert result["listing"]["version"] == 2
+
+
+async def _do(client: httpx.AsyncClient, name: str, gid: str, token: str, **extra: str) -> dict:
+    variables = {"id": gid, **({"r": extra["reason"]} if "reason" in extra else {})}
+    return (await gql(client, lifecycle(name), variables, token=token))[name]  # type: ignore[no-any-return]
+
+
+class TestRestoreAfterRemoval:
+    async def test_storefront_cannot_restore_an_operator_removal(
+        self, client: httpx.AsyncClient, db: Database
+    ) -> None:
+        await seed_categories(db)
+        shop = await create_partner(db)
+        _, seller = await create_member_with_token(db, scopes=["listings:write"], partner=shop)
+        _, operator = await create_member_with_token(db, scopes=["admin:moderation"], operator=True)
+        _, shop_token = await partner_token(db, scopes=["partner:catalog"], partner=shop)
+        gid = (await _create(client, seller, valid_input("SALE")))["listing"]["id"]
+        await _do(client, "publishListing", gid, seller)
+        removed = await _do(client, "removeListing", gid, operator, reason="illegal goods")
+        assert removed["listing"]["status"] == "REMOVED"
+        refused = await _do(client, "restoreListing", gid, shop_token)
+        assert refused["code"] == "FORBIDDEN", refused
+        assert (await gql(client, NODE, {"id": gid}))["node"] is None
+        restored = await _do(client, "restoreListing", gid, operator)
+        assert restored["listing"]["status"] == "PUBLISHED", restored
+
+    async def test_storefront_and_operators_restore_a_storefront_removal(
+        self, client: httpx.AsyncClient, db: Database
+    ) -> None:
+        await seed_categories(db)
+        shop = await create_partner(db)
+        _, seller = await create_member_with_token(db, scopes=["listings:write"], partner=shop)
+        _, operator = await create_member_with_token(db, scopes=["admin:moderation"], operator=True)
+        _, shop_token = await partner_token(db, scopes=["partner:catalog"], partner=shop)
+        gid = (await _create(client, seller, valid_input("SALE")))["listing"]["id"]
+        await _do(client, "publishListing", gid, seller)
+        await _do(client, "removeListing", gid, shop_token, reason="out of stock")
+        assert (await _do(client, "restoreListing", gid, shop_token))["listing"][
+            "status"
+        ] == "PUBLISHED"
+        await _do(client, "removeListing", gid, shop_token, reason="again")
+        assert (await _do(client, "restoreListing", gid, operator))["listing"][
+            "status"
+        ] == "PUBLISHED"

@@ -78,6 +78,9 @@ class CategoryRetired(InvalidInput):
 
 
 MESSAGES_FR: dict[str, str] = {
+    "Only operators can restore a listing that an operator removed.": (
+        "Seuls les opérateurs peuvent rétablir une annonce retirée par un opérateur."
+    ),
     "endsAt must carry a UTC offset (for example 2026-12-01T18:00:00Z).": (
         "endsAt doit indiquer un décalage UTC (par exemple 2026-12-01T18:00:00Z)."
     ),

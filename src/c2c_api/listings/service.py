@@ -756,12 +756,17 @@ async def remove_listing(
         listing,
         action="removed",
         changed=["status"],
-        extra={"moderation_reason": reason, "status_before_removal": previous.value},
+        extra={
+            "moderation_reason": reason,
+            "status_before_removal": previous.value,
+            "removed_by": "partner" if actor.kind == ActorKind.PARTNER else "operator",
+        },
     )
 
 
 async def restore_listing(session: AsyncSession, actor: Actor, *, listing_id: uuid.UUID) -> Listing:
-    """Undo a removal: the listing returns to the status it had (moderators)."""
+    """Undo a removal: the listing returns to the status it had. Operators (admin:moderation)
+    restore any removal; a storefront's partner (partner:catalog) only its own removals."""
     listing = await _load_for_update(session, actor, listing_id, moderating=True)
     if listing.status != ListingStatus.REMOVED:
         raise InvalidState("This listing is not removed.")
@@ -773,7 +778,15 @@ async def restore_listing(session: AsyncSession, actor: Actor, *, listing_id: uu
             )
         )
     ).first()
-    before = (removal.snapshot if removal else {}).get("status_before_removal")
+    snapshot = removal.snapshot if removal else {}
+    # An operator's removal is undone only by operators; a storefront's own removal by the
+    # storefront or operators. Older removals lack "removed_by": the revision's actor tells.
+    removed_by = snapshot.get("removed_by") or (
+        "partner" if removal is not None and removal.actor_partner_id is not None else "operator"
+    )
+    if removed_by == "operator" and not authz.is_listing_moderator(actor, None):
+        raise Forbidden("Only operators can restore a listing that an operator removed.")
+    before = snapshot.get("status_before_removal")
     listing.status = ListingStatus(before) if before else ListingStatus.PAUSED
     return await _bump(session, actor, listing, action="restored", changed=["status"])
 
