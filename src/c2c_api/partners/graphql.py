@@ -6,7 +6,7 @@ import base64
 import binascii
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
@@ -44,18 +44,29 @@ def encode_cursor(created_at: datetime, ident: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# Cursors we issue carry real row times; anything outside these years was forged.
+_CURSOR_YEARS = range(1900, 9000)
+_MAX_CURSOR = 200
+
+
 def decode_cursor(cursor: str | None) -> service.Cursor | None:
-    """The position a cursor points at; InvalidInput for anything we did not issue."""
+    """The position a cursor points at (UTC); InvalidInput for anything we did not issue."""
     if cursor is None:
         return None
     try:
+        if len(cursor) > _MAX_CURSOR:
+            raise ValueError("too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, _, ident = raw.partition("|")
         created_at = datetime.fromisoformat(stamp)
         if created_at.tzinfo is None:
             raise ValueError("naive")
+        # Inside the try: an offset can push a forged stamp past year 1 or 9999 (OverflowError).
+        created_at = created_at.astimezone(UTC)
+        if created_at.year not in _CURSOR_YEARS:
+            raise ValueError("out of range")
         return created_at, uuid.UUID(ident)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidInput("This cursor is not valid.", fields=["after"]) from exc
 
 
