@@ -3,14 +3,15 @@ on live listings, photo changes in the history, the expiry command."""
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import httpx
 from listings_support import CREATE, NODE, UPDATE, gql, lifecycle, seed_categories, valid_input
 
 from auth_factories import create_member_with_token, create_partner, partner_token
 from c2c_api.db import Database
-from c2c_api.kit.clock import utcnow
+from c2c_api.kit.clock import clock, utcnow
+from c2c_api.listings import service
 
 NAIVE_MESSAGE = "endsAt must carry a UTC offset (for example 2026-12-01T18:00:00Z)."
 
@@ -121,3 +122,58 @@ class TestRestoreAfterRemoval:
         assert (await _do(client, "restoreListing", gid, operator))["listing"][
             "status"
         ] == "PUBLISHED"
+
+
+STATUS = "query($id: ID!) { node(id: $id) { ... on Listing { status expiresAt } } }"
+
+
+class TestEndTimeEditOnLiveListings:
+    async def test_moving_the_end_of_a_published_auction_moves_its_expiry(
+        self, client: httpx.AsyncClient, db: Database
+    ) -> None:
+        await seed_categories(db)
+        _, seller = await create_member_with_token(db, scopes=["listings:write"])
+        inp = valid_input("AUCTION")
+        inp["auction"]["endsAt"] = (utcnow() + timedelta(days=1)).isoformat()
+        gid = (await _create(client, seller, inp))["listing"]["id"]
+        await _do(client, "publishListing", gid, seller)
+        new_end = (utcnow() + timedelta(days=10)).replace(microsecond=0)
+        edit = (
+            await gql(
+                client,
+                UPDATE,
+                {"id": gid, "v": 2, "i": {"auction": {"endsAt": new_end.isoformat()}}},
+                token=seller,
+            )
+        )["updateListing"]
+        assert edit["__typename"] == "ListingSuccess", edit
+        clock.freeze(utcnow() + timedelta(days=2))
+        node = (await gql(client, STATUS, {"id": gid}))["node"]
+        assert node["status"] == "PUBLISHED"
+        assert datetime.fromisoformat(node["expiresAt"]) == new_end
+        async with db.transaction() as session:
+            assert await service.expire_due_listings(session, utcnow()) == 0
+
+    async def test_moving_the_end_of_a_paused_group_buy_moves_its_expiry(
+        self, client: httpx.AsyncClient, db: Database
+    ) -> None:
+        await seed_categories(db)
+        _, seller = await create_member_with_token(db, scopes=["listings:write"])
+        gid = (await _create(client, seller, valid_input("GROUP_BUY")))["listing"]["id"]
+        await _do(client, "publishListing", gid, seller)
+        await _do(client, "pauseListing", gid, seller)
+        sooner = (utcnow() + timedelta(days=2)).replace(microsecond=0)
+        edit = (
+            await gql(
+                client,
+                UPDATE,
+                {"id": gid, "v": 3, "i": {"groupBuy": {"endsAt": sooner.isoformat()}}},
+                token=seller,
+            )
+        )["updateListing"]
+        assert edit["__typename"] == "ListingSuccess", edit
+        node = (await gql(client, STATUS, {"id": gid}, token=seller))["node"]
+        assert datetime.fromisoformat(node["expiresAt"]) == sooner
+        clock.freeze(utcnow() + timedelta(days=3))
+        # EXPIRED is public (the seller's token has expired by then).
+        assert (await gql(client, STATUS, {"id": gid}))["node"]["status"] == "EXPIRED"

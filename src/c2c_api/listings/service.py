@@ -635,6 +635,9 @@ async def update_listing(
     publishing = listing.status != ListingStatus.DRAFT
     _validate(listing, changed, catalog, now=utcnow(), publishing=publishing)
     _apply_derived(listing)
+    if "ends_at" in changed and listing.status in ENDING_STATUSES and listing.ends_at:
+        # A live auction or group buy ends at its (new) end time, as publish_listing set it.
+        listing.expires_at = listing.ends_at
     if changed:
         await _bump(session, actor, listing, action="updated", changed=changed)
     await _attach_photos(session, actor, listing, photo_ids)
