@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -19,6 +19,7 @@ from strawberry.types import Info
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.loaders import loader
 from c2c_api.graphql.permissions import requires
+from c2c_api.listings.service import get_visible_listings
 from c2c_api.photos import service
 from c2c_api.photos.images import RENDITION_SIZES, PhotoLimits
 from c2c_api.photos.models import Photo
@@ -86,8 +87,9 @@ class PhotoType(relay.Node):
         node_ids: Iterable[str],
         required: bool = False,
     ) -> Iterable[PhotoType | None]:
-        """Photos by global id: their owner and operators see every photo; others see the
-        photos attached to a listing (whose URLs are public anyway)."""
+        """Photos by global id: their owner and operators see every photo; others see a
+        photo only while they may see its listing (listings.service.get_visible_listings,
+        batched through the request's "visible_listings" loader: one statement)."""
         ctx: Context = info.context
         ids: list[uuid.UUID | None] = []
         for raw in node_ids:
@@ -95,18 +97,43 @@ class PhotoType(relay.Node):
                 ids.append(uuid.UUID(str(raw)))
             except ValueError:
                 ids.append(None)
-        found = await service.get_photos(ctx.session, [i for i in ids if i is not None])
+        # Through loaders: aliased node fields resolve concurrently on one session.
+        wanted = [i for i in ids if i is not None]
+        loaded = await loader(ctx, "photos", _photos_batch).load_many(wanted)
+        found = {p.id: p for p in loaded if p is not None}
         storage = photo_storage(ctx)
+
+        def own(photo: Photo) -> bool:
+            return ctx.actor.is_operator or (
+                ctx.actor.member_id is not None and photo.owner_id == ctx.actor.member_id
+            )
+
+        listing_ids = {
+            p.listing_id for p in found.values() if p.listing_id is not None and not own(p)
+        }
+        visible_listings: set[uuid.UUID] = set()
+        if listing_ids:
+            rows = await loader(ctx, "visible_listings", _visible_listings_batch).load_many(
+                sorted(listing_ids)
+            )
+            visible_listings = {row.id for row in rows if row is not None}
         out: list[PhotoType | None] = []
         for i in ids:
             photo = found.get(i) if i is not None else None
             visible = photo is not None and (
-                photo.listing_id is not None
-                or photo.owner_id == ctx.actor.member_id
-                or ctx.actor.is_operator
+                own(photo)
+                or (photo.listing_id is not None and photo.listing_id in visible_listings)
             )
             out.append(cls.from_model(photo, storage) if visible and photo else None)
         return out
+
+
+async def _photos_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Photo]:
+    return await service.get_photos(ctx.session, ids)
+
+
+async def _visible_listings_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await get_visible_listings(ctx.session, ctx.actor, ids)
 
 
 async def _listing_photos_batch(
