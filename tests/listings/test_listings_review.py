@@ -3,15 +3,19 @@ on live listings, photo changes in the history, the expiry command."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import httpx
 from listings_support import CREATE, NODE, UPDATE, gql, lifecycle, seed_categories, valid_input
+from strawberry.relay import GlobalID
 
 from auth_factories import create_member_with_token, create_partner, partner_token
 from c2c_api.db import Database
 from c2c_api.kit.clock import clock, utcnow
 from c2c_api.listings import service
+from c2c_api.photos import RENDITION_SIZES
+from c2c_api.photos.models import Photo
 
 NAIVE_MESSAGE = "endsAt must carry a UTC offset (for example 2026-12-01T18:00:00Z)."
 
@@ -177,3 +181,88 @@ class TestEndTimeEditOnLiveListings:
         clock.freeze(utcnow() + timedelta(days=3))
         # EXPIRED is public (the seller's token has expired by then).
         assert (await gql(client, STATUS, {"id": gid}))["node"]["status"] == "EXPIRED"
+
+
+HISTORY = (
+    "query($id: ID!) { node(id: $id) { ... on Listing { version"
+    " history { version action changedFields snapshot } } } }"
+)
+
+
+async def _photos(db: Database, owner_id: uuid.UUID, count: int) -> list[uuid.UUID]:
+    async with db.transaction() as session:
+        photos = [
+            Photo(
+                owner_id=owner_id,
+                width=1,
+                height=1,
+                byte_size=1,
+                sha256="0" * 64,
+                renditions={name: f"k/{i}/{name}" for name, _ in RENDITION_SIZES},
+            )
+            for i in range(count)
+        ]
+        session.add_all(photos)
+        await session.flush()
+        return [p.id for p in photos]
+
+
+class TestPhotoChangesInHistory:
+    async def test_update_photos_writes_a_revision_and_bumps_version(
+        self, client: httpx.AsyncClient, db: Database
+    ) -> None:
+        await seed_categories(db)
+        member, seller = await create_member_with_token(db, scopes=["listings:write"])
+        first, second = await _photos(db, member.id, 2)
+        gids = {p: str(GlobalID("Photo", str(p))) for p in (first, second)}
+        gid = (await _create(client, seller, valid_input("SALE")))["listing"]["id"]
+        edit = (
+            await gql(
+                client,
+                UPDATE,
+                {"id": gid, "v": 1, "i": {"photoIds": [gids[second], gids[first]]}},
+                token=seller,
+            )
+        )["updateListing"]
+        assert edit["__typename"] == "ListingSuccess", edit
+        assert edit["listing"]["version"] == 2
+        node = (await gql(client, HISTORY, {"id": gid}, token=seller))["node"]
+        latest = node["history"][0]
+        assert latest["version"] == 2
+        assert latest["action"] == "updated"
+        assert latest["changedFields"] == ["photos"]
+        assert latest["snapshot"]["photos"] == [str(second), str(first)]
+        # Reordering is a change; the same order again is not.
+        edit = (
+            await gql(
+                client,
+                UPDATE,
+                {"id": gid, "v": 2, "i": {"photoIds": [gids[first], gids[second]]}},
+                token=seller,
+            )
+        )["updateListing"]
+        assert edit["listing"]["version"] == 3
+        same = (
+            await gql(
+                client,
+                UPDATE,
+                {"id": gid, "v": 3, "i": {"photoIds": [gids[first], gids[second]]}},
+                token=seller,
+            )
+        )["updateListing"]
+        assert same["listing"]["version"] == 3
+        node = (await gql(client, HISTORY, {"id": gid}, token=seller))["node"]
+        assert [r["version"] for r in node["history"]] == [3, 2, 1]
+        assert node["history"][0]["snapshot"]["photos"] == [str(first), str(second)]
+
+    async def test_photos_given_at_creation_are_in_the_first_revision(
+        self, client: httpx.AsyncClient, db: Database
+    ) -> None:
+        await seed_categories(db)
+        member, seller = await create_member_with_token(db, scopes=["listings:write"])
+        (photo,) = await _photos(db, member.id, 1)
+        inp = {**valid_input("SALE"), "photoIds": [str(GlobalID("Photo", str(photo)))]}
+        gid = (await _create(client, seller, inp))["listing"]["id"]
+        node = (await gql(client, HISTORY, {"id": gid}, token=seller))["node"]
+        assert node["history"][0]["snapshot"]["photos"] == [str(photo)]
+        assert "photos" in node["history"][0]["changedFields"]

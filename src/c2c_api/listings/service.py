@@ -549,6 +549,18 @@ async def _attach_photos(
     await attach_photos(session, actor, listing_id=listing.id, photo_ids=list(photo_ids))
 
 
+async def _current_photo_ids(session: AsyncSession, listing_id: uuid.UUID) -> list[str]:
+    """The listing's photo ids in display order (as recorded in revision snapshots)."""
+    from c2c_api.photos.models import Photo
+
+    rows = await session.exec(
+        select(Photo.id)
+        .where(Photo.listing_id == listing_id)
+        .order_by(col(Photo.position), col(Photo.id))
+    )
+    return [str(photo_id) for photo_id in rows]
+
+
 def _check_columns(kind: ListingKind, values: dict[str, Any]) -> None:
     allowed = set(COMMON_FIELDS) | set(KIND_FIELDS[kind])
     unknown = sorted(set(values) - allowed)
@@ -601,8 +613,13 @@ async def create_listing(
     _apply_derived(listing)
     session.add(listing)
     await session.flush()
-    await _record(session, actor, listing, action="created", changed=values.keys())
     await _attach_photos(session, actor, listing, photo_ids)
+    changed_on_create = set(values)
+    extra = None
+    if photo_ids:
+        changed_on_create.add("photos")
+        extra = {"photos": await _current_photo_ids(session, listing.id)}
+    await _record(session, actor, listing, action="created", changed=changed_on_create, extra=extra)
     return listing
 
 
@@ -638,9 +655,17 @@ async def update_listing(
     if "ends_at" in changed and listing.status in ENDING_STATUSES and listing.ends_at:
         # A live auction or group buy ends at its (new) end time, as publish_listing set it.
         listing.expires_at = listing.ends_at
+    extra = None
+    if photo_ids is not None:
+        # Photo changes are edits too: one revision (changed field "photos", the ordered ids).
+        photos_before = await _current_photo_ids(session, listing.id)
+        await _attach_photos(session, actor, listing, photo_ids)
+        photos_after = await _current_photo_ids(session, listing.id)
+        if photos_after != photos_before:
+            changed.add("photos")
+            extra = {"photos": photos_after}
     if changed:
-        await _bump(session, actor, listing, action="updated", changed=changed)
-    await _attach_photos(session, actor, listing, photo_ids)
+        await _bump(session, actor, listing, action="updated", changed=changed, extra=extra)
     return listing
 
 
