@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import httpx
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
 from listings_support import CREATE, NODE, UPDATE, gql, lifecycle, seed_categories, valid_input
 from strawberry.relay import GlobalID
 
@@ -14,6 +18,8 @@ from auth_factories import create_member_with_token, create_partner, partner_tok
 from c2c_api.db import Database
 from c2c_api.kit.clock import clock, utcnow
 from c2c_api.listings import service
+from c2c_api.listings.cli import expire_listings
+from c2c_api.listings.models import Listing, ListingStatus
 from c2c_api.photos import RENDITION_SIZES
 from c2c_api.photos.models import Photo
 
@@ -266,3 +272,39 @@ class TestPhotoChangesInHistory:
         node = (await gql(client, HISTORY, {"id": gid}, token=seller))["node"]
         assert node["history"][0]["snapshot"]["photos"] == [str(photo)]
         assert "photos" in node["history"][0]["changedFields"]
+
+
+class TestExpireCommand:
+    async def test_expire_listings_marks_every_overdue_listing_in_batches(
+        self, client: httpx.AsyncClient, db: Database
+    ) -> None:
+        await seed_categories(db)
+        _, seller = await create_member_with_token(db, scopes=["listings:write"])
+        gids = []
+        for kind in ("AUCTION", "GROUP_BUY", "SALE"):
+            gid = (await _create(client, seller, valid_input(kind)))["listing"]["id"]
+            await _do(client, "publishListing", gid, seller)
+            gids.append(gid)
+        # Auctions and group buys end within 7 days; the sale lasts 90.
+        later = utcnow() + timedelta(days=8)
+        assert await expire_listings(db, now=later, batch_size=1) == 2
+        assert await expire_listings(db, now=later, batch_size=1) == 0
+        async with db.sessionmaker() as session:
+            statuses = dict(
+                (await session.exec(sa.select(Listing.kind, Listing.status))).all()  # type: ignore[call-overload]
+            )
+        assert statuses == {
+            "AUCTION": ListingStatus.EXPIRED,
+            "GROUP_BUY": ListingStatus.EXPIRED,
+            "SALE": ListingStatus.PUBLISHED,
+        }
+
+    def test_the_cli_command_runs(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        from c2c_api.cli import main
+
+        monkeypatch.setenv("C2C_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/expire.db")
+        runner = CliRunner()
+        assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+        result = runner.invoke(main, ["listings", "expire"])
+        assert result.exit_code == 0, result.output
+        assert "expired 0 listing(s)" in result.output

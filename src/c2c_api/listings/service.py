@@ -46,7 +46,7 @@ ENDING_STATUSES = (ListingStatus.PUBLISHED, ListingStatus.PAUSED)
 
 def effective_status(listing: Listing, now: datetime | None = None) -> ListingStatus:
     """The status as callers see it: a published or paused listing past its end is EXPIRED
-    even before the worker writes it (expire_due_listings)."""
+    even before `c2c-api listings expire` writes it (expire_due_listings)."""
     if listing.status in ENDING_STATUSES:
         now = now or utcnow()
         for end in (listing.ends_at, listing.expires_at):
@@ -820,8 +820,8 @@ async def restore_listing(session: AsyncSession, actor: Actor, *, listing_id: uu
 
 
 async def expire_due_listings(session: AsyncSession, now: datetime, *, limit: int = 500) -> int:
-    """Mark published and paused listings past their end as EXPIRED (the worker's job);
-    the number expired. Reads already treat them as expired (effective_status)."""
+    """Mark published and paused listings past their end as EXPIRED (`c2c-api listings
+    expire` runs it); the number expired. Reads already treat them as expired (effective_status)."""
     due = (
         await session.exec(
             select(Listing)
