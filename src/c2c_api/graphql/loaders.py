@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -33,3 +33,14 @@ def loader(ctx: Context, name: str, batch: BatchFn) -> DataLoader[uuid.UUID, Any
     created: DataLoader[uuid.UUID, Any] = DataLoader(load_fn=load)
     ctx.loaders[name] = created
     return created
+
+
+def parse_node_ids(node_ids: Iterable[object]) -> list[uuid.UUID | None]:
+    """The UUIDs of Relay node ids, None where an id is not one (it then resolves to null)."""
+    parsed: list[uuid.UUID | None] = []
+    for raw in node_ids:
+        try:
+            parsed.append(uuid.UUID(str(raw)))
+        except ValueError:
+            parsed.append(None)
+    return parsed

@@ -21,7 +21,7 @@ from strawberry.types import Info
 from c2c_api import authz
 from c2c_api.categories.graphql import CategoryType, ListingKindEnum, request_catalog
 from c2c_api.categories.taxonomy import ListingKind
-from c2c_api.graphql.loaders import loader
+from c2c_api.graphql.loaders import loader, parse_node_ids
 from c2c_api.kit.money import CURRENCIES, Money
 from c2c_api.listings import service
 from c2c_api.listings.models import (
@@ -420,12 +420,7 @@ class ListingInterface(relay.Node):
         node_ids: Iterable[str],
         required: bool = False,
     ) -> Iterable[ListingInterface | None]:
-        ids: list[uuid.UUID | None] = []
-        for raw in node_ids:
-            try:
-                ids.append(uuid.UUID(str(raw)))
-            except ValueError:
-                ids.append(None)
+        ids = parse_node_ids(node_ids)
         load = listing_loader(info)
 
         async def one(i: uuid.UUID | None) -> Listing | None:

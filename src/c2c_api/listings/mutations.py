@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -284,6 +285,20 @@ def _listing_id(gid: relay.GlobalID) -> uuid.UUID:
         raise NotFound(fields=["id"]) from exc
 
 
+async def _lifecycle(
+    info: Info,
+    action: Callable[..., Awaitable[Listing]],
+    id: relay.GlobalID,
+    expected_version: int | None,
+) -> ListingPayload:
+    """Run one lifecycle use case (publish, pause, resume, close) on a listing."""
+    ctx: Context = info.context
+    listing = await action(
+        ctx.session, ctx.actor, listing_id=_listing_id(id), expected_version=expected_version
+    )
+    return _ok(listing)
+
+
 @strawberry.type(description="The listing as it is now.")
 class ListingSuccess:
     listing: ListingInterface
@@ -408,15 +423,7 @@ class ListingMutation:
     async def publish_listing(
         self, info: Info, id: relay.GlobalID, expected_version: int | None = None
     ) -> ListingPayload:
-        ctx: Context = info.context
-        return _ok(
-            await service.publish_listing(
-                ctx.session,
-                ctx.actor,
-                listing_id=_listing_id(id),
-                expected_version=expected_version,
-            )
-        )
+        return await _lifecycle(info, service.publish_listing, id, expected_version)
 
     @strawberry.mutation(
         description="Hide a published listing for a while.",
@@ -426,15 +433,7 @@ class ListingMutation:
     async def pause_listing(
         self, info: Info, id: relay.GlobalID, expected_version: int | None = None
     ) -> ListingPayload:
-        ctx: Context = info.context
-        return _ok(
-            await service.pause_listing(
-                ctx.session,
-                ctx.actor,
-                listing_id=_listing_id(id),
-                expected_version=expected_version,
-            )
-        )
+        return await _lifecycle(info, service.pause_listing, id, expected_version)
 
     @strawberry.mutation(
         description="Show a paused listing again.", extensions=[requires("listings:write")]
@@ -443,15 +442,7 @@ class ListingMutation:
     async def resume_listing(
         self, info: Info, id: relay.GlobalID, expected_version: int | None = None
     ) -> ListingPayload:
-        ctx: Context = info.context
-        return _ok(
-            await service.resume_listing(
-                ctx.session,
-                ctx.actor,
-                listing_id=_listing_id(id),
-                expected_version=expected_version,
-            )
-        )
+        return await _lifecycle(info, service.resume_listing, id, expected_version)
 
     @strawberry.mutation(
         description="End your listing for good (draft, published or paused).",
@@ -461,15 +452,7 @@ class ListingMutation:
     async def close_listing(
         self, info: Info, id: relay.GlobalID, expected_version: int | None = None
     ) -> ListingPayload:
-        ctx: Context = info.context
-        return _ok(
-            await service.close_listing(
-                ctx.session,
-                ctx.actor,
-                listing_id=_listing_id(id),
-                expected_version=expected_version,
-            )
-        )
+        return await _lifecycle(info, service.close_listing, id, expected_version)
 
     @strawberry.mutation(
         description=(

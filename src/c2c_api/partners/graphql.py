@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from c2c_api.errors import InvalidInput
 from c2c_api.graphql.errors import UserError, mutation_payload
-from c2c_api.graphql.loaders import loader
+from c2c_api.graphql.loaders import loader, parse_node_ids
 from c2c_api.graphql.permissions import requires
 from c2c_api.partners import service
 from c2c_api.partners.models import Partner
@@ -131,16 +131,9 @@ class PartnerType(relay.Node):
         node_ids: Iterable[str],
         required: bool = False,
     ) -> Iterable[PartnerType | None]:
-        out: list[PartnerType | None] = []
-        for raw in node_ids:
-            try:
-                pid = uuid.UUID(str(raw))
-            except ValueError:
-                out.append(None)
-                continue
-            p = await partner_loader(info).load(pid)
-            out.append(cls.from_model(p) if p is not None else None)
-        return out
+        load = partner_loader(info)
+        found = [await load.load(i) if i is not None else None for i in parse_node_ids(node_ids)]
+        return [cls.from_model(p) if p is not None else None for p in found]
 
 
 @strawberry.input(description="A new partner (white-label storefront).")

@@ -17,7 +17,7 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from c2c_api.graphql.errors import UserError, mutation_payload
-from c2c_api.graphql.loaders import loader
+from c2c_api.graphql.loaders import loader, parse_node_ids
 from c2c_api.graphql.permissions import requires
 from c2c_api.listings.service import get_visible_listings
 from c2c_api.photos import service
@@ -91,12 +91,7 @@ class PhotoType(relay.Node):
         photo only while they may see its listing (listings.service.get_visible_listings,
         batched through the request's "visible_listings" loader: one statement)."""
         ctx: Context = info.context
-        ids: list[uuid.UUID | None] = []
-        for raw in node_ids:
-            try:
-                ids.append(uuid.UUID(str(raw)))
-            except ValueError:
-                ids.append(None)
+        ids = parse_node_ids(node_ids)
         # Through loaders: aliased node fields resolve concurrently on one session.
         wanted = [i for i in ids if i is not None]
         loaded = await loader(ctx, "photos", _photos_batch).load_many(wanted)

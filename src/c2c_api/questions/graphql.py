@@ -19,7 +19,7 @@ from strawberry.types import Info
 from c2c_api.errors import NotFound
 from c2c_api.favorites.graphql import listing_uuid
 from c2c_api.graphql.errors import UserError, mutation_payload
-from c2c_api.graphql.loaders import BatchFn, loader
+from c2c_api.graphql.loaders import BatchFn, loader, parse_node_ids
 from c2c_api.graphql.permissions import requires
 from c2c_api.listings.models import ListingQuestion
 from c2c_api.partners.graphql import decode_cursor, encode_cursor
@@ -67,12 +67,7 @@ class QuestionType(relay.Node):
         required: bool = False,
     ) -> Iterable[QuestionType | None]:
         ctx: Context = info.context
-        ids: list[uuid.UUID | None] = []
-        for raw in node_ids:
-            try:
-                ids.append(uuid.UUID(str(raw)))
-            except ValueError:
-                ids.append(None)
+        ids = parse_node_ids(node_ids)
         found = await service.get_visible_questions(
             ctx.session, ctx.actor, [i for i in ids if i is not None]
         )

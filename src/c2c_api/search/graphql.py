@@ -21,6 +21,7 @@ from strawberry.types import Info
 
 from c2c_api.categories.graphql import CategoryType, ListingKindEnum, request_catalog
 from c2c_api.graphql.errors import UserError, mutation_payload
+from c2c_api.graphql.loaders import parse_node_ids
 from c2c_api.graphql.permissions import public, requires
 from c2c_api.listings.graphql import ConditionEnum, ListingInterface, listing_to_graphql
 from c2c_api.partners.graphql import connection, decode_cursor
@@ -277,12 +278,7 @@ class SavedSearchType(relay.Node):
         required: bool = False,
     ) -> Iterable[SavedSearchType | None]:
         ctx: Context = info.context
-        ids: list[uuid.UUID | None] = []
-        for raw in node_ids:
-            try:
-                ids.append(uuid.UUID(str(raw)))
-            except ValueError:
-                ids.append(None)
+        ids = parse_node_ids(node_ids)
         found: dict[uuid.UUID, SavedSearch] = {}
         wanted = [i for i in ids if i is not None]
         if ctx.actor.member_id is not None and wanted:

@@ -17,7 +17,7 @@ from c2c_api.auth import throttle
 from c2c_api.auth.sessions import client_address
 from c2c_api.errors import DomainError, ErrorCode, RateLimited
 from c2c_api.graphql.errors import UserError, mutation_payload, user_error
-from c2c_api.graphql.loaders import loader
+from c2c_api.graphql.loaders import loader, parse_node_ids
 from c2c_api.graphql.permissions import public, requires
 from c2c_api.users import service
 from c2c_api.users.models import Member
@@ -103,12 +103,7 @@ class MemberType(relay.Node):
         node_ids: Iterable[str],
         required: bool = False,
     ) -> Iterable[MemberType | None]:
-        ids: list[uuid.UUID | None] = []
-        for raw in node_ids:
-            try:
-                ids.append(uuid.UUID(str(raw)))
-            except ValueError:
-                ids.append(None)
+        ids = parse_node_ids(node_ids)
         load = member_loader(info)
         found = [await load.load(i) if i is not None else None for i in ids]
         return [cls.from_model(m) if m is not None else None for m in found]
