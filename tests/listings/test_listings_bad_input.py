@@ -104,6 +104,12 @@ CASES = [
         ["location.longitude"],
     ),
     (
+        "country code not assigned",
+        _with("SALE", location__country="ZZ"),
+        "INVALID_INPUT",
+        ["location.country"],
+    ),
+    (
         "unknown attribute",
         _with("SALE", attributes={"wings": 2}),
         "ATTRIBUTE_UNKNOWN",

@@ -8,7 +8,6 @@ writes a ListingRevision (snapshot, changed fields, actor) in the same transacti
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
@@ -26,6 +25,7 @@ from c2c_api.categories.taxonomy import ListingKind
 from c2c_api.errors import DomainError, Forbidden, InvalidInput, InvalidState, NotFound
 from c2c_api.events.service import record_event
 from c2c_api.kit.clock import utcnow
+from c2c_api.kit.countries import is_country_code
 from c2c_api.kit.money import MAX_AMOUNT, is_currency
 from c2c_api.listings.errors import (
     CoordinatesOutOfRange,
@@ -382,7 +382,7 @@ def _validate(
     _text(errors, listing, "swap_seeks", 500, required=False)
     _text(errors, listing, "city", 100, required=False)
     _text(errors, listing, "meetup_area", 200, required=False)
-    if listing.country is not None and not re.fullmatch(r"[A-Z]{2}", listing.country):
+    if listing.country is not None and not is_country_code(listing.country):
         errors.add(InvalidInput, "country", "Use an ISO 3166-1 alpha-2 country code, such as FR.")
     _bounded_int(errors, listing, "quantity", 1, MAX_QUANTITY)
     if kind is K.AUCTION and listing.quantity != 1:

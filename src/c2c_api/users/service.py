@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import pycountry
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +37,7 @@ from c2c_api.errors import (
 )
 from c2c_api.i18n import SUPPORTED_LOCALES
 from c2c_api.kit.clock import utcnow
+from c2c_api.kit.countries import is_country_code
 from c2c_api.kit.passwords import hash_password, password_problem, verify_password
 from c2c_api.kit.secrets import digest, new_token
 from c2c_api.partners.models import Partner, PartnerStatus
@@ -139,7 +139,7 @@ def _clean_country(value: str, problems: _Problems) -> str | None:
     if not code:
         return None
     # pycountry carries the ISO 3166-1 list itself (only assigned codes, no regions like EU).
-    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+    if not is_country_code(code):
         problems.add("country", "Use an ISO 3166-1 alpha-2 country code, such as FR.")
     return code
 
