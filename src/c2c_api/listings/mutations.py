@@ -311,6 +311,27 @@ def _ok(listing: Listing) -> ListingSuccess:
     return ListingSuccess(listing=listing_to_graphql(listing))
 
 
+async def _listing_page(
+    info: Info,
+    list_page: Callable[..., Awaitable[Any]],
+    status: Any,
+    first: int,
+    after: str | None,
+) -> relay.Connection[ListingInterface]:
+    """One newest-first page of a listing list (the caller's, or the storefront's)."""
+    ctx: Context = info.context
+    page = await list_page(
+        ctx.session,
+        ctx.actor,
+        status=ListingStatus(status.value) if status is not None else None,
+        limit=first,
+        after=decode_cursor(after),
+    )
+    return connection(
+        page, node=listing_to_graphql, key=lambda r: (r.created_at, r.id), after=after
+    )
+
+
 @strawberry.type
 class ListingQuery:
     @strawberry.field(
@@ -327,17 +348,7 @@ class ListingQuery:
         first: int = 20,
         after: str | None = None,
     ) -> relay.Connection[ListingInterface]:
-        ctx: Context = info.context
-        page = await service.list_my_listings(
-            ctx.session,
-            ctx.actor,
-            status=ListingStatus(status.value) if status is not None else None,
-            limit=first,
-            after=decode_cursor(after),
-        )
-        return connection(
-            page, node=listing_to_graphql, key=lambda r: (r.created_at, r.id), after=after
-        )
+        return await _listing_page(info, service.list_my_listings, status, first, after)
 
     @strawberry.field(
         description=(
@@ -353,17 +364,7 @@ class ListingQuery:
         first: int = 20,
         after: str | None = None,
     ) -> relay.Connection[ListingInterface]:
-        ctx: Context = info.context
-        page = await service.list_storefront_listings(
-            ctx.session,
-            ctx.actor,
-            status=ListingStatus(status.value) if status is not None else None,
-            limit=first,
-            after=decode_cursor(after),
-        )
-        return connection(
-            page, node=listing_to_graphql, key=lambda r: (r.created_at, r.id), after=after
-        )
+        return await _listing_page(info, service.list_storefront_listings, status, first, after)
 
 
 @strawberry.type
