@@ -92,12 +92,12 @@ class TestPartnersQuery:
         assert [e["node"]["slug"] for e in second["edges"]] == ["shop-c"]
         assert second["pageInfo"]["hasNextPage"] is False
 
-    async def test_a_forged_cursor_is_an_input_error(
+    async def test_a_forged_cursor_is_invalid_cursor(
         self, client: httpx.AsyncClient, db: Database
     ) -> None:
         token = await operator_token(db)
         body = await gql(client, LIST, {"after": "not-a-cursor"}, bearer(token))
-        assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"
 
     async def test_partners_cannot_list_partners(
         self, client: httpx.AsyncClient, db: Database

@@ -92,6 +92,10 @@ async def _count_now(ctx: Context, listing_id: uuid.UUID) -> int:
     return counts.get(listing_id, 0)
 
 
+MY_FAVORITES_SCOPE = "Query.myFavorites"
+"""The keyset cursor scope of myFavorites (c2c_api.kit.cursors)."""
+
+
 @strawberry.type
 class FavoriteQuery:
     @strawberry.field(
@@ -106,12 +110,15 @@ class FavoriteQuery:
     ) -> relay.Connection[ListingInterface]:
         ctx: Context = info.context
         rows, has_next = await service.list_my_favorites(
-            ctx.session, ctx.actor, limit=first, after=decode_cursor(after)
+            ctx.session,
+            ctx.actor,
+            limit=first,
+            after=decode_cursor(info, MY_FAVORITES_SCOPE, after),
         )
         edges = [
             relay.Edge(
                 node=listing_to_graphql(listing),
-                cursor=encode_cursor(fav.created_at, fav.listing_id),
+                cursor=encode_cursor(info, MY_FAVORITES_SCOPE, fav.created_at, fav.listing_id),
             )
             for fav, listing in rows
         ]

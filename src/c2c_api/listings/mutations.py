@@ -314,6 +314,7 @@ def _ok(listing: Listing) -> ListingSuccess:
 async def _listing_page(
     info: Info,
     list_page: Callable[..., Awaitable[Any]],
+    scope: str,
     status: Any,
     first: int,
     after: str | None,
@@ -325,11 +326,21 @@ async def _listing_page(
         ctx.actor,
         status=ListingStatus(status.value) if status is not None else None,
         limit=first,
-        after=decode_cursor(after),
+        after=decode_cursor(info, scope, after),
     )
     return connection(
-        page, node=listing_to_graphql, key=lambda r: (r.created_at, r.id), after=after
+        info,
+        page,
+        scope=scope,
+        node=listing_to_graphql,
+        key=lambda r: (r.created_at, r.id),
+        after=after,
     )
+
+
+# Keyset cursor scopes (c2c_api.kit.cursors): a cursor of one list is refused by the other.
+MY_LISTINGS_SCOPE = "Query.myListings"
+STOREFRONT_LISTINGS_SCOPE = "Query.storefrontListings"
 
 
 @strawberry.type
@@ -348,7 +359,9 @@ class ListingQuery:
         first: int = 20,
         after: str | None = None,
     ) -> relay.Connection[ListingInterface]:
-        return await _listing_page(info, service.list_my_listings, status, first, after)
+        return await _listing_page(
+            info, service.list_my_listings, MY_LISTINGS_SCOPE, status, first, after
+        )
 
     @strawberry.field(
         description=(
@@ -364,7 +377,14 @@ class ListingQuery:
         first: int = 20,
         after: str | None = None,
     ) -> relay.Connection[ListingInterface]:
-        return await _listing_page(info, service.list_storefront_listings, status, first, after)
+        return await _listing_page(
+            info,
+            service.list_storefront_listings,
+            STOREFRONT_LISTINGS_SCOPE,
+            status,
+            first,
+            after,
+        )
 
 
 @strawberry.type

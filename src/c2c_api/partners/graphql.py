@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from c2c_api.errors import InvalidInput
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.loaders import loader, parse_node_ids
 from c2c_api.graphql.permissions import requires
+from c2c_api.i18n import CATALOGUE
+from c2c_api.kit import cursors
 from c2c_api.partners import service
 from c2c_api.partners.models import Partner
+from c2c_api.search.errors import InvalidCursor
 
 if TYPE_CHECKING:
     from c2c_api.graphql.context import Context
@@ -36,49 +36,51 @@ def partner_loader(info: Info) -> Any:
     return loader(info.context, "partners", _partners_batch)
 
 
-# --- keyset cursors: opaque to clients, (created_at, id) inside --------------------------------
+# --- keyset cursors: opaque and signed, (created_at, id) inside -------------------------------
+
+# One scope per connection (its schema coordinate): a cursor of one list is refused by another.
+PARTNERS_SCOPE = "Query.partners"
+PARTNER_MEMBERS_SCOPE = "Partner.members"
+
+CURSOR_MESSAGE = "This cursor is not valid for this list."
+CATALOGUE["fr"].setdefault(CURSOR_MESSAGE, "Ce curseur n'est pas valable pour cette liste.")
 
 
-def encode_cursor(created_at: datetime, ident: uuid.UUID) -> str:
-    raw = f"{created_at.isoformat()}|{ident}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def _secret(info: Info) -> str:
+    ctx: Context = info.context
+    return ctx.settings.secret_key
 
 
-# Cursors we issue carry real row times; anything outside these years was forged.
-_CURSOR_YEARS = range(1900, 9000)
-_MAX_CURSOR = 200
+def encode_cursor(info: Info, scope: str, created_at: datetime, ident: uuid.UUID) -> str:
+    """The signed cursor of one row of the connection `scope`."""
+    return cursors.encode_position(_secret(info), scope, created_at, ident)
 
 
-def decode_cursor(cursor: str | None) -> service.Cursor | None:
-    """The position a cursor points at (UTC); InvalidInput for anything we did not issue."""
+def decode_cursor(info: Info, scope: str, cursor: str | None) -> service.Cursor | None:
+    """The position a cursor points at (UTC); INVALID_CURSOR unless issued for `scope`."""
     if cursor is None:
         return None
     try:
-        if len(cursor) > _MAX_CURSOR:
-            raise ValueError("too long")
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, _, ident = raw.partition("|")
-        created_at = datetime.fromisoformat(stamp)
-        if created_at.tzinfo is None:
-            raise ValueError("naive")
-        # Inside the try: an offset can push a forged stamp past year 1 or 9999 (OverflowError).
-        created_at = created_at.astimezone(UTC)
-        if created_at.year not in _CURSOR_YEARS:
-            raise ValueError("out of range")
-        return created_at, uuid.UUID(ident)
-    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidInput("This cursor is not valid.", fields=["after"]) from exc
+        return cursors.decode_position(_secret(info), scope, cursor)
+    except cursors.CursorError as exc:
+        raise InvalidCursor(CURSOR_MESSAGE, fields=["after"]) from exc
 
 
 def connection(
+    info: Info,
     page: service.Page[T],
     *,
+    scope: str,
     node: Callable[[T], N],
     key: Callable[[T], tuple[datetime, uuid.UUID]],
     after: str | None,
 ) -> relay.Connection[N]:
-    """A Relay connection for one keyset page."""
-    edges = [relay.Edge(node=node(r), cursor=encode_cursor(*key(r))) for r in page.items]
+    """A Relay connection for one keyset page (cursors signed for `scope`)."""
+    secret = _secret(info)
+    edges = [
+        relay.Edge(node=node(r), cursor=cursors.encode_position(secret, scope, *key(r)))
+        for r in page.items
+    ]
     return relay.Connection(
         edges=edges,
         page_info=relay.PageInfo(
@@ -114,10 +116,16 @@ class PartnerType(relay.Node):
 
         ctx: Context = info.context
         page = await service.list_partner_members(
-            ctx.session, ctx.actor, partner_id=self.id, limit=first, after=decode_cursor(after)
+            ctx.session,
+            ctx.actor,
+            partner_id=self.id,
+            limit=first,
+            after=decode_cursor(info, PARTNER_MEMBERS_SCOPE, after),
         )
         return connection(
+            info,
             page,
+            scope=PARTNER_MEMBERS_SCOPE,
             node=MemberType.from_model,
             key=lambda m: (m.created_at, m.id),
             after=after,
@@ -173,10 +181,12 @@ class PartnerQuery:
     ) -> relay.Connection[PartnerType]:
         ctx: Context = info.context
         page = await service.list_partners(
-            ctx.session, ctx.actor, limit=first, after=decode_cursor(after)
+            ctx.session, ctx.actor, limit=first, after=decode_cursor(info, PARTNERS_SCOPE, after)
         )
         return connection(
+            info,
             page,
+            scope=PARTNERS_SCOPE,
             node=PartnerType.from_model,
             key=lambda p: (p.created_at, p.id),
             after=after,

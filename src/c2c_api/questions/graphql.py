@@ -74,8 +74,12 @@ class QuestionType(relay.Node):
         return [cls.from_model(found[i]) if i in found else None for i in ids]
 
 
-def _page_batch(first: int, after: str | None) -> BatchFn:
-    cursor = decode_cursor(after)
+QUESTIONS_SCOPE = "Listing.questions"
+"""The keyset cursor scope of Listing.questions (c2c_api.kit.cursors)."""
+
+
+def _page_batch(info: Info, first: int, after: str | None) -> BatchFn:
+    cursor = decode_cursor(info, QUESTIONS_SCOPE, after)
 
     async def batch(
         ctx: Context, ids: Sequence[uuid.UUID]
@@ -89,13 +93,16 @@ async def listing_questions(
     info: Info, listing_id: uuid.UUID, first: int = 10, after: str | None = None
 ) -> relay.Connection[QuestionType]:
     """A listing's visible questions, newest first (batched across a page of listings)."""
-    batch = _page_batch(first, after)
+    batch = _page_batch(info, first, after)
     page: service.QuestionPage | None = await loader(
         info.context, f"listing_questions:{first}:{after or ''}", batch
     ).load(listing_id)
     items = page.items if page is not None else []
     edges = [
-        relay.Edge(node=QuestionType.from_model(q), cursor=encode_cursor(q.created_at, q.id))
+        relay.Edge(
+            node=QuestionType.from_model(q),
+            cursor=encode_cursor(info, QUESTIONS_SCOPE, q.created_at, q.id),
+        )
         for q in items
     ]
     return relay.Connection(

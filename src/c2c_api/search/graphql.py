@@ -378,10 +378,15 @@ class SearchQuery:
     ) -> relay.Connection[SavedSearchType]:
         ctx: Context = info.context
         page = await service.list_saved_searches(
-            ctx.session, ctx.actor, limit=first, after=decode_cursor(after)
+            ctx.session,
+            ctx.actor,
+            limit=first,
+            after=decode_cursor(info, "Query.savedSearches", after),
         )
         return connection(
+            info,
             Page(items=page.items, has_next=page.has_next),
+            scope="Query.savedSearches",
             node=SavedSearchType.from_model,
             key=lambda s: (s.created_at, s.id),
             after=after,
