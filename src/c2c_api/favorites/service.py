@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,13 +11,13 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api.authz import PUBLIC_LISTING_STATUSES, Actor, require_member
-from c2c_api.errors import InvalidInput, NotFound
+from c2c_api.errors import NotFound
 from c2c_api.kit.clock import utcnow
+from c2c_api.kit.keyset import Position, keyset_page
 from c2c_api.listings.models import Favorite, Listing
 from c2c_api.listings.service import get_visible_listings
 
-MAX_PAGE = 100
-Cursor = tuple[datetime, uuid.UUID]
+Cursor = Position
 
 
 class ListingNotFound(NotFound):
@@ -86,8 +85,6 @@ async def list_my_favorites(
     Listings the caller can no longer see (e.g. taken down) are left out.
     """
     member_id = require_member(actor)
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput("Ask for 1 to 100 items.", fields=["first"])
     query = (
         select(Favorite, Listing)
         .join(Listing, col(Listing.id) == col(Favorite.listing_id))
@@ -100,11 +97,12 @@ async def list_my_favorites(
                 col(Listing.seller_id) == member_id,
             )
         )
-    if after is not None:
-        query = query.where(
-            sa.tuple_(col(Favorite.created_at), col(Favorite.listing_id)) < sa.tuple_(*after)
-        )
-    query = query.order_by(col(Favorite.created_at).desc(), col(Favorite.listing_id).desc())
-    rows = list(await session.exec(query.limit(limit + 1)))
-    has_next = len(rows) > limit
-    return [(fav, listing) for fav, listing in rows[:limit]], has_next
+    rows, has_next = await keyset_page(
+        session,
+        query,
+        created_at=col(Favorite.created_at),
+        ident=col(Favorite.listing_id),
+        after=after,
+        limit=limit,
+    )
+    return [(fav, listing) for fav, listing in rows], has_next

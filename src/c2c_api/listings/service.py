@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from c2c_api import authz
 from c2c_api.authz import Actor, ActorKind
@@ -26,6 +27,7 @@ from c2c_api.errors import DomainError, Forbidden, InvalidInput, InvalidState, N
 from c2c_api.events.service import record_event
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.countries import is_country_code
+from c2c_api.kit.keyset import keyset_page
 from c2c_api.kit.money import MAX_AMOUNT, is_currency
 from c2c_api.listings.errors import (
     CoordinatesOutOfRange,
@@ -91,15 +93,18 @@ async def get_revisions(
     return out
 
 
-def _check_page(limit: int) -> None:
-    if not 1 <= limit <= 100:
-        raise InvalidInput("Ask for 1 to 100 items.", fields=["first"])
-
-
-def _newest_first(query: Any, after: Cursor | None) -> Any:
-    if after is not None:
-        query = query.where(sa.tuple_(col(Listing.created_at), col(Listing.id)) < sa.tuple_(*after))
-    return query.order_by(col(Listing.created_at).desc(), col(Listing.id).desc())
+async def _newest_first(
+    session: AsyncSession, query: SelectOfScalar[Listing], after: Cursor | None, limit: int
+) -> Page[Listing]:
+    items, has_next = await keyset_page(
+        session,
+        query,
+        created_at=col(Listing.created_at),
+        ident=col(Listing.id),
+        after=after,
+        limit=limit,
+    )
+    return Page(items=items, has_next=has_next)
 
 
 async def list_my_listings(
@@ -112,12 +117,10 @@ async def list_my_listings(
 ) -> Page[Listing]:
     """The caller's own listings, newest first, keyset-paginated (every status)."""
     member_id = authz.require_member(actor)
-    _check_page(limit)
     query = select(Listing).where(Listing.seller_id == member_id)
     if status is not None:
         query = query.where(Listing.status == status)
-    rows = list(await session.exec(_newest_first(query, after).limit(limit + 1)))
-    return Page.of(rows, limit)
+    return await _newest_first(session, query, after, limit)
 
 
 async def list_storefront_listings(
@@ -133,12 +136,10 @@ async def list_storefront_listings(
     partner_id = authz.require_partner(actor)
     if "partner:catalog" not in actor.scopes:
         raise Forbidden()
-    _check_page(limit)
     query = select(Listing).where(Listing.partner_id == partner_id)
     if status is not None:
         query = query.where(Listing.status == status)
-    rows = list(await session.exec(_newest_first(query, after).limit(limit + 1)))
-    return Page.of(rows, limit)
+    return await _newest_first(session, query, after, limit)
 
 
 # =============================================================================================

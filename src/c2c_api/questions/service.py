@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -23,14 +23,14 @@ from c2c_api import authz
 from c2c_api.authz import Actor, require_member
 from c2c_api.errors import ErrorCode, Forbidden, InvalidInput, InvalidState, NotFound
 from c2c_api.kit.clock import utcnow
+from c2c_api.kit.keyset import Position, after_position, check_page_size, newest_first, split_page
 from c2c_api.listings.models import Listing, ListingQuestion, ListingStatus
 from c2c_api.listings.service import effective_status, get_visible_listings
 
 BODY_MIN, BODY_MAX = 3, 1000
 ANSWER_MIN, ANSWER_MAX = 1, 2000
 ANSWER_EDIT_WINDOW = timedelta(minutes=15)
-MAX_PAGE = 100
-Cursor = tuple[datetime, uuid.UUID]
+Cursor = Position
 
 
 class QuestionNotFound(NotFound):
@@ -190,34 +190,26 @@ async def questions_of_listings(
     """
     if not listing_ids:
         return {}
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput("Ask for 1 to 100 items.", fields=["first"])
+    check_page_size(limit)
     q = ListingQuestion
     conditions: list[sa.ColumnElement[bool]] = [
         col(q.listing_id).in_(list(listing_ids)),
         col(q.hidden_at).is_(None),
     ]
     if after is not None:
-        conditions.append(sa.tuple_(col(q.created_at), col(q.id)) < sa.tuple_(*after))
-    rank = (
-        sa.func.row_number()
-        .over(
-            partition_by=col(q.listing_id),
-            order_by=(col(q.created_at).desc(), col(q.id).desc()),
-        )
-        .label("rank")
-    )
+        conditions.append(after_position(col(q.created_at), col(q.id), after))
+    order = newest_first(col(q.created_at), col(q.id))
+    rank = sa.func.row_number().over(partition_by=col(q.listing_id), order_by=order).label("rank")
     numbered = select(col(q.id).label("qid"), rank).where(*conditions).subquery()
     query = (
         select(q)
         .join(numbered, col(q.id) == numbered.c.qid)
         .where(numbered.c.rank <= limit + 1)
-        .order_by(col(q.listing_id), col(q.created_at).desc(), col(q.id).desc())
+        .order_by(col(q.listing_id), *order)
     )
     grouped: dict[uuid.UUID, list[ListingQuestion]] = {}
     for row in await session.exec(query):
         grouped.setdefault(row.listing_id, []).append(row)
     return {
-        listing_id: QuestionPage(items=rows[:limit], has_next=len(rows) > limit)
-        for listing_id, rows in grouped.items()
+        listing_id: QuestionPage(*split_page(rows, limit)) for listing_id, rows in grouped.items()
     }
