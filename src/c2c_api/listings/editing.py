@@ -1,0 +1,150 @@
+"""Creating and editing listings (fields and photos)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from c2c_api import authz
+from c2c_api.authz import Actor
+from c2c_api.categories.service import get_taxonomy
+from c2c_api.categories.taxonomy import ListingKind
+from c2c_api.errors import Forbidden, NotFound
+from c2c_api.kit.clock import utcnow
+from c2c_api.listings.errors import ListingNotEditable
+from c2c_api.listings.models import Listing, ListingStatus
+from c2c_api.listings.reads import ENDING_STATUSES, effective_status
+from c2c_api.listings.revisions import (
+    bump,
+    check_version,
+    ensure_owner,
+    load_for_update,
+    record_revision,
+)
+from c2c_api.listings.validation import (
+    EDITABLE,
+    apply_derived,
+    check_columns,
+    snapshot_of,
+    validate_listing,
+)
+from c2c_api.users.models import Member
+
+
+async def _attach_photos(
+    session: AsyncSession, actor: Actor, listing: Listing, photo_ids: Sequence[uuid.UUID] | None
+) -> None:
+    if photo_ids is None:
+        return
+    from c2c_api.photos.service import attach_photos
+
+    await attach_photos(session, actor, listing_id=listing.id, photo_ids=list(photo_ids))
+
+
+async def _current_photo_ids(session: AsyncSession, listing_id: uuid.UUID) -> list[str]:
+    """The listing's photo ids in display order (as recorded in revision snapshots)."""
+    from c2c_api.photos.models import Photo
+
+    rows = await session.exec(
+        select(Photo.id)
+        .where(Photo.listing_id == listing_id)
+        .order_by(col(Photo.position), col(Photo.id))
+    )
+    return [str(photo_id) for photo_id in rows]
+
+
+async def create_listing(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    kind: ListingKind,
+    values: dict[str, Any],
+    photo_ids: Sequence[uuid.UUID] | None = None,
+) -> Listing:
+    """Create a draft listing of `kind` for the calling member (listings:write)."""
+    member_id = authz.require_member(actor)
+    if "listings:write" not in actor.scopes:
+        raise Forbidden()
+    check_columns(kind, values)
+    member = await session.get(Member, member_id)
+    if member is None:
+        raise NotFound()
+    now = utcnow()
+    listing = Listing(
+        kind=kind,
+        seller_id=member_id,
+        partner_id=member.partner_id,
+        title="",
+        category_slug="",
+        created_at=now,
+        updated_at=now,
+    )
+    for column, value in values.items():
+        setattr(listing, column, value)
+    if listing.country is not None:
+        listing.country = listing.country.upper()
+    catalog = await get_taxonomy(session)
+    validate_listing(listing, set(values) | {"category_slug"}, catalog, now=now, publishing=False)
+    apply_derived(listing)
+    session.add(listing)
+    await session.flush()
+    await _attach_photos(session, actor, listing, photo_ids)
+    changed_on_create = set(values)
+    extra = None
+    if photo_ids:
+        changed_on_create.add("photos")
+        extra = {"photos": await _current_photo_ids(session, listing.id)}
+    await record_revision(
+        session, actor, listing, action="created", changed=changed_on_create, extra=extra
+    )
+    return listing
+
+
+async def update_listing(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    listing_id: uuid.UUID,
+    expected_version: int | None,
+    values: dict[str, Any],
+    photo_ids: Sequence[uuid.UUID] | None = None,
+) -> Listing:
+    """Change some fields of the caller's listing (draft, published or paused)."""
+    listing = await load_for_update(session, actor, listing_id)
+    ensure_owner(actor, listing)
+    check_version(listing, expected_version)
+    kind = ListingKind(listing.kind)
+    if effective_status(listing) not in EDITABLE:
+        raise ListingNotEditable(context={"status": effective_status(listing).value})
+    check_columns(kind, values)
+    if "country" in values and values["country"] is not None:
+        values = {**values, "country": str(values["country"]).upper()}
+    before = snapshot_of(listing)
+    for column, value in values.items():
+        setattr(listing, column, value)
+    changed = {c for c in values if before.get(c) != snapshot_of(listing).get(c)}
+    if not changed and photo_ids is None:
+        return listing
+    catalog = await get_taxonomy(session)
+    publishing = listing.status != ListingStatus.DRAFT
+    validate_listing(listing, changed, catalog, now=utcnow(), publishing=publishing)
+    apply_derived(listing)
+    if "ends_at" in changed and listing.status in ENDING_STATUSES and listing.ends_at:
+        # A live auction or group buy ends at its (new) end time, as publish_listing set it.
+        listing.expires_at = listing.ends_at
+    extra = None
+    if photo_ids is not None:
+        # Photo changes are edits too: one revision (changed field "photos", the ordered ids).
+        photos_before = await _current_photo_ids(session, listing.id)
+        await _attach_photos(session, actor, listing, photo_ids)
+        photos_after = await _current_photo_ids(session, listing.id)
+        if photos_after != photos_before:
+            changed.add("photos")
+            extra = {"photos": photos_after}
+    if changed:
+        await bump(session, actor, listing, action="updated", changed=changed, extra=extra)
+    return listing

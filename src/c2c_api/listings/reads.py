@@ -1,0 +1,117 @@
+"""Listing reads honouring visibility: direct fetches, edit history, keyset lists."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from c2c_api import authz
+from c2c_api.authz import Actor
+from c2c_api.errors import Forbidden
+from c2c_api.kit.clock import utcnow
+from c2c_api.kit.keyset import keyset_page
+from c2c_api.listings.models import Listing, ListingRevision, ListingStatus
+from c2c_api.partners.service import Cursor, Page
+
+ENDING_STATUSES = (ListingStatus.PUBLISHED, ListingStatus.PAUSED)
+
+
+def effective_status(listing: Listing, now: datetime | None = None) -> ListingStatus:
+    """The status as callers see it: a published or paused listing past its end is EXPIRED
+    even before `c2c-api listings expire` writes it (expire_due_listings)."""
+    if listing.status in ENDING_STATUSES:
+        now = now or utcnow()
+        for end in (listing.ends_at, listing.expires_at):
+            if end is not None and end <= now:
+                return ListingStatus.EXPIRED
+    return listing.status
+
+
+def can_see(actor: Actor, listing: Listing) -> bool:
+    return authz.can_see_listing(
+        actor,
+        status=effective_status(listing).value,
+        seller_id=listing.seller_id,
+        partner_id=listing.partner_id,
+    )
+
+
+async def get_visible_listings(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Listing]:
+    """Listings by id that `actor` may fetch directly (one statement, for DataLoaders)."""
+    if not ids:
+        return {}
+    rows = await session.exec(select(Listing).where(col(Listing.id).in_(list(ids))))
+    return {row.id: row for row in rows if can_see(actor, row)}
+
+
+async def get_revisions(
+    session: AsyncSession, listing_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ListingRevision]]:
+    """Edit history per listing, newest first (callers check who may see it)."""
+    if not listing_ids:
+        return {}
+    rows = await session.exec(
+        select(ListingRevision)
+        .where(col(ListingRevision.listing_id).in_(list(listing_ids)))
+        .order_by(col(ListingRevision.version).desc())
+    )
+    out: dict[uuid.UUID, list[ListingRevision]] = {}
+    for r in rows:
+        out.setdefault(r.listing_id, []).append(r)
+    return out
+
+
+async def _newest_first(
+    session: AsyncSession, query: SelectOfScalar[Listing], after: Cursor | None, limit: int
+) -> Page[Listing]:
+    items, has_next = await keyset_page(
+        session,
+        query,
+        created_at=col(Listing.created_at),
+        ident=col(Listing.id),
+        after=after,
+        limit=limit,
+    )
+    return Page(items=items, has_next=has_next)
+
+
+async def list_my_listings(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    status: ListingStatus | None = None,
+    limit: int = 20,
+    after: Cursor | None = None,
+) -> Page[Listing]:
+    """The caller's own listings, newest first, keyset-paginated (every status)."""
+    member_id = authz.require_member(actor)
+    query = select(Listing).where(Listing.seller_id == member_id)
+    if status is not None:
+        query = query.where(Listing.status == status)
+    return await _newest_first(session, query, after, limit)
+
+
+async def list_storefront_listings(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    status: ListingStatus | None = None,
+    limit: int = 20,
+    after: Cursor | None = None,
+) -> Page[Listing]:
+    """A storefront's listings for its partner (partner:catalog), newest first; removed ones
+    included so that moderators can restore them."""
+    partner_id = authz.require_partner(actor)
+    if "partner:catalog" not in actor.scopes:
+        raise Forbidden()
+    query = select(Listing).where(Listing.partner_id == partner_id)
+    if status is not None:
+        query = query.where(Listing.status == status)
+    return await _newest_first(session, query, after, limit)
