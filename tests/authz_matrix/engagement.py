@@ -31,7 +31,7 @@ ENTRIES: dict[str, Entry] = {
         f'mutation {{ answerQuestion(questionId: "{ANY_GID}", answer: "Yes") {{ __typename }} }}',
     ),
     "Mutation.hideQuestion": Entry(
-        [["listings:write"], ["admin:moderation"]],
+        [["listings:write"], ["admin:moderation"], ["partner:catalog"]],
         f'mutation {{ hideQuestion(questionId: "{ANY_GID}") {{ __typename }} }}',
     ),
 }

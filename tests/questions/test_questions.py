@@ -10,7 +10,7 @@ import httpx
 import pytest
 from strawberry.relay import GlobalID
 
-from auth_factories import bearer, create_member, create_member_with_token
+from auth_factories import bearer, create_member, create_member_with_token, partner_token
 from c2c_api.authz import Actor, ActorKind
 from c2c_api.db import Database
 from c2c_api.kit.clock import clock, utcnow
@@ -188,6 +188,58 @@ class TestHideQuestion:
         )
         done = await gql(client, HIDE, {"id": qid}, moderator)
         assert done["hideQuestion"]["__typename"] == "HideQuestionSuccess"
+
+
+class TestStorefrontModeratorHidesQuestions:
+    """A partner with partner:catalog moderates its own storefront's questions, no one else's."""
+
+    async def test_hides_on_its_storefront_only(
+        self, client: httpx.AsyncClient, db: Database
+    ) -> None:
+        shop, shop_token = await partner_token(db, scopes=["partner:catalog"])
+        _, other_shop_token = await partner_token(db, scopes=["partner:catalog"])
+        seller, seller_token = await create_member_with_token(
+            db, scopes=["listings:write"], partner=shop
+        )
+        listing = await publish_through_service(db, seller)
+        assert listing.partner_id == shop.id
+        _, asker = await create_member_with_token(db, scopes=["messages:write"])
+        scene = Scene(listing, seller_token, asker, seller)
+        qid = (await ask(client, scene, "Spam from a shop visitor"))["question"]["id"]
+
+        denied = await gql(client, HIDE, {"id": qid}, other_shop_token)
+        assert denied["hideQuestion"]["code"] == "FORBIDDEN"
+        listed = (await gql(client, LIST, {"id": gid(listing)}))["node"]["questions"]
+        assert len(listed["edges"]) == 1
+
+        for _ in range(2):  # idempotent
+            done = await gql(client, HIDE, {"id": qid}, shop_token)
+            assert done["hideQuestion"]["__typename"] == "HideQuestionSuccess"
+        listed = (await gql(client, LIST, {"id": gid(listing)}))["node"]["questions"]
+        assert listed["edges"] == []
+
+    async def test_refuses_marketplace_sellers_questions(
+        self, scene: Scene, client: httpx.AsyncClient, db: Database
+    ) -> None:
+        # The seller joined through no storefront: no partner moderates the listing.
+        _, shop_token = await partner_token(db, scopes=["partner:catalog"])
+        qid = (await ask(client, scene))["question"]["id"]
+        denied = await gql(client, HIDE, {"id": qid}, shop_token)
+        assert denied["hideQuestion"]["code"] == "FORBIDDEN"
+
+    async def test_needs_partner_catalog(self, client: httpx.AsyncClient, db: Database) -> None:
+        shop, shop_token = await partner_token(db, scopes=["partner:read"])
+        seller, seller_token = await create_member_with_token(
+            db, scopes=["listings:write"], partner=shop
+        )
+        listing = await publish_through_service(db, seller)
+        _, asker = await create_member_with_token(db, scopes=["messages:write"])
+        qid = (await ask(client, Scene(listing, seller_token, asker, seller)))["question"]["id"]
+        response = await client.post(
+            "/graphql", json={"query": HIDE, "variables": {"id": qid}}, headers=bearer(shop_token)
+        )
+        error = response.json()["errors"][0]
+        assert error["extensions"]["code"] == "INSUFFICIENT_SCOPE"
 
 
 class TestQuestionList:

@@ -196,10 +196,11 @@ class QuestionMutation:
 
     @strawberry.mutation(
         description=(
-            "Hide a question from the listing: its seller (listings:write) or a moderator "
-            "(admin:moderation). Idempotent."
+            "Hide a question from the listing: its seller (listings:write), an operator "
+            "(admin:moderation) or the partner of the listing's storefront (partner:catalog). "
+            "Idempotent."
         ),
-        extensions=[requires("listings:write", "admin:moderation")],
+        extensions=[requires("listings:write", "admin:moderation", "partner:catalog")],
     )
     @mutation_payload
     async def hide_question(self, info: Info, question_id: relay.GlobalID) -> HideQuestionPayload:

@@ -4,7 +4,8 @@ Rules:
 - a member asks on a PUBLISHED listing they can see, not their own; 3 to 1000 characters;
 - only the listing's seller answers, once; the answer may be corrected within
   `ANSWER_EDIT_WINDOW` (15 minutes) of the first answer, then it is final;
-- the seller and operators (admin:moderation) hide a question; hidden questions leave the
+- the seller, operators (admin:moderation) and the partner of the listing's storefront
+  (partner:catalog, its own storefront only) hide a question; hidden questions leave the
   public list for good (hiding is idempotent).
 """
 
@@ -77,10 +78,11 @@ def _clean_text(value: str, *, field: str, low: int, high: int) -> str:
 
 
 def can_hide_question(actor: Actor, listing: Listing) -> bool:
-    """The listing's seller, or an operator holding admin:moderation."""
+    """The listing's seller, or whoever moderates the listing: an operator holding
+    admin:moderation, or the partner of the listing's storefront holding partner:catalog."""
     if authz.is_listing_owner(actor, listing.seller_id):
         return True
-    return actor.is_operator and "admin:moderation" in actor.scopes
+    return authz.is_listing_moderator(actor, listing.partner_id)
 
 
 async def ask_question(
@@ -143,7 +145,7 @@ async def answer_question(
 async def hide_question(
     session: AsyncSession, actor: Actor, *, question_id: uuid.UUID
 ) -> ListingQuestion:
-    """Hide a question from the public list (its seller, or a moderator)."""
+    """Hide a question from the public list (its seller, an operator, its storefront)."""
     question, listing = await _question_and_listing(session, actor, question_id)
     if not can_hide_question(actor, listing):
         raise Forbidden(fields=["questionId"])
