@@ -14,12 +14,12 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from c2c_api.errors import NotFound
 from c2c_api.favorites import service
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.loaders import loader
 from c2c_api.graphql.permissions import requires
 from c2c_api.listings.graphql import ListingInterface, listing_to_graphql
+from c2c_api.listings.mutations import listing_uuid as _listing_uuid
 from c2c_api.partners.graphql import decode_cursor, encode_cursor
 
 if TYPE_CHECKING:
@@ -27,11 +27,9 @@ if TYPE_CHECKING:
 
 
 def listing_uuid(global_id: relay.GlobalID, field: str = "listingId") -> uuid.UUID:
-    """The UUID inside a listing's global id (any listing type); NotFound when malformed."""
-    try:
-        return uuid.UUID(global_id.node_id)
-    except ValueError as exc:
-        raise NotFound("This listing does not exist.", fields=[field]) from exc
+    """The UUID inside a listing's global id (any listing type); NotFound when malformed or
+    the id of another type."""
+    return _listing_uuid(global_id, field)
 
 
 async def _counts_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:

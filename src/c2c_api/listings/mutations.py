@@ -11,14 +11,17 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
+from strawberry.types.base import get_object_definition
 
 from c2c_api.categories.graphql import ListingKindEnum
 from c2c_api.categories.taxonomy import ListingKind
 from c2c_api.errors import InvalidInput, NotFound
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.permissions import requires
+from c2c_api.kit.ids import node_uuid
 from c2c_api.listings import service
 from c2c_api.listings.graphql import (
+    LISTING_TYPES,
     ConditionEnum,
     ListingInterface,
     ListingStatusEnum,
@@ -28,6 +31,7 @@ from c2c_api.listings.graphql import (
 )
 from c2c_api.listings.models import Listing, ListingStatus, Visibility
 from c2c_api.partners.graphql import connection, decode_cursor
+from c2c_api.photos.service import PhotoNotFound
 
 if TYPE_CHECKING:
     from c2c_api.graphql.context import Context
@@ -267,22 +271,31 @@ def _values(kind: ListingKind, data: ListingFieldsInput) -> dict[str, Any]:
 
 
 def _photo_ids(data: ListingFieldsInput) -> list[uuid.UUID] | None:
+    """The photos' UUIDs; an id that is not a Photo's is PHOTO_NOT_FOUND like an unknown one."""
     if not _given(data.photo_ids):
         return None
     out: list[uuid.UUID] = []
-    for gid in data.photo_ids or []:
-        try:
-            out.append(uuid.UUID(gid.node_id))
-        except ValueError as exc:
-            raise NotFound("This photo does not exist.", fields=["photoIds"]) from exc
+    for index, gid in enumerate(data.photo_ids or []):
+        ident = node_uuid(gid, "Photo")
+        if ident is None:
+            raise PhotoNotFound(fields=[f"photoIds.{index}"])
+        out.append(ident)
     return out
 
 
-def _listing_id(gid: relay.GlobalID) -> uuid.UUID:
-    try:
-        return uuid.UUID(gid.node_id)
-    except ValueError as exc:
-        raise NotFound(fields=["id"]) from exc
+# A listing's global id names its concrete type (SaleListing, AuctionListing, ...).
+LISTING_TYPE_NAMES = frozenset(
+    get_object_definition(t, strict=True).name for t in LISTING_TYPES.values()
+)
+
+
+def listing_uuid(gid: relay.GlobalID, field: str = "id") -> uuid.UUID:
+    """The UUID inside a listing's global id (any listing type); NotFound for anything else
+    (malformed, or the id of another type such as a Question)."""
+    ident = node_uuid(gid, *LISTING_TYPE_NAMES)
+    if ident is None:
+        raise NotFound("This listing does not exist.", fields=[field])
+    return ident
 
 
 async def _lifecycle(
@@ -294,7 +307,7 @@ async def _lifecycle(
     """Run one lifecycle use case (publish, pause, resume, close) on a listing."""
     ctx: Context = info.context
     listing = await action(
-        ctx.session, ctx.actor, listing_id=_listing_id(id), expected_version=expected_version
+        ctx.session, ctx.actor, listing_id=listing_uuid(id), expected_version=expected_version
     )
     return _ok(listing)
 
@@ -421,7 +434,7 @@ class ListingMutation:
         self, info: Info, id: relay.GlobalID, expected_version: int, input: ListingFieldsInput
     ) -> ListingPayload:
         ctx: Context = info.context
-        listing_id = _listing_id(id)
+        listing_id = listing_uuid(id)
         current = await service.get_visible_listings(ctx.session, ctx.actor, [listing_id])
         if listing_id not in current:
             raise NotFound(fields=["id"])
@@ -487,7 +500,7 @@ class ListingMutation:
         ctx: Context = info.context
         return _ok(
             await service.remove_listing(
-                ctx.session, ctx.actor, listing_id=_listing_id(id), reason=reason
+                ctx.session, ctx.actor, listing_id=listing_uuid(id), reason=reason
             )
         )
 
@@ -499,5 +512,5 @@ class ListingMutation:
     async def restore_listing(self, info: Info, id: relay.GlobalID) -> ListingPayload:
         ctx: Context = info.context
         return _ok(
-            await service.restore_listing(ctx.session, ctx.actor, listing_id=_listing_id(id))
+            await service.restore_listing(ctx.session, ctx.actor, listing_id=listing_uuid(id))
         )

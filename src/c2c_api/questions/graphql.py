@@ -21,6 +21,7 @@ from c2c_api.favorites.graphql import listing_uuid
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.loaders import BatchFn, loader, parse_node_ids
 from c2c_api.graphql.permissions import requires
+from c2c_api.kit.ids import node_uuid
 from c2c_api.listings.models import ListingQuestion
 from c2c_api.partners.graphql import decode_cursor, encode_cursor
 from c2c_api.questions import service
@@ -117,10 +118,11 @@ async def listing_questions(
 
 
 def question_uuid(global_id: relay.GlobalID) -> uuid.UUID:
-    try:
-        return uuid.UUID(global_id.node_id)
-    except ValueError as exc:
-        raise service.QuestionNotFound(fields=["questionId"]) from exc
+    """The UUID inside a Question's global id; QUESTION_NOT_FOUND for anything else."""
+    ident = node_uuid(global_id, "Question")
+    if ident is None:
+        raise service.QuestionNotFound(fields=["questionId"])
+    return ident
 
 
 @strawberry.type(description="The question was published on the listing.")
