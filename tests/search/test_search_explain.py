@@ -23,7 +23,7 @@ async def plan(session: AsyncSession, **search: object) -> str:
         prepared = service._fuzzy(prepared)
     stmt = service._page_statement(prepared, service._sort_spec(prepared), None, 20)
     conn = await session.connection()
-    compiled = stmt.compile(dialect=conn.dialect)
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
     values = tuple(params[name] for name in compiled.positiontup or ())
     rows = await conn.exec_driver_sql("EXPLAIN " + compiled.string, values)
@@ -77,10 +77,27 @@ class TestPlans:
         await conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         text = await plan(session, query="velo 101")
         assert "Seq Scan" not in text, text
-        assert "ix_listings_search_vector" in text, text
+        assert "ix_listings_search_days" in text, text
         # the typo-tolerant retry (when the words match nothing) adds the trigram index
         text = await plan(session, query="velo 101", fuzzy=True)
         assert "Seq Scan" not in text, text
-        assert "ix_listings_search_vector" in text and "ix_listings_title_trgm" in text, text
+        assert "ix_listings_search_days" in text and "ix_listings_title_trgm" in text, text
         result = await service.search_listings(session, ANONYMOUS, query="velo 101", secret=SECRET)
         assert "Vélo 101" in [x.title for x in result.listings]
+
+    async def test_relevance_reads_only_the_fresh_matches(self, many_listings, session) -> None:
+        """The fresh tier is an index condition (the day lexemes of ix_listings_search_days),
+        and a category or price filter is checked on those rows, not ANDed from a B-tree scan
+        over the whole category or price range."""
+        conn = await session.connection()
+        await conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        for search in (
+            {"query": "velo"},
+            {"query": "velo", "filter": {"category": "city-bikes"}},
+            {"query": "velo", "filter": {"currency": "EUR", "minPrice": 1, "maxPrice": 900}},
+        ):
+            text = await plan(session, **search)
+            assert "ix_listings_search_days" in text, text
+            assert "array_to_tsvector" in text, text  # c2c_published_day, inlined
+            for other in ("category_status", "status_sort_price", "status_published", "price0"):
+                assert other not in text, (other, text)

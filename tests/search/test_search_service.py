@@ -12,8 +12,9 @@ from search_support import create_listing, search, seed_categories, titles
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api.errors import DomainError, ErrorCode
-from c2c_api.kit.clock import utcnow
+from c2c_api.kit.clock import clock, utcnow
 from c2c_api.search.filters import global_id
+from c2c_api.search.queries import FRESH_DAYS
 from c2c_api.search.service import count_listings, listing_facets
 from factories import create_member, create_partner
 
@@ -69,6 +70,24 @@ class TestFullText:
         await create_listing(session, seller.id, title="Guitare acoustique Yamaha")
         assert await titles(session, query="guitare acou") == ["Guitare acoustique Yamaha"]
         assert await titles(session, query="yam") == ["Guitare acoustique Yamaha"]
+
+    async def test_a_whole_word_is_not_widened_to_a_prefix(self, session, seller) -> None:
+        # "robe" is stemmed "rob" in French: as a prefix it would also find "robot". The words
+        # are tried as they are first; the prefix only when they find nothing.
+        await create_listing(session, seller.id, title="Robe longue")
+        await create_listing(session, seller.id, title="Robot cuiseur")
+        assert await titles(session, query="robe") == ["Robe longue"]
+        assert await titles(session, query="robo") == ["Robot cuiseur"]
+
+    async def test_a_prefix_page_continues_as_a_prefix_search(self, session, seller) -> None:
+        for i in range(3):
+            await create_listing(session, seller.id, title=f"Robot {i}")
+        first = await search(session, query="robo", first=2)
+        assert len(first.listings) == 2 and first.has_next
+        rest = await search(session, query="robo", first=2, after=first.cursors[-1])
+        assert len(rest.listings) == 1 and not rest.has_next
+        seen = {x.title for x in first.listings} | {x.title for x in rest.listings}
+        assert seen == {"Robot 0", "Robot 1", "Robot 2"}
 
     async def test_typos_are_tolerated_on_postgresql_only(self, session, seller) -> None:
         await create_listing(session, seller.id, title="Bicyclette hollandaise")
@@ -344,6 +363,62 @@ class TestPagination:
         everything = await titles(session, sort=sort, first=50)
         assert await self._page_all(session, sort=sort) == everything
         assert len(everything) == 7
+
+    async def test_relevance_ranks_fresh_listings_first(self, session, seller) -> None:
+        now = utcnow()
+        old = now - timedelta(days=FRESH_DAYS + 2)
+        await create_listing(session, seller.id, title="bike bike bike", published_at=old)
+        await create_listing(session, seller.id, title="lamp", description="bike")
+        await create_listing(session, seller.id, title="bike", published_at=old - timedelta(1))
+        await create_listing(session, seller.id, title="bike basket")
+        # fresh (published this week) by rank, then the older ones by rank
+        got = await titles(session, query="bike", first=50)
+        assert got[:2] == ["bike basket", "lamp"]
+        assert set(got[2:]) == {"bike bike bike", "bike"}
+
+    async def test_relevance_pages_cross_the_freshness_tiers(self, session, seller) -> None:
+        now = utcnow()
+        for i in range(3):
+            await create_listing(session, seller.id, title=f"bike fresh {i}")
+            await create_listing(
+                session,
+                seller.id,
+                title=f"bike old {i}",
+                published_at=now - timedelta(days=FRESH_DAYS + 1 + i),
+            )
+        everything = await titles(session, query="bike", first=50)
+        assert [t.split()[1] for t in everything] == ["fresh"] * 3 + ["old"] * 3
+        for size in (1, 2, 3, 4):  # page boundaries inside, at and across the tier boundary
+            seen: list[str] = []
+            after = None
+            while True:
+                result = await search(session, query="bike", first=size, after=after)
+                seen += [x.title for x in result.listings]
+                if not result.has_next:
+                    break
+                after = result.cursors[-1]
+            assert seen == everything, size
+
+    async def test_relevance_pages_keep_their_day(self, session, seller) -> None:
+        """A relevance cursor carries the day its tiers were counted from: when the day changes
+        between pages, a listing that has left the fresh tier meanwhile is not shown twice."""
+        now = utcnow()
+        aging = now - timedelta(days=FRESH_DAYS - 1, hours=12)  # fresh today, old in 2 days
+        await create_listing(session, seller.id, title="bike bike", published_at=aging)
+        await create_listing(session, seller.id, title="bike basket")
+        await create_listing(session, seller.id, title="lamp", description="bike")
+        first = await search(session, query="bike", first=1)
+        assert [x.title for x in first.listings] == ["bike bike"]
+        clock.freeze(now + timedelta(days=2))
+        seen = ["bike bike"]
+        after = first.cursors[-1]
+        while after is not None:
+            page = await search(session, query="bike", first=1, after=after)
+            seen += [x.title for x in page.listings]
+            after = page.cursors[-1] if page.has_next else None
+        assert seen == ["bike bike", "bike basket", "lamp"]
+        # a new search, counted from the new day, ranks it with the older listings
+        assert await titles(session, query="bike") == ["bike basket", "lamp", "bike bike"]
 
     async def test_relevance_pages(self, session, seller) -> None:
         for i in range(5):

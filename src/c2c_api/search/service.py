@@ -1,8 +1,10 @@
 """Search use cases: listing search with facets, saved searches, matching new listings.
 
-Statements per search: one for the page; facets (one statement) and totalCount (one statement)
-only when asked for. Keyset pagination only (never OFFSET): a cursor carries the sort key and
-the id of the last row, so rows inserted meanwhile never shift a page.
+Statements per search: one for the page (a relevance page that runs out of fresh listings reads
+the older tier with a second one; a PostgreSQL search whose words find nothing retries with the
+last word as a prefix, then with typo tolerance, one statement each); facets (one statement) and
+totalCount (one statement) only when asked for. Keyset pagination only (never OFFSET): a cursor
+carries the sort key and the id of the last row, so rows inserted meanwhile never shift a page.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -96,6 +98,8 @@ class PreparedSearch:
     sort: Sort
     now: datetime
     taxonomy: Taxonomy
+    # The UTC day the relevance tiers are counted from (queries.tier_clauses); cursors keep it.
+    anchor: date
 
 
 @dataclass
@@ -144,13 +148,16 @@ def _cursor_scope(prepared: PreparedSearch) -> str:
     near = prepared.filter.near
     return cursors.fingerprint(
         prepared.sort.value,
-        bool(prepared.text and prepared.text.fuzzy),
+        prepared.text.mode if prepared.text else None,
         list(prepared.text.words) if prepared.sort == Sort.RELEVANCE and prepared.text else None,
         [near.latitude, near.longitude] if prepared.sort == Sort.NEAREST and near else None,
     )
 
 
 def _key_to_json(sort: Sort, value: Any) -> Any:
+    if sort == Sort.RELEVANCE:
+        anchor, tier, rank = value
+        return [anchor.isoformat(), tier, float(rank)]
     if sort in (Sort.NEWEST, Sort.ENDING_SOONEST):
         assert isinstance(value, datetime)
         return value.isoformat()
@@ -161,6 +168,11 @@ def _key_to_json(sort: Sort, value: Any) -> Any:
 
 def _key_from_json(sort: Sort, value: Any) -> Any:
     """The key value a cursor carries, type-checked (a valid signature is not enough)."""
+    if sort == Sort.RELEVANCE:
+        anchor, tier, rank = value
+        if not isinstance(anchor, str) or tier not in queries.TIERS or isinstance(tier, bool):
+            raise ValueError("bad relevance position")
+        return date.fromisoformat(anchor), tier, _number(rank)
     if sort in (Sort.NEWEST, Sort.ENDING_SOONEST):
         parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
         if parsed is None or parsed.tzinfo is None:
@@ -170,6 +182,10 @@ def _key_from_json(sort: Sort, value: Any) -> Any:
         if not isinstance(value, int) or isinstance(value, bool):
             raise ValueError("bad price")
         return value
+    return _number(value)
+
+
+def _number(value: Any) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise ValueError("bad number")
     return float(value)
@@ -178,28 +194,48 @@ def _key_from_json(sort: Sort, value: Any) -> Any:
 def _decode_after(
     prepared: PreparedSearch, secret: str, after: str
 ) -> tuple[PreparedSearch, tuple[Any, uuid.UUID]]:
-    """The position a cursor points at, and the search it belongs to (typo-tolerant or not)."""
-    try:
-        values = cursors.decode(secret, _cursor_scope(prepared), after)
-    except InvalidCursor:
-        if not _can_retry_fuzzy(prepared):
-            raise
-        prepared = _fuzzy(prepared)
-        values = cursors.decode(secret, _cursor_scope(prepared), after)
+    """The position a cursor points at, and the search it belongs to: which attempt (exact
+    words, prefix, typo-tolerant) issued it, and for relevance the anchor day of its tiers."""
+    attempt: PreparedSearch | None = prepared
+    while True:
+        assert attempt is not None
+        try:
+            values = cursors.decode(secret, _cursor_scope(attempt), after)
+            break
+        except InvalidCursor:
+            attempt = _retry(attempt)
+            if attempt is None:
+                raise
+    prepared = attempt
     try:
         raw_key, raw_id = values
-        return prepared, (_key_from_json(prepared.sort, raw_key), uuid.UUID(str(raw_id)))
+        key = _key_from_json(prepared.sort, raw_key)
+        if prepared.sort == Sort.RELEVANCE:
+            prepared = replace(prepared, anchor=key[0])
+        return prepared, (key, uuid.UUID(str(raw_id)))
     except (ValueError, TypeError) as exc:
         raise InvalidCursor(fields=["after"]) from exc
 
 
 def _page_statement(
-    prepared: PreparedSearch, spec: SortSpec, after: tuple[Any, uuid.UUID] | None, limit: int
+    prepared: PreparedSearch,
+    spec: SortSpec,
+    after: tuple[Any, uuid.UUID] | None,
+    limit: int,
+    *,
+    tier: int = 0,
 ) -> sa.Select[Any]:
+    """One statement of a page; for relevance, of one freshness tier (`after` is then the
+    (rank, id) of the last row within that tier)."""
     f, text = prepared.filter, prepared.text
     sqlite_relevance = prepared.sort == Sort.RELEVANCE and prepared.dialect == "sqlite"
     where = queries.where_clauses(
-        prepared.dialect, f, text, prepared.now, with_text=not sqlite_relevance
+        prepared.dialect,
+        f,
+        text,
+        prepared.now,
+        with_text=not sqlite_relevance,
+        text_driven=prepared.sort == Sort.RELEVANCE,
     )
     stmt = sa.select(Listing, spec.key.label("sort_key"))
     if sqlite_relevance:
@@ -208,19 +244,27 @@ def _page_statement(
         stmt = stmt.select_from(Listing).join(fts, fts.c.fts_rowid == queries.ROWID)
     if prepared.sort == Sort.ENDING_SOONEST:
         where.append(T.ends_at.is_not(None))
+    if prepared.sort == Sort.RELEVANCE:
+        where.extend(queries.tier_clauses(prepared.dialect, prepared.anchor, tier))
     if after is not None:
         where.append(queries.keyset_after(spec, after[0], after[1]))
     return stmt.where(*where).order_by(*queries.order_by(spec)).limit(limit + 1)
 
 
-def _can_retry_fuzzy(prepared: PreparedSearch) -> bool:
+def _retry(prepared: PreparedSearch) -> PreparedSearch | None:
+    """The next, broader attempt of a PostgreSQL search whose words found nothing: the last
+    word as a prefix, then typo tolerance; None when there is none."""
     text = prepared.text
-    return prepared.dialect == "postgresql" and text is not None and not text.fuzzy
+    if prepared.dialect != "postgresql" or text is None or text.fuzzy:
+        return None
+    if not text.prefix:
+        return replace(prepared, text=replace(text, prefix=True))
+    return _fuzzy(prepared)
 
 
 def _fuzzy(prepared: PreparedSearch) -> PreparedSearch:
     assert prepared.text is not None
-    return replace(prepared, text=replace(prepared.text, fuzzy=True))
+    return replace(prepared, text=replace(prepared.text, prefix=True, fuzzy=True))
 
 
 async def _page(
@@ -228,9 +272,26 @@ async def _page(
     prepared: PreparedSearch,
     position: tuple[Any, uuid.UUID] | None,
     first: int,
-) -> list[Any]:
-    statement = _page_statement(prepared, _sort_spec(prepared), position, first)
-    return list((await session.exec(statement)).all())  # type: ignore[call-overload]
+) -> list[tuple[Listing, Any]]:
+    """Up to first + 1 rows (listing, sort key) after `position`.
+
+    Relevance reads the fresh tier, then the older one only if the page is not full; its key
+    is (anchor day, tier, rank)."""
+    spec = _sort_spec(prepared)
+    if prepared.sort != Sort.RELEVANCE:
+        statement = _page_statement(prepared, spec, position, first)
+        result = await session.exec(statement)  # type: ignore[call-overload]
+        return [(r[0], r[1]) for r in result.all()]
+    rows: list[tuple[Listing, Any]] = []
+    start = position[0][1] if position is not None else 0
+    for tier in queries.TIERS[start:]:
+        after = (position[0][2], position[1]) if position is not None and tier == start else None
+        statement = _page_statement(prepared, spec, after, first - len(rows), tier=tier)
+        result = await session.exec(statement)  # type: ignore[call-overload]
+        rows.extend((r[0], (prepared.anchor, tier, r[1])) for r in result.all())
+        if len(rows) > first:
+            break
+    return rows
 
 
 async def prepare_search(
@@ -243,17 +304,21 @@ async def prepare_search(
 ) -> PreparedSearch:
     """Validate a search: typed errors for every bad input, before any listing is read."""
     words = query_words(query)
-    text = TextQuery(tuple(words)) if words else None
+    dialect = _dialect(session)
+    # PostgreSQL tries the words as they are first (see _retry); SQLite's words are prefixes.
+    text = TextQuery(tuple(words), prefix=dialect != "postgresql") if words else None
     if taxonomy is None:
         taxonomy = await _taxonomy(session)
     f = await resolve_filter(session, filter, taxonomy=taxonomy)
+    now = utcnow()
     return PreparedSearch(
-        dialect=_dialect(session),
+        dialect=dialect,
         filter=f,
         text=text,
         sort=_effective_sort(sort, text, f),
-        now=utcnow(),
+        now=now,
         taxonomy=taxonomy,
+        anchor=now.date(),
     )
 
 
@@ -281,9 +346,12 @@ async def search_listings(
     if after is not None:
         prepared, position = _decode_after(prepared, secret, after)
     rows = await _page(session, prepared, position, first)
-    if not rows and after is None and _can_retry_fuzzy(prepared):
-        # The words found nothing: tolerate typos (PostgreSQL, trigram similarity on titles).
-        prepared = _fuzzy(prepared)
+    while not rows and after is None:
+        # The words found nothing: the last word as a prefix, then typo tolerance (PostgreSQL).
+        retry = _retry(prepared)
+        if retry is None:
+            break
+        prepared = retry
         rows = await _page(session, prepared, None, first)
     has_next = len(rows) > first
     rows = rows[:first]
