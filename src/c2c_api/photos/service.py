@@ -150,6 +150,27 @@ def _may_manage_listing_photos(actor: Actor, listing: Listing) -> bool:
     )
 
 
+async def _lock_photos(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Photo]:
+    """Photos by id, row-locked until the transaction ends (SELECT … FOR UPDATE, in id order so
+    that two edits never wait on each other), re-read even if the session already holds them.
+
+    Two edits attaching the same photo to two listings lock different listings: without this
+    lock both read the photo as free and both succeed (the last one silently taking it). With
+    it, the second waits for the first to commit, then reads the photo as attached elsewhere.
+    SQLite serialises writing transactions, so there the lock clause is simply not emitted.
+    """
+    if not ids:
+        return {}
+    rows = await session.exec(
+        select(Photo)
+        .where(col(Photo.id).in_(list(ids)))
+        .order_by(col(Photo.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {p.id: p for p in rows}
+
+
 async def attach_photos(
     session: AsyncSession,
     actor: Actor,
@@ -161,7 +182,9 @@ async def attach_photos(
     """Make `photo_ids`, in this order, the photos of a listing; detach the others.
 
     Every photo must belong to the listing's seller (the uploader is the owner) and not to
-    another listing. At most `max_photos` (default: C2C_PHOTO_MAX_PER_LISTING, 20).
+    another listing. At most `max_photos` (default: C2C_PHOTO_MAX_PER_LISTING, 20). The photos
+    are row-locked: of two edits attaching the same photo at once, one wins and the other gets
+    PHOTO_ATTACHED_ELSEWHERE.
     """
     limit = max_photos if max_photos is not None else get_settings().photo_max_per_listing
     listing = await session.get(Listing, listing_id)
@@ -172,7 +195,7 @@ async def attach_photos(
         raise InvalidInput("A photo is listed twice.", fields=["photoIds"])
     if len(wanted) > limit:
         raise TooManyPhotos(fields=["photoIds"], context={"max": limit})
-    found = await get_photos(session, wanted) if wanted else {}
+    found = await _lock_photos(session, wanted)
     for index, photo_id in enumerate(wanted):
         photo = found.get(photo_id)
         if photo is None or photo.owner_id != listing.seller_id:
