@@ -1,4 +1,5 @@
-"""Two edits attach the same uploaded photo to two listings at once: exactly one wins.
+"""Two edits attach the same uploaded photo to two listings at once: exactly one wins. A photo
+attached while the orphan collector runs keeps its row and its files.
 
 PostgreSQL only (READ COMMITTED, concurrent writers on separate connections); SQLite
 serialises write transactions, so there is nothing to interleave. Each edit is the real
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
@@ -17,11 +20,13 @@ from auth_factories import create_member
 from c2c_api.authz import Actor
 from c2c_api.db import Database
 from c2c_api.errors import DomainError
+from c2c_api.kit.clock import clock, utcnow
 from c2c_api.listings import service
 from c2c_api.listings.models import Listing, ListingRevision
-from c2c_api.photos import RENDITION_SIZES
+from c2c_api.photos import RENDITION_SIZES, LocalStorage, PhotoLimits
 from c2c_api.photos.models import Photo
-from engagement_support import publish_through_service
+from c2c_api.photos.service import attach_photos, delete_orphan_photos, upload_photo
+from engagement_support import gps_jpeg, publish_through_service
 from factories import member_actor
 
 
@@ -123,3 +128,42 @@ class TestAttachSamePhotoConcurrently:
             winner = first if results[0] == "OK" else second
             state = await outcome(db, photo_id, [first, second])
             assert state == {"attached_to": winner.id, "revised": [winner.id]}
+
+
+class TestAttachWhileCollectingOrphans:
+    async def test_a_photo_attached_meanwhile_keeps_its_row_and_files(
+        self, db: Database, tmp_path: Path
+    ) -> None:
+        if db.settings.is_sqlite:
+            pytest.skip("SQLite serialises write transactions: no interleaving to test")
+        storage = LocalStorage(tmp_path / "media", public_url="http://127.0.0.1:8000/media")
+        first, _, orphan_id, actor = await arrange(db)
+        clock.freeze(utcnow())
+        async with db.transaction() as session:
+            photo = await upload_photo(
+                session, actor, data=gps_jpeg((64, 48)), storage=storage, limits=PhotoLimits()
+            )
+        clock.advance(timedelta(hours=25))  # an orphan old enough to be collected
+        release = asyncio.Event()
+
+        async def attach_and_hold() -> None:
+            async with db.transaction() as session:
+                await attach_photos(session, actor, listing_id=first.id, photo_ids=[photo.id])
+                await release.wait()
+
+        attaching = asyncio.create_task(attach_and_hold())
+        await asyncio.sleep(0.3)
+        # The collector reads the photo as an orphan (the attach is not committed), then its
+        # DELETE waits on the row; the attach commits; the DELETE's condition no longer holds.
+        collecting = asyncio.create_task(delete_orphan_photos(db, storage))
+        await asyncio.sleep(0.5)
+        release.set()
+        await asyncio.wait_for(attaching, timeout=30)
+        # The true orphan of `arrange` is collected; the photo attached meanwhile is not.
+        assert await asyncio.wait_for(collecting, timeout=30) == 1
+        async with db.transaction() as session:
+            assert await session.get(Photo, orphan_id) is None
+            row = await session.get(Photo, photo.id)
+            assert row is not None and row.listing_id == first.id
+        for key in photo.renditions.values():
+            assert await storage.exists(key), key

@@ -245,12 +245,19 @@ async def delete_orphan_photos(
             )
             if not rows:
                 return deleted
-            await session.exec(
-                sa.delete(Photo).where(col(Photo.id).in_(rows), col(Photo.listing_id).is_(None))
+            # Only the rows actually deleted lose their files: a photo attached meanwhile (its
+            # attach committed while this DELETE waited on the row) is skipped by the re-checked
+            # condition and must keep its renditions.
+            gone = list(
+                await session.exec(
+                    sa.delete(Photo)
+                    .where(col(Photo.id).in_(rows), col(Photo.listing_id).is_(None))
+                    .returning(col(Photo.id))
+                )
             )
-        for photo_id in rows:
+        for (photo_id,) in gone:
             await discard_renditions(storage, photo_id)
-        deleted += len(rows)
+        deleted += len(gone)
         if len(rows) < batch_size:
             return deleted
 
