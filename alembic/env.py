@@ -22,20 +22,21 @@ import_models()
 target_metadata = SQLModel.metadata
 
 
-# Full-text objects of the hand-written revisions 0003 and 0004 (alembic/versions/000[34]_*.py):
+# Full-text objects of the hand-written revisions 0003 to 0005 (alembic/versions/000[345]_*.py):
 # they are not in the models, so autogenerate must not see them (or it would drop them).
 FULLTEXT_TABLE_PREFIX = "listings_fts"  # SQLite FTS5 table and its shadow tables
 FULLTEXT_COLUMNS = {("listings", "search_vector")}  # PostgreSQL generated tsvector
 FULLTEXT_INDEXES = {
     "ix_listings_search_vector",
     "ix_listings_search_days",
+    "ix_listings_public_sphere",
     "ix_listings_title_trgm",
     "ix_listings_status_price0",
 }
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
-    """Skip reflected objects that only migrations 0003 and 0004 manage."""
+    """Skip reflected objects that only migrations 0003 to 0005 manage."""
     if type_ == "table" and name is not None and name.startswith(FULLTEXT_TABLE_PREFIX):
         return False
     if type_ == "column" and (parent_names.get("table_name"), name) in FULLTEXT_COLUMNS:

@@ -440,6 +440,32 @@ class TestPagination:
         got = await self._page_all(session, filter={"near": near}, sort="NEAREST")
         assert got == ["p0", "p1", "p2", "p3", "p4"]
 
+    async def test_nearest_pages_through_shared_positions(self, session, seller) -> None:
+        # Public positions are grid cells: many listings share one, so one distance. Pages of
+        # every size must still cover each listing once, in (distance, id) order.
+        cells = [(48.0, 2.0), (48.01, 2.0), (48.02, 2.0), (48.3, 2.0)]  # the last one: 33 km
+        for i in range(11):
+            lat, lng = cells[i % len(cells)]
+            await create_listing(
+                session, seller.id, title=f"c{i}", public_latitude=lat, public_longitude=lng
+            )
+        near = {"latitude": 48.0, "longitude": 2.0, "radiusKm": 20}
+        everything = await titles(session, filter={"near": near}, sort="NEAREST", first=50)
+        assert sorted(everything) == sorted(f"c{i}" for i in range(11) if i % 4 != 3)
+        assert [int(t[1:]) % 4 for t in everything] == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+        for size in (1, 2, 3, 4):
+            seen: list[str] = []
+            after = None
+            while True:
+                result = await search(
+                    session, filter={"near": near}, sort="NEAREST", first=size, after=after
+                )
+                seen += [x.title for x in result.listings]
+                if not result.has_next:
+                    break
+                after = result.cursors[-1]
+            assert seen == everything, size
+
     async def test_inserts_between_pages_do_not_shift_them(self, session, seller) -> None:
         for i in range(4):
             await create_listing(session, seller.id, title=f"old{i}", price=1000 + i)

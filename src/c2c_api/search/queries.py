@@ -169,6 +169,52 @@ def distance_km(near: Near) -> ColumnElement[float]:
     return sa.cast(2 * EARTH_RADIUS_KM * sa.func.asin(sa.func.sqrt(a)), sa.Double())
 
 
+def _sphere_literal(latitude: float, longitude: float) -> ColumnElement[Any]:
+    """The point on the unit sphere as an inlined cube constant (c2c_sphere_point's value)."""
+    lat, lng = math.radians(latitude), math.radians(longitude)
+    x, y, z = math.cos(lat) * math.cos(lng), math.cos(lat) * math.sin(lng), math.sin(lat)
+    return sa.literal_column(f"'({x!r}, {y!r}, {z!r})'::cube")
+
+
+def _sphere_point() -> ColumnElement[Any]:
+    return sa.func.c2c_sphere_point(T.public_latitude, T.public_longitude)
+
+
+def pg_nearest_key(near: Near) -> ColumnElement[float]:
+    """PostgreSQL: the chord distance on the unit sphere (cube `<->`), which orders exactly
+    like the great-circle distance and is what the GiST index of migration 0005 orders by."""
+    center = _sphere_literal(near.latitude, near.longitude)
+    return sa.cast(_sphere_point().op("<->")(center), sa.Double())
+
+
+def pg_nearest_bound(
+    near: Near, key: ColumnElement[float], where: Sequence[ColumnElement[bool]], limit: int
+) -> ColumnElement[bool]:
+    """PostgreSQL nearest-first: only the rows up to the distance of the (limit + 1)-th row.
+
+    The GiST index reads rows in distance order (KNN) only for `ORDER BY distance`, not for
+    `ORDER BY distance, id`, and the id is needed: public positions are grid cells, so many
+    listings share a distance. So a sub-select finds by KNN, among the rows the page may show
+    (`where`, the cursor included), the distance of the (limit + 1)-th; the page then takes
+    every row within that distance, from the index box of that radius, and sorts those few by
+    (distance, id). Without such a row (fewer left), the circle's own radius is the bound.
+    """
+    nth = sa.select(key).where(*where).order_by(key).offset(limit).limit(1).scalar_subquery()
+    chord = 2 * math.sin(min(near.radius_km / EARTH_RADIUS_KM, math.pi) / 2)
+    radius = sa.func.coalesce(nth, sa.literal_column(repr(chord)))
+    center = _sphere_literal(near.latitude, near.longitude)
+    box = sa.func.cube_enlarge(center, radius, sa.literal_column("3"))
+    return sa.and_(_sphere_point().op("<@")(box), key <= radius)
+
+
+def _pg_within_box(near: Near) -> ColumnElement[bool]:
+    """PostgreSQL: inside the cube around the circle (indexed; the exact distance follows)."""
+    chord = 2 * math.sin(min(near.radius_km / EARTH_RADIUS_KM, math.pi) / 2)
+    center = _sphere_literal(near.latitude, near.longitude)
+    box = sa.func.cube_enlarge(center, sa.literal_column(repr(chord)), sa.literal_column("3"))
+    return _sphere_point().op("<@")(box)
+
+
 def _bounding_box(near: Near) -> ColumnElement[bool]:
     """A box around the circle, on the indexed public position (exact distance follows)."""
     dlat = near.radius_km / KM_PER_DEGREE
@@ -285,7 +331,10 @@ def where_clauses(
         if f.max_price is not None:
             clauses.append(plain(T.sort_price) <= f.max_price)
     if f.near is not None:
-        clauses.append(_bounding_box(f.near))
+        if dialect == "postgresql":
+            clauses.append(_pg_within_box(f.near))
+        else:
+            clauses.append(_bounding_box(f.near))
         clauses.append(distance_km(f.near) <= f.near.radius_km)
     if f.country is not None:
         clauses.append(plain(T.country) == f.country)

@@ -135,8 +135,11 @@ def _sort_spec(prepared: PreparedSearch) -> SortSpec:
     if s == Sort.ENDING_SOONEST:
         return SortSpec(s, T.ends_at, descending=False)
     if s == Sort.NEAREST:
-        assert prepared.filter.near is not None
-        return SortSpec(s, queries.distance_km(prepared.filter.near), descending=False)
+        near = prepared.filter.near
+        assert near is not None
+        if prepared.dialect == "postgresql":
+            return SortSpec(s, queries.pg_nearest_key(near), descending=False)
+        return SortSpec(s, queries.distance_km(near), descending=False)
     assert prepared.text is not None
     if prepared.dialect == "postgresql":
         return SortSpec(s, queries.pg_rank(prepared.text), descending=True)
@@ -248,6 +251,9 @@ def _page_statement(
         where.extend(queries.tier_clauses(prepared.dialect, prepared.anchor, tier))
     if after is not None:
         where.append(queries.keyset_after(spec, after[0], after[1]))
+    if prepared.sort == Sort.NEAREST and prepared.dialect == "postgresql":
+        assert f.near is not None
+        where.append(queries.pg_nearest_bound(f.near, spec.key, where, limit))
     return stmt.where(*where).order_by(*queries.order_by(spec)).limit(limit + 1)
 
 
