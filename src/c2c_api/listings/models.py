@@ -59,7 +59,9 @@ class Listing(SQLModel, table=True):
         sa.Index("ix_listings_status_published", "status", "published_at", "id"),
         sa.Index("ix_listings_status_sort_price", "status", "sort_price", "id"),
         sa.Index("ix_listings_status_ends", "status", "ends_at", "id"),
-        sa.Index("ix_listings_category_status", "category_slug", "status"),
+        # A category's newest listings in index order (browsing, attribute filters): the scan
+        # stops after a page instead of sorting the whole category.
+        sa.Index("ix_listings_category_published", "category_slug", "status", "published_at", "id"),
         sa.Index("ix_listings_seller_status", "seller_id", "status"),
         sa.Index("ix_listings_public_position", "public_latitude", "public_longitude"),
     )
