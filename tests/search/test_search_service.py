@@ -71,6 +71,13 @@ class TestFullText:
         assert await titles(session, query="guitare acou") == ["Guitare acoustique Yamaha"]
         assert await titles(session, query="yam") == ["Guitare acoustique Yamaha"]
 
+    async def test_stop_words_do_not_widen_a_search(self, session, seller) -> None:
+        await create_listing(session, seller.id, title="Machine à café Delonghi")
+        await create_listing(session, seller.id, title="Machine outil", description="avec étau")
+        await create_listing(session, seller.id, title="Café en grains", description="arabica")
+        assert await titles(session, query="machine à café") == ["Machine à café Delonghi"]
+        assert await titles(session, query="the coffee machine of a friend") == []
+
     async def test_a_whole_word_is_not_widened_to_a_prefix(self, session, seller) -> None:
         # "robe" is stemmed "rob" in French: as a prefix it would also find "robot". The words
         # are tried as they are first; the prefix only when they find nothing.

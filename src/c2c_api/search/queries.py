@@ -69,6 +69,56 @@ def bucket_range(currency: str, index: int) -> tuple[int, int | None]:
     return bounds[index], bounds[index + 1] if index + 1 < len(bounds) else None
 
 
+# Frequent French and English words that say nothing about an item. PostgreSQL's french and
+# english configurations drop their own (longer) lists; SQLite's FTS5 has none.
+FTS_STOP_WORDS = frozenset(
+    [
+        "a",
+        "à",
+        "au",
+        "aux",
+        "ce",
+        "d",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "l",
+        "la",
+        "le",
+        "les",
+        "n",
+        "ou",
+        "par",
+        "pour",
+        "s",
+        "sa",
+        "se",
+        "ses",
+        "sur",
+        "un",
+        "une",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+    ]
+)
+
+
 @dataclass(frozen=True)
 class TextQuery:
     """The words of a query, ready for either database."""
@@ -94,7 +144,11 @@ class TextQuery:
 
     @property
     def fts_match(self) -> str:
-        return " ".join(f'"{w}"*' for w in self.words)
+        """SQLite FTS5: every word a prefix, except stop words, left out (unless the query is
+        nothing else) as PostgreSQL's configurations do: "machine à café" as a prefix "à"*
+        matched every word starting with an a (measured 360 ms at 100k listings)."""
+        words = [w for w in self.words if w not in FTS_STOP_WORDS] or list(self.words)
+        return " ".join(f'"{w}"*' for w in words)
 
     @property
     def plain(self) -> str:
