@@ -337,6 +337,54 @@ def machine() -> dict[str, Any]:
     }
 
 
+PG_SETTINGS = ("shared_buffers", "effective_cache_size", "work_mem", "random_page_cost")
+# What a running server keeps in shared_buffers, read into it before measuring (pg_prewarm):
+# the figures are then those of a server in steady state, not of its first minutes.
+PREWARM = ("listings", "photos", "favorites", "members", "categories")
+
+
+def postgres_settings(url: str, prewarm: bool) -> dict[str, Any]:
+    """The server settings search depends on, and (optionally) the tables and their indexes
+    read into shared buffers. Warns when the database does not fit in shared_buffers."""
+    import psycopg
+
+    sync_url = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    with psycopg.connect(sync_url, autocommit=True) as conn:
+        out: dict[str, Any] = {
+            name: conn.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
+            for name in PG_SETTINGS
+        }
+        row = conn.execute(
+            "SELECT pg_database_size(current_database()), "
+            "(SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers')"
+        ).fetchone()
+        assert row is not None
+        size, buffers = int(row[0]), int(row[1])
+        out["database_size"] = f"{size / 2**30:.1f} GiB"
+        if size > buffers:
+            print(
+                f"WARNING: the database ({size / 2**30:.1f} GiB) is larger than shared_buffers"
+                f" ({out['shared_buffers']}): cold pages are disk reads (docs/performance.md)",
+                file=sys.stderr,
+            )
+        out["prewarmed"] = False
+        if prewarm:
+            started = time.perf_counter()
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            blocks = conn.execute(
+                "SELECT coalesce(sum(pg_prewarm(c.oid::regclass)), 0) FROM pg_class c "
+                "WHERE c.oid IN (SELECT unnest(ARRAY[t.oid, t.reltoastrelid]) FROM pg_class t "
+                "WHERE t.relname = ANY(%s)) "
+                "OR c.oid IN (SELECT indexrelid FROM pg_index i JOIN pg_class t "
+                "ON t.oid = i.indrelid WHERE t.relname = ANY(%s))",
+                (list(PREWARM), list(PREWARM)),
+            ).fetchone()
+            out["prewarmed"] = True
+            out["prewarm_blocks"] = int(blocks[0]) if blocks else 0
+            out["prewarm_seconds"] = round(time.perf_counter() - started, 1)
+    return out
+
+
 def table(phase: str, results: dict[str, dict[str, Block]], concurrency: int) -> str:
     head = (
         f"\n{phase} (concurrency {concurrency}); latency in ms, rps = requests per second\n"
@@ -435,6 +483,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--block-seconds", type=float, default=20.0, help="cap per block")
     parser.add_argument("--no-check", action="store_true", help="skip the answer comparison")
     parser.add_argument("--port", type=int, default=8765, help="GraphQL; baseline on port+1")
+    parser.add_argument(
+        "--no-prewarm",
+        action="store_true",
+        help="PostgreSQL: do not read the tables into shared buffers first (pg_prewarm)",
+    )
     args = parser.parse_args(argv)
 
     n = args.listings or (100_000 if args.database == "sqlite" else 1_000_000)
@@ -456,6 +509,10 @@ def main(argv: list[str] | None = None) -> int:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     print(f"database: {url}", file=sys.stderr)
+    server: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        server = postgres_settings(url, prewarm=not args.no_prewarm)
+        print(f"PostgreSQL: {server}", file=sys.stderr)
     statements = count_statements(url)
     print("SQL statements per request (mean per type):", file=sys.stderr)
     for name, per_side in statements.items():
@@ -482,6 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         "database_url": url.split("@")[-1],
         "listings": n,
         "machine": machine(),
+        "postgresql": server,
         "args": vars(args),
         "statements_per_request": statements,
         "seconds": round(time.perf_counter() - started, 1),
@@ -490,6 +548,8 @@ def main(argv: list[str] | None = None) -> int:
     name = f"results-{'sqlite' if url.startswith('sqlite') else 'postgresql'}-{n}.json"
     (BENCH_DIR / name).write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nmachine: {report['machine']}, commit {commit}")
+    if server:
+        print(f"PostgreSQL: {server}")
     print(f"results: {BENCH_DIR / name} ({report['seconds']} s)")
     if outcome["check_problems"]:
         print(f"WARNING: {len(outcome['check_problems'])} answers differ between the sides")

@@ -764,7 +764,16 @@ def seed_postgresql(n: int, members_n: int, seed: int, admin_url: str, chunk: in
     print(f"  indexes rebuilt in {time.perf_counter() - index_started:,.0f} s", file=sys.stderr)
     with psycopg.connect(sync_url, autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE) listings, photos, favorites, members, categories")
+        # The search settings docs/search.md recommends ("Production"), for this database only.
+        for setting in SEARCH_SETTINGS:
+            conn.execute(f"ALTER DATABASE {pg_database_name(n)} SET {setting}")
     return async_url
+
+
+# Per-database settings of the benchmark database (docs/search.md, "Production"): exact bitmaps
+# for common words, and a planner that knows the data is cached. shared_buffers is a server
+# setting: bench.run prints it and warns when the database does not fit.
+SEARCH_SETTINGS = ("work_mem = '32MB'", "random_page_cost = 1.1")
 
 
 def _exists(database: str, n: int, admin_url: str) -> bool:
