@@ -53,6 +53,23 @@ async def arrange(db: Database) -> Any:
 
 
 class TestListingsQuery:
+    async def test_facets_of_a_too_broad_search_are_refused(self, db, client, monkeypatch) -> None:
+        """Facets read every match: beyond FACET_LIMIT matches they are an error on the field,
+        typed and documented, and the page itself still comes back."""
+        await arrange(db)  # 3 published listings, 2 of them "vélo"
+        monkeypatch.setattr(service, "FACET_LIMIT", 2)
+        body = await gql(client, SEARCH, {"first": 5})
+        page = body["data"]["listings"]
+        assert len(page["edges"]) == 3 and page["totalCount"] == 3
+        assert page["facets"] is None
+        [error] = body["errors"]
+        assert error["path"] == ["listings", "facets"]
+        assert error["extensions"]["code"] == "SEARCH_LIMIT_EXCEEDED"
+        assert error["extensions"]["limit"] == 2
+        narrowed = await gql(client, SEARCH, {"q": "velo", "first": 5})
+        assert "errors" not in narrowed, narrowed
+        assert narrowed["data"]["listings"]["facets"]["kinds"] == [{"kind": "SALE", "count": 2}]
+
     async def test_keyword_filters_facets_and_pages(self, db, client) -> None:
         await arrange(db)
         variables = {"q": "velo", "f": {"category": "sports"}, "first": 1}

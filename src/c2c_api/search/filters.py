@@ -36,6 +36,9 @@ MAX_RADIUS_KM = 500.0
 DEFAULT_RADIUS_KM = 25.0
 COUNT_CAP = 1000
 """totalCount stops counting here (totalCountIsCapped then says so)."""
+FACET_LIMIT = 20_000
+"""Facets are counted for searches matching at most this many listings (their cost grows with
+the matches: a facet statement reads every matching row); beyond, SEARCH_LIMIT_EXCEEDED."""
 
 # Words are runs of letters and digits (underscores and punctuation separate them).
 _WORD = re.compile(r"[^\W_]+")

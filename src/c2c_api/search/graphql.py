@@ -218,8 +218,14 @@ class ListingSearchConnection:
     async def total_count_is_capped(self, info: Info) -> bool:
         return (await self._counted(info))[1]
 
-    @strawberry.field(description="Counts per kind, condition, category and price bucket.")
-    async def facets(self, info: Info) -> ListingFacets:
+    @strawberry.field(
+        description=(
+            "Counts per kind, condition, category and price bucket. Null, with a "
+            "SEARCH_LIMIT_EXCEEDED error on this field (extensions.limit), when the search "
+            "matches more listings than facets are counted for (20,000): narrow it first."
+        )
+    )
+    async def facets(self, info: Info) -> ListingFacets | None:
         ctx: Context = info.context
         facets = await service.listing_facets(ctx.session, self._prepared)
         catalog = await request_catalog(info)

@@ -34,6 +34,7 @@ from c2c_api.search.errors import InvalidCursor, SearchLimitExceeded
 from c2c_api.search.filters import (
     COUNT_CAP,
     DEFAULT_PAGE_SIZE,
+    FACET_LIMIT,
     SearchFilter,
     Sort,
     check_filter_text,
@@ -376,15 +377,17 @@ async def search_listings(
     )
 
 
-async def count_listings(session: AsyncSession, prepared: PreparedSearch) -> tuple[int, bool]:
-    """(count, capped): the number of matches, counted up to COUNT_CAP + 1 (one statement)."""
+async def count_listings(
+    session: AsyncSession, prepared: PreparedSearch, *, cap: int = COUNT_CAP
+) -> tuple[int, bool]:
+    """(count, capped): the number of matches, counted up to cap + 1 (one statement)."""
     where = queries.where_clauses(prepared.dialect, prepared.filter, prepared.text, prepared.now)
     if prepared.sort == Sort.ENDING_SOONEST:
         where.append(T.ends_at.is_not(None))
-    inner = sa.select(T.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    inner = sa.select(T.id).where(*where).limit(cap + 1).subquery()
     count = (await session.exec(sa.select(sa.func.count()).select_from(inner))).one()  # type: ignore[call-overload]
     n = int(count[0] if isinstance(count, tuple | sa.Row) else count)
-    return min(n, COUNT_CAP), n > COUNT_CAP
+    return min(n, cap), n > cap
 
 
 @dataclass(frozen=True)
@@ -431,7 +434,17 @@ def _roll_up(taxonomy: Taxonomy, counts: dict[str, int], parent: str | None) -> 
 
 
 async def listing_facets(session: AsyncSession, prepared: PreparedSearch) -> Facets:
-    """Facet counts for a search (one statement); see queries.facets_select for the rules."""
+    """Facet counts for a search (two statements: a capped count, then the facets); see
+    queries.facets_select for the rules. A search matching more than FACET_LIMIT listings is
+    refused (SEARCH_LIMIT_EXCEEDED on `facets`): its facets would read every match."""
+    _, too_broad = await count_listings(session, prepared, cap=FACET_LIMIT)
+    if too_broad:
+        raise SearchLimitExceeded(
+            f"Facets are counted for searches matching at most {FACET_LIMIT:,} listings: "
+            "narrow this one (words, a category, a place or a price range).",
+            fields=["facets"],
+            context={"limit": FACET_LIMIT},
+        )
     stmt = queries.facets_select(prepared.dialect, prepared.filter, prepared.text, prepared.now)
     rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
     facets = Facets()
