@@ -219,46 +219,46 @@ def _display(definition: Any, value: Any, locale: str) -> str:
     ),
 )
 class ListingInterface(relay.Node):
+    # Fields are declared in the order of the printed schema. Column copies are plain
+    # attributes, filled by listing_to_graphql: strawberry reads those without building an
+    # Info or calling a resolver (a search page resolves ~580 fields). Computed fields name
+    # their resolver, defined just above them.
     id: relay.NodeID[uuid.UUID]
     _row: strawberry.Private[Listing]
+    kind: ListingKindEnum = strawberry.field(  # type: ignore[valid-type]
+        description="How a deal forms (one type per kind)."
+    )
 
-    @strawberry.field(description="How a deal forms (one type per kind).")
-    def kind(self) -> ListingKindEnum:  # type: ignore[valid-type]
-        return self._row.kind
-
-    @strawberry.field(description="Lifecycle status; a listing past its end reads EXPIRED at once.")
-    def status(self) -> ListingStatusEnum:  # type: ignore[valid-type]
+    def _status(self) -> ListingStatusEnum:  # type: ignore[valid-type]
         return service.effective_status(self._row)
 
-    @strawberry.field
-    def visibility(self) -> VisibilityEnum:  # type: ignore[valid-type]
-        return self._row.visibility
+    status: ListingStatusEnum = strawberry.field(  # type: ignore[valid-type]
+        resolver=_status,
+        description="Lifecycle status; a listing past its end reads EXPIRED at once.",
+    )
+    visibility: VisibilityEnum  # type: ignore[valid-type]
+    title: str
+    description: str
 
-    @strawberry.field
-    def title(self) -> str:
-        return self._row.title
-
-    @strawberry.field
-    def description(self) -> str:
-        return self._row.description
-
-    @strawberry.field(description="The category (names in the caller's language).")
-    async def category(self, info: Info) -> CategoryType | None:
+    async def _category(self, info: Info) -> CategoryType | None:
         catalog = await request_catalog(info)
         if self._row.category_slug not in catalog.taxonomy:
             return None
         return CategoryType.of(catalog, self._row.category_slug, info.context.locale)
 
-    @strawberry.field
-    def condition(self) -> ConditionEnum | None:  # type: ignore[valid-type]
-        return self._row.condition
+    category: CategoryType | None = strawberry.field(
+        resolver=_category, description="The category (names in the caller's language)."
+    )
+    condition: ConditionEnum | None  # type: ignore[valid-type]
 
-    @strawberry.field(description="Per-category attributes as stored: {key: value}.")
-    def attributes(self) -> JSON:
+    def _attributes(self) -> JSON:
         return cast(JSON, dict(self._row.attributes))
 
-    @strawberry.field(description="The attributes with labels, in the category's order.")
-    async def attribute_values(self, info: Info) -> list[AttributeValue]:
+    attributes: JSON = strawberry.field(
+        resolver=_attributes, description="Per-category attributes as stored: {key: value}."
+    )
+
+    async def _attribute_values(self, info: Info) -> list[AttributeValue]:
         catalog = await request_catalog(info)
         locale = info.context.locale
         if self._row.category_slug not in catalog.taxonomy:
@@ -278,38 +278,25 @@ class ListingInterface(relay.Node):
                 )
         return out
 
-    @strawberry.field(description="Units available (an auction offers exactly one).")
-    def quantity(self) -> int:
-        return self._row.quantity
-
-    @strawberry.field(description="ISO 4217 code of every amount of the listing.")
-    def currency(self) -> str:
-        return self._row.currency
-
-    @strawberry.field(
+    attribute_values: list[AttributeValue] = strawberry.field(
+        resolver=_attribute_values,
+        description="The attributes with labels, in the category's order.",
+    )
+    quantity: int = strawberry.field(description="Units available (an auction offers exactly one).")
+    currency: str = strawberry.field(description="ISO 4217 code of every amount of the listing.")
+    display_price: MoneyType | None = strawberry.field(
         description=(
             "The amount to show on a card and to sort by, whatever the kind: the price, the "
             "start price, the price per day, the unit price or the budget; null for swaps and "
             "donations."
         )
     )
-    def display_price(self) -> MoneyType | None:
-        return money(self._row.sort_price, self._row.currency)
+    ends_at: datetime | None = strawberry.field(
+        description="End of an auction, deadline of a group buy; else null."
+    )
+    location: ListingLocation
 
-    @strawberry.field(description="End of an auction, deadline of a group buy; else null.")
-    def ends_at(self) -> datetime | None:
-        return self._row.ends_at
-
-    @strawberry.field
-    def location(self) -> ListingLocation:
-        r = self._row
-        point = None
-        if r.public_latitude is not None and r.public_longitude is not None:
-            point = GeoPoint(latitude=r.public_latitude, longitude=r.public_longitude)
-        return ListingLocation(city=r.city, country=r.country, approximate_position=point)
-
-    @strawberry.field
-    def handover(self) -> Handover:
+    def _handover(self) -> Handover:
         r = self._row
         return Handover(
             shipping=ShippingOption(
@@ -320,8 +307,9 @@ class ListingInterface(relay.Node):
             meetup=MeetupOption(enabled=r.meetup_enabled, area=r.meetup_area),
         )
 
-    @strawberry.field(description="The member who offers it.")
-    async def seller(
+    handover: Handover = strawberry.field(resolver=_handover)
+
+    async def _seller(
         self, info: Info
     ) -> Annotated[MemberType, strawberry.lazy("c2c_api.users.graphql")] | None:
         from c2c_api.users.graphql import MemberType, member_loader
@@ -329,8 +317,11 @@ class ListingInterface(relay.Node):
         member = await member_loader(info).load(self._row.seller_id)
         return MemberType.from_model(member) if member is not None else None
 
-    @strawberry.field(description="The partner storefront it was listed through, if any.")
-    async def storefront(
+    seller: Annotated[MemberType, strawberry.lazy("c2c_api.users.graphql")] | None = (
+        strawberry.field(resolver=_seller, description="The member who offers it.")
+    )
+
+    async def _storefront(
         self, info: Info
     ) -> Annotated[PartnerType, strawberry.lazy("c2c_api.partners.graphql")] | None:
         from c2c_api.partners.graphql import PartnerType, partner_loader
@@ -340,29 +331,22 @@ class ListingInterface(relay.Node):
         partner = await partner_loader(info).load(self._row.partner_id)
         return PartnerType.from_model(partner) if partner is not None else None
 
-    @strawberry.field(description="Increases with every change: send it as `expectedVersion`.")
-    def version(self) -> int:
-        return self._row.version
-
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return self._row.created_at
-
-    @strawberry.field
-    def updated_at(self) -> datetime:
-        return self._row.updated_at
-
-    @strawberry.field
-    def published_at(self) -> datetime | None:
-        return self._row.published_at
-
-    @strawberry.field
-    def closed_at(self) -> datetime | None:
-        return self._row.closed_at
-
-    @strawberry.field(description="When it stops being shown unless renewed.")
-    def expires_at(self) -> datetime | None:
-        return self._row.expires_at
+    storefront: Annotated[PartnerType, strawberry.lazy("c2c_api.partners.graphql")] | None = (
+        strawberry.field(
+            resolver=_storefront,
+            description="The partner storefront it was listed through, if any.",
+        )
+    )
+    version: int = strawberry.field(
+        description="Increases with every change: send it as `expectedVersion`."
+    )
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    closed_at: datetime | None
+    expires_at: datetime | None = strawberry.field(
+        description="When it stops being shown unless renewed."
+    )
 
     @strawberry.field(description="Whether the caller is the seller.")
     def viewer_is_owner(self, info: Info) -> bool:
@@ -557,7 +541,31 @@ LISTING_TYPES: dict[ListingKind, type[ListingInterface]] = {
 
 def listing_to_graphql(listing: Listing) -> ListingInterface:
     """The GraphQL object of the listing's kind (callers have checked the caller may see it)."""
-    return LISTING_TYPES[ListingKind(listing.kind)](id=listing.id, _row=listing)
+    point = None
+    if listing.public_latitude is not None and listing.public_longitude is not None:
+        point = GeoPoint(latitude=listing.public_latitude, longitude=listing.public_longitude)
+    return LISTING_TYPES[ListingKind(listing.kind)](
+        id=listing.id,
+        _row=listing,
+        kind=listing.kind,
+        visibility=listing.visibility,
+        title=listing.title,
+        description=listing.description,
+        condition=listing.condition,
+        quantity=listing.quantity,
+        currency=listing.currency,
+        display_price=money(listing.sort_price, listing.currency),
+        ends_at=listing.ends_at,
+        location=ListingLocation(
+            city=listing.city, country=listing.country, approximate_position=point
+        ),
+        version=listing.version,
+        created_at=listing.created_at,
+        updated_at=listing.updated_at,
+        published_at=listing.published_at,
+        closed_at=listing.closed_at,
+        expires_at=listing.expires_at,
+    )
 
 
 from c2c_api.listings.mutations import ListingMutation, ListingQuery  # noqa: E402
