@@ -41,6 +41,14 @@ async def request_catalog(info: Info) -> Catalog:
     return cast(Catalog, await pending)
 
 
+def loaded_catalog(info: Info) -> Catalog | None:
+    """The request's category tree if request_catalog has already loaded it, else None."""
+    pending = info.context.loaders.get("__catalog__")
+    if pending is None or not pending.done() or pending.cancelled() or pending.exception():
+        return None
+    return cast(Catalog, pending.result())
+
+
 @strawberry.type(description="One choice of an enum attribute.")
 class AttributeOption:
     value: str = strawberry.field(description="The stable code stored in `attributes`.")
@@ -87,14 +95,15 @@ class CategoryType:
     _node: strawberry.Private[CategoryNode]
     _catalog: strawberry.Private[Catalog]
     _locale: strawberry.Private[str]
+    # A plain attribute (no resolver to call): every card of a search page shows it.
+    name: str = strawberry.field(description="The name in the caller's language (Accept-Language).")
 
     @classmethod
     def of(cls, catalog: Catalog, slug: str, locale: str) -> CategoryType:
-        return cls(slug=slug, _node=catalog.taxonomy.get(slug), _catalog=catalog, _locale=locale)
-
-    @strawberry.field(description="The name in the caller's language (Accept-Language).")
-    def name(self) -> str:
-        return self._node.name.get(self._locale)
+        node = catalog.taxonomy.get(slug)
+        return cls(
+            slug=slug, _node=node, _catalog=catalog, _locale=locale, name=node.name.get(locale)
+        )
 
     @strawberry.field(description="Names in every language (for operators' forms).")
     def names(self) -> JSON:

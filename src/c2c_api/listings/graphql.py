@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -19,7 +19,13 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from c2c_api import authz
-from c2c_api.categories.graphql import CategoryType, ListingKindEnum, request_catalog
+from c2c_api.categories.graphql import (
+    CategoryType,
+    ListingKindEnum,
+    loaded_catalog,
+    request_catalog,
+)
+from c2c_api.categories.service import Catalog
 from c2c_api.categories.taxonomy import ListingKind
 from c2c_api.graphql.loaders import loader, parse_node_ids
 from c2c_api.kit.money import CURRENCIES, Money
@@ -240,13 +246,24 @@ class ListingInterface(relay.Node):
     title: str
     description: str
 
-    async def _category(self, info: Info) -> CategoryType | None:
-        catalog = await request_catalog(info)
+    def _category(self, info: Info) -> CategoryType | Awaitable[CategoryType | None] | None:
+        # Synchronous when the request's tree is loaded (a search loads it first): an async
+        # resolver costs a coroutine and a task per listing.
+        catalog = loaded_catalog(info)
+        if catalog is None:
+            return self._category_later(info)
+        return self._category_in(catalog, info.context.locale)
+
+    async def _category_later(self, info: Info) -> CategoryType | None:
+        return self._category_in(await request_catalog(info), info.context.locale)
+
+    def _category_in(self, catalog: Catalog, locale: str) -> CategoryType | None:
         if self._row.category_slug not in catalog.taxonomy:
             return None
-        return CategoryType.of(catalog, self._row.category_slug, info.context.locale)
+        return CategoryType.of(catalog, self._row.category_slug, locale)
 
-    category: CategoryType | None = strawberry.field(
+    # The schema type is this annotation; the resolver may also return an awaitable of it.
+    category: CategoryType | None = strawberry.field(  # type: ignore[assignment]
         resolver=_category, description="The category (names in the caller's language)."
     )
     condition: ConditionEnum | None  # type: ignore[valid-type]
