@@ -27,6 +27,7 @@ from c2c_api.categories.taxonomy import Taxonomy
 from c2c_api.errors import DomainError, InvalidInput, NotFound
 from c2c_api.events.service import record_event
 from c2c_api.kit.clock import utcnow
+from c2c_api.kit.keyset import keyset_page
 from c2c_api.listings.models import Listing
 from c2c_api.partners.models import Partner
 from c2c_api.search import cursors, queries
@@ -538,19 +539,17 @@ async def list_saved_searches(
 ) -> SavedSearchPage:
     """The caller's saved searches, newest first (keyset on created_at, id)."""
     member_id = authz.require_member(actor)
-    check_page_size(limit)
+    check_page_size(limit)  # search's own 1..50 bound, before the helper's
     stmt = select(SavedSearch).where(col(SavedSearch.member_id) == member_id)
-    if after is not None:
-        stmt = stmt.where(
-            sa.tuple_(col(SavedSearch.created_at), col(SavedSearch.id))
-            < sa.tuple_(
-                sa.literal(after[0], type_=SavedSearch.__table__.c.created_at.type),  # type: ignore[attr-defined]
-                sa.literal(after[1], type_=SavedSearch.__table__.c.id.type),  # type: ignore[attr-defined]
-            )
-        )
-    stmt = stmt.order_by(col(SavedSearch.created_at).desc(), col(SavedSearch.id).desc())
-    rows = list((await session.exec(stmt.limit(limit + 1))).all())
-    return SavedSearchPage(items=rows[:limit], has_next=len(rows) > limit)
+    items, has_next = await keyset_page(
+        session,
+        stmt,
+        created_at=col(SavedSearch.created_at),
+        ident=col(SavedSearch.id),
+        after=after,
+        limit=limit,
+    )
+    return SavedSearchPage(items=items, has_next=has_next)
 
 
 def _saved_criteria(
