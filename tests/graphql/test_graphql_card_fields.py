@@ -60,7 +60,7 @@ NODE = "query($id: ID!) { node(id: $id) { ... on Listing {" + CARD + "} } }"
 
 async def seed_categories(session: AsyncSession) -> None:
     rows = [row_from_node(n).model_dump() for n in default_nodes()]
-    await session.exec(sa.insert(Category), params=rows)  # type: ignore[call-overload]
+    await session.exec(sa.insert(Category), params=rows)
     invalidate_cache()
 
 
@@ -94,7 +94,7 @@ async def create_listing(
 
 
 def _fields(cls: type[Any]) -> dict[str, Any]:
-    return {f.python_name: f for f in cls.__strawberry_definition__.fields}  # type: ignore[attr-defined]
+    return {f.python_name: f for f in cls.__strawberry_definition__.fields}
 
 
 class TestCardFieldsArePlain:
