@@ -451,7 +451,7 @@ async def listing_facets(session: AsyncSession, prepared: PreparedSearch) -> Fac
     facets = Facets()
     categories: dict[str, int] = {}
     for facet, value, currency, n in rows:
-        if value is None:
+        if value is None or not n:
             continue
         if facet == "kind":
             facets.kinds.append(ValueCount(value, int(n)))
