@@ -229,6 +229,48 @@ class TestMatchingNewListings:
         assert events[0][0].payload["listingId"] == str(listing.id)
         assert cheap.id != hit.id
 
+    async def test_only_searches_of_the_listing_category_line_are_evaluated(self, db) -> None:
+        """Saved searches of other categories are not even read when a listing is published:
+        the cost of publishing does not grow with them (one statement per 100 evaluated)."""
+        from c2c_api.authz import Actor, ActorKind
+
+        async with db.transaction() as session:
+            await seed_categories(session)
+            seller = await create_member(session)
+            fan = await create_member(session)
+            fan_actor = Actor(kind=ActorKind.MEMBER, member_id=fan.id)
+            root = await service.save_search(
+                session, fan_actor, name="sports", query=None, filter={"category": "sports"}
+            )
+            anything = await service.save_search(
+                session, fan_actor, name="any velo", query="velo", filter={}
+            )
+            for i in range(150):
+                await service.save_search(
+                    session,
+                    Actor(kind=ActorKind.MEMBER, member_id=(await create_member(session)).id),
+                    name=f"phones {i}",
+                    query=None,
+                    filter={"category": "smartphones"},
+                )
+            listing = await create_listing(session, seller.id, title="Vélo", status="PUBLISHED")
+            statements: list[str] = []
+
+            def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+                statements.append(statement)
+
+            sa.event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+            try:
+                await service.on_listing_published(session, listing)
+            finally:
+                sa.event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+            events = (await session.exec(sa.select(OutboxEvent))).all()  # type: ignore[call-overload]
+        assert {e[0].payload["savedSearchId"] for e in events} == {str(root.id), str(anything.id)}
+        candidate_reads = [s for s in statements if "FROM saved_searches" in s]
+        assert len(candidate_reads) == 1, statements
+        matching = [s for s in statements if "CASE WHEN" in s and "saved_searches" not in s]
+        assert len(matching) == 1, statements  # 2 candidates: one batch, not two (152 rows)
+
     async def test_a_draft_matches_nothing(self, db) -> None:
         async with db.transaction() as session:
             await seed_categories(session)

@@ -20,6 +20,9 @@ class SavedSearch(SQLModel, table=True):
     query: str = Field(default="", max_length=200)
     # The ListingFilter input as JSON (validated on write, re-validated on use).
     filter: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # The filter's category, copied out of `filter` so that matching a newly published listing
+    # only evaluates the saved searches of its category, its ancestors, or no category.
+    category_slug: str | None = Field(default=None, max_length=60, index=True)
     notify: bool = True
     created_at: datetime = created_at_field()
     last_matched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

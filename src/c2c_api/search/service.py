@@ -505,6 +505,7 @@ async def save_search(
         name=name,
         query=" ".join(words),
         filter=f.to_json(),
+        category_slug=f.category,
         notify=notify,
     )
     session.add(saved)
@@ -603,12 +604,22 @@ async def on_listing_published(session: AsyncSession, listing: Listing) -> None:
     own saved searches are skipped; searches with notify off are not evaluated.
     """
     await session.flush()
+    taxonomy = await _taxonomy(session)
+    # Only searches of the listing's category, an ancestor of it, or no category can match.
+    slug = listing.category_slug
+    lineage = [node.slug for node in taxonomy.path(slug)] if slug in taxonomy else [slug]
     candidates = list(
         (
             await session.exec(
                 select(SavedSearch)
                 .where(col(SavedSearch.notify).is_(True))
                 .where(col(SavedSearch.member_id) != listing.seller_id)
+                .where(
+                    sa.or_(
+                        col(SavedSearch.category_slug).is_(None),
+                        col(SavedSearch.category_slug).in_(lineage),
+                    )
+                )
                 .order_by(col(SavedSearch.created_at), col(SavedSearch.id))
             )
         ).all()
