@@ -130,6 +130,12 @@ class InvalidInput(DomainError):
     code = ErrorCode.INVALID_INPUT
 
 
+class InvalidCursor(InvalidInput):
+    """This cursor is not valid for this list."""
+
+    code = ErrorCode.INVALID_CURSOR
+
+
 class Conflict(DomainError):
     """This conflicts with the current state."""
 

@@ -59,6 +59,7 @@ _FR: dict[str, str] = {
     "Use 1 to 120 characters.": "Utilisez de 1 à 120 caractères.",
     "Ask for 1 to 100 items.": "Demandez de 1 à 100 éléments.",
     "This cursor is not valid.": "Ce curseur n'est pas valide.",
+    "This cursor is not valid for this list.": "Ce curseur n'est pas valable pour cette liste.",
     # photos
     "This photo cannot be accepted.": "Cette photo ne peut pas être acceptée.",
     "This file is not an image.": "Ce fichier n'est pas une image.",

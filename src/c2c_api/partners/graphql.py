@@ -11,14 +11,13 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from c2c_api.errors import InvalidCursor
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.loaders import loader, parse_node_ids
 from c2c_api.graphql.permissions import requires
-from c2c_api.i18n import CATALOGUE
 from c2c_api.kit import cursors
 from c2c_api.partners import service
 from c2c_api.partners.models import Partner
-from c2c_api.search.errors import InvalidCursor
 
 if TYPE_CHECKING:
     from c2c_api.graphql.context import Context
@@ -42,9 +41,6 @@ def partner_loader(info: Info) -> Any:
 PARTNERS_SCOPE = "Query.partners"
 PARTNER_MEMBERS_SCOPE = "Partner.members"
 
-CURSOR_MESSAGE = "This cursor is not valid for this list."
-CATALOGUE["fr"].setdefault(CURSOR_MESSAGE, "Ce curseur n'est pas valable pour cette liste.")
-
 
 def _secret(info: Info) -> str:
     ctx: Context = info.context
@@ -63,7 +59,7 @@ def decode_cursor(info: Info, scope: str, cursor: str | None) -> service.Cursor 
     try:
         return cursors.decode_position(_secret(info), scope, cursor)
     except cursors.CursorError as exc:
-        raise InvalidCursor(CURSOR_MESSAGE, fields=["after"]) from exc
+        raise InvalidCursor(fields=["after"]) from exc
 
 
 def connection(

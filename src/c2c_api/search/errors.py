@@ -13,13 +13,12 @@ Messages are the class docstrings (translated by c2c_api.i18n).
 
 from __future__ import annotations
 
+from c2c_api import errors
 from c2c_api.errors import ErrorCode, InvalidInput
 
 
-class InvalidCursor(InvalidInput):
+class InvalidCursor(errors.InvalidCursor):
     """This cursor is not valid for this search."""
-
-    code = ErrorCode.INVALID_CURSOR
 
 
 class SearchLimitExceeded(InvalidInput):
