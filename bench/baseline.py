@@ -35,6 +35,7 @@ from c2c_api.kit.money import CURRENCIES, Money
 from c2c_api.listings.models import Listing
 from c2c_api.photos.service import photos_of_listings
 from c2c_api.photos.storage import storage_from_settings
+from c2c_api.runtime import tune_garbage_collector
 from c2c_api.search.service import search_listings
 from c2c_api.users.service import get_members
 
@@ -166,5 +167,7 @@ app = Starlette(
     routes=[Route("/search", search, methods=["POST"]), Route("/healthz", healthz)],
     lifespan=lifespan,
 )
+# The same process tuning as the app's entry point (c2c_api.asgi), so that both sides compare.
+tune_garbage_collector()
 
 __all__ = ["app"]
