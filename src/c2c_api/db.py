@@ -92,11 +92,24 @@ def _sqlite_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+# asyncpg prepares every statement, and PostgreSQL switches a prepared statement to a generic
+# plan after five executions when its estimate looks no worse. For searches the estimate is
+# wrong: a generic plan of "iphone" (parameters unknown: status, the current time, the page
+# size) took 120-220 ms against 25 ms for the custom plan, from the sixth run on (measured at
+# 1M listings). Planning each statement costs well under a millisecond.
+PG_SESSION_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     """The async engine for the configured database."""
     kwargs: dict[str, Any] = {"echo": settings.database_echo}
     if not settings.is_sqlite:
-        kwargs.update(pool_size=settings.database_pool_size, max_overflow=10, pool_pre_ping=True)
+        kwargs.update(
+            pool_size=settings.database_pool_size,
+            max_overflow=10,
+            pool_pre_ping=True,
+            connect_args={"server_settings": PG_SESSION_SETTINGS},
+        )
     engine = create_async_engine(settings.database_url, **kwargs)
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
