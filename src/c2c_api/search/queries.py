@@ -250,15 +250,17 @@ def pg_nearest_bound(
     `ORDER BY distance, id`, and the id is needed: public positions are grid cells, so many
     listings share a distance. So a sub-select finds by KNN, among the rows the page may show
     (`where`, the cursor included), the distance of the (limit + 1)-th; the page then takes
-    every row within that distance, from the index box of that radius, and sorts those few by
+    every row of the index box of that radius (every row within that distance is in it; the
+    box's corners hold a few farther ones, which sort after) and sorts those few by
     (distance, id). Without such a row (fewer left), the circle's own radius is the bound.
+    The sub-select appears once in the statement, so PostgreSQL runs it once.
     """
     nth = sa.select(key).where(*where).order_by(key).offset(limit).limit(1).scalar_subquery()
     chord = 2 * math.sin(min(near.radius_km / EARTH_RADIUS_KM, math.pi) / 2)
     radius = sa.func.coalesce(nth, sa.literal_column(repr(chord)))
     center = _sphere_literal(near.latitude, near.longitude)
     box = sa.func.cube_enlarge(center, radius, sa.literal_column("3"))
-    return sa.and_(_sphere_point().op("<@")(box), key <= radius)
+    return _sphere_point().op("<@")(box)
 
 
 def _pg_within_box(near: Near) -> ColumnElement[bool]:

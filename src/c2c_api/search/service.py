@@ -568,12 +568,17 @@ def _saved_criteria(
 
 
 async def matching_saved_searches(
-    session: AsyncSession, listing: Listing, candidates: Sequence[SavedSearch]
+    session: AsyncSession,
+    listing: Listing,
+    candidates: Sequence[SavedSearch],
+    *,
+    taxonomy: Taxonomy | None = None,
 ) -> list[SavedSearch]:
     """The candidates the listing matches, evaluated in SQL against that one listing
     (the same WHERE clauses as a live search; one statement per batch of 100)."""
     dialect = _dialect(session)
-    taxonomy = await _taxonomy(session)
+    if taxonomy is None:
+        taxonomy = await _taxonomy(session)
     now = utcnow()
     matched: list[SavedSearch] = []
     for start in range(0, len(candidates), MATCH_BATCH):
@@ -627,7 +632,7 @@ async def on_listing_published(session: AsyncSession, listing: Listing) -> None:
     if not candidates:
         return
     now = utcnow()
-    for saved in await matching_saved_searches(session, listing, candidates):
+    for saved in await matching_saved_searches(session, listing, candidates, taxonomy=taxonomy):
         saved.last_matched_at = now
         session.add(saved)
         await record_event(
