@@ -7,8 +7,8 @@ names, each through a request-scoped DataLoader: one statement per page of listi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Awaitable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -16,7 +16,7 @@ from strawberry.types import Info
 
 from c2c_api.favorites import service
 from c2c_api.graphql.errors import UserError, mutation_payload
-from c2c_api.graphql.loaders import loader
+from c2c_api.graphql.loaders import loader, settle
 from c2c_api.graphql.permissions import requires
 from c2c_api.listings.graphql import ListingInterface, listing_to_graphql
 from c2c_api.listings.mutations import listing_uuid as _listing_uuid
@@ -36,10 +36,18 @@ async def _counts_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
     return await service.favorite_counts(ctx.session, ids)
 
 
-async def favorite_count(info: Info, listing_id: uuid.UUID) -> int:
-    """How many members watch the listing (one GROUP BY per page of listings)."""
-    count = await loader(info.context, "favorite_counts", _counts_batch).load(listing_id)
-    return int(count or 0)
+def favorite_counts_loader(ctx: Context) -> Any:
+    """The request's loader of favorite counts (one GROUP BY per page of listings)."""
+    return loader(ctx, "favorite_counts", _counts_batch)
+
+
+def _count(value: int | None) -> int:
+    return int(value or 0)
+
+
+def favorite_count(info: Info, listing_id: uuid.UUID) -> int | Awaitable[int]:
+    """How many members watch the listing: at once on a primed page, else an awaitable."""
+    return settle(favorite_counts_loader(info.context).load(listing_id), _count)
 
 
 async def _viewer_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, bool]:

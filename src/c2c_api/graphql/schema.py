@@ -22,6 +22,7 @@ from c2c_api.categories.graphql import CategoryMutation, CategoryQuery
 from c2c_api.config import Settings
 from c2c_api.errors import DomainError
 from c2c_api.favorites.graphql import FavoriteMutation, FavoriteQuery
+from c2c_api.graphql.execution import LeafShortcutContext
 from c2c_api.graphql.extensions import MarkMutations, ShapeErrors
 from c2c_api.graphql.permissions import RequiresScopesDirective, field_scopes
 from c2c_api.listings.graphql import LISTING_TYPES, ListingMutation, ListingQuery
@@ -124,6 +125,8 @@ def _build_schema(settings: Settings) -> C2CSchema:
         mutation=Mutation,
         types=list(LISTING_TYPES.values()),  # every kind of Listing, even when none is returned
         schema_directives=[RequiresScopesDirective],
+        # graphql-core's execution with a shortcut for plain leaf fields (graphql/execution.py)
+        execution_context_class=LeafShortcutContext,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             # Bounded: an unbounded cache keyed by query text grows with every distinct query.

@@ -27,7 +27,7 @@ from c2c_api.categories.graphql import (
 )
 from c2c_api.categories.service import Catalog
 from c2c_api.categories.taxonomy import ListingKind
-from c2c_api.graphql.loaders import loader, parse_node_ids
+from c2c_api.graphql.loaders import loader, parse_node_ids, settle
 from c2c_api.kit.money import CURRENCIES, Money
 from c2c_api.listings import service
 from c2c_api.listings.models import (
@@ -78,6 +78,39 @@ async def _revisions_batch(
     ctx: Context, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[ListingRevision]]:
     return await service.get_revisions(ctx.session, ids)
+
+
+def _member_type(member: Any) -> Any:
+    from c2c_api.users.graphql import MemberType
+
+    return MemberType.from_model(member) if member is not None else None
+
+
+# The Listing fields backed by a loader that `prime_card_relations` fills for a whole page.
+CARD_RELATIONS = frozenset({"seller", "photos", "favoriteCount"})
+
+
+async def prime_card_relations(
+    info: Info, rows: Sequence[Listing], selected: Iterable[str]
+) -> None:
+    """Load the relations a page of cards selects (`selected`: the node's field names) before
+    its cards resolve: the same statements the loaders would send, one per relation, and the
+    card fields then answer synchronously (no coroutine and no task per card)."""
+    from c2c_api.favorites.graphql import favorite_counts_loader
+    from c2c_api.photos.graphql import listing_photos_loader
+    from c2c_api.users.graphql import member_loader
+
+    wanted = CARD_RELATIONS.intersection(selected)
+    if not rows or not wanted:
+        return
+    ctx: Context = info.context
+    ids = [r.id for r in rows]
+    if "seller" in wanted:
+        await member_loader(info).load_many(dict.fromkeys(r.seller_id for r in rows))
+    if "photos" in wanted:
+        await listing_photos_loader(ctx).load_many(ids)
+    if "favoriteCount" in wanted:
+        await favorite_counts_loader(ctx).load_many(ids)
 
 
 # --- value types -------------------------------------------------------------------------------
@@ -326,13 +359,12 @@ class ListingInterface(relay.Node):
 
     handover: Handover = strawberry.field(resolver=_handover)
 
-    async def _seller(
-        self, info: Info
-    ) -> Annotated[MemberType, strawberry.lazy("c2c_api.users.graphql")] | None:
-        from c2c_api.users.graphql import MemberType, member_loader
+    # seller, photos and favoriteCount are synchronous when the page primed their loaders
+    # (prime_card_relations; a search does), else they return an awaitable.
+    def _seller(self, info: Info) -> Any:
+        from c2c_api.users.graphql import member_loader
 
-        member = await member_loader(info).load(self._row.seller_id)
-        return MemberType.from_model(member) if member is not None else None
+        return settle(member_loader(info).load(self._row.seller_id), _member_type)
 
     seller: Annotated[MemberType, strawberry.lazy("c2c_api.users.graphql")] | None = (
         strawberry.field(resolver=_seller, description="The member who offers it.")
@@ -365,17 +397,14 @@ class ListingInterface(relay.Node):
         description="When it stops being shown unless renewed."
     )
 
-    @strawberry.field(description="Whether the caller is the seller.")
-    def viewer_is_owner(self, info: Info) -> bool:
+    def _viewer_is_owner(self, info: Info) -> bool:
         return authz.is_listing_owner(info.context.actor, self._row.seller_id)
 
-    @strawberry.field(
-        description=(
-            "The edit history, newest first: for the owner, the storefront's partner and "
-            "operators; null for everyone else."
-        )
+    viewer_is_owner: bool = strawberry.field(
+        resolver=_viewer_is_owner, description="Whether the caller is the seller."
     )
-    async def history(self, info: Info, first: int = 20) -> list[ListingRevisionType] | None:
+
+    async def _history(self, info: Info, first: int = 20) -> list[ListingRevisionType] | None:
         ctx: Context = info.context
         if not authz.can_see_listing_history(
             ctx.actor, seller_id=self._row.seller_id, partner_id=self._row.partner_id
@@ -385,33 +414,58 @@ class ListingInterface(relay.Node):
         first = max(0, min(first, 100))
         return [ListingRevisionType.from_model(r) for r in (revisions or [])[:first]]
 
-    @strawberry.field(description="Photos in the seller's order (the first is the cover).")
-    async def photos(
-        self, info: Info
-    ) -> list[Annotated[PhotoType, strawberry.lazy("c2c_api.photos.graphql")]]:
+    history: list[ListingRevisionType] | None = strawberry.field(
+        resolver=_history,
+        description=(
+            "The edit history, newest first: for the owner, the storefront's partner and "
+            "operators; null for everyone else."
+        ),
+    )
+
+    def _photos(self, info: Info) -> Any:
         from c2c_api.photos.graphql import listing_photos
 
-        return await listing_photos(info, self._row.id)
+        return listing_photos(info, self._row.id)
 
-    @strawberry.field(description="Public questions and the seller's answers, newest first.")
-    async def questions(
+    photos: list[Annotated[PhotoType, strawberry.lazy("c2c_api.photos.graphql")]] = (
+        strawberry.field(
+            resolver=_photos,
+            description="Photos in the seller's order (the first is the cover).",
+        )
+    )
+
+    async def _questions(
         self, info: Info, first: int = 10, after: str | None = None
     ) -> relay.Connection[Annotated[QuestionType, strawberry.lazy("c2c_api.questions.graphql")]]:
         from c2c_api.questions.graphql import listing_questions
 
         return await listing_questions(info, self._row.id, first, after)
 
-    @strawberry.field(description="How many members watch it.")
-    async def favorite_count(self, info: Info) -> int:
+    questions: relay.Connection[
+        Annotated[QuestionType, strawberry.lazy("c2c_api.questions.graphql")]
+    ] = strawberry.field(
+        resolver=_questions,
+        description="Public questions and the seller's answers, newest first.",
+    )
+
+    def _favorite_count(self, info: Info) -> Any:
         from c2c_api.favorites.graphql import favorite_count
 
-        return await favorite_count(info, self._row.id)
+        return favorite_count(info, self._row.id)
 
-    @strawberry.field(description="Whether the calling member watches it (null: anonymous).")
-    async def viewer_has_favorited(self, info: Info) -> bool | None:
+    favorite_count: int = strawberry.field(
+        resolver=_favorite_count, description="How many members watch it."
+    )
+
+    async def _viewer_has_favorited(self, info: Info) -> bool | None:
         from c2c_api.favorites.graphql import viewer_has_favorited
 
         return await viewer_has_favorited(info, self._row.id)
+
+    viewer_has_favorited: bool | None = strawberry.field(
+        resolver=_viewer_has_favorited,
+        description="Whether the calling member watches it (null: anonymous).",
+    )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -604,4 +658,5 @@ __all__ = [
     "listing_loader",
     "listing_to_graphql",
     "money",
+    "prime_card_relations",
 ]

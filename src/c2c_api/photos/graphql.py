@@ -17,7 +17,7 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from c2c_api.graphql.errors import UserError, mutation_payload
-from c2c_api.graphql.loaders import loader, parse_node_ids
+from c2c_api.graphql.loaders import loader, parse_node_ids, settle
 from c2c_api.graphql.permissions import requires
 from c2c_api.listings.service import get_visible_listings
 from c2c_api.photos import service
@@ -137,14 +137,21 @@ async def _listing_photos_batch(
     return await service.photos_of_listings(ctx.session, ids)
 
 
-async def listing_photos(info: Info, listing_id: uuid.UUID) -> list[PhotoType]:
-    """The photos of a listing, in order (batched: one statement per page of listings)."""
+def listing_photos_loader(ctx: Context) -> Any:
+    """The request's loader of listings' photos, in order (one statement per page)."""
+    return loader(ctx, "listing_photos", _listing_photos_batch)
+
+
+def listing_photos(info: Info, listing_id: uuid.UUID) -> Any:
+    """The photos of a listing, in order: a list, or an awaitable of one when not loaded yet
+    (batched: one statement per page of listings)."""
     ctx: Context = info.context
-    rows: list[Photo] | None = await loader(ctx, "listing_photos", _listing_photos_batch).load(
-        listing_id
-    )
     storage = photo_storage(ctx)
-    return [PhotoType.from_model(p, storage) for p in rows or []]
+
+    def convert(rows: list[Photo] | None) -> list[PhotoType]:
+        return [PhotoType.from_model(p, storage) for p in rows or []]
+
+    return settle(listing_photos_loader(ctx).load(listing_id), convert)
 
 
 @strawberry.type(description="The photo was checked, cleaned, resized and stored.")

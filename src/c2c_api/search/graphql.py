@@ -21,9 +21,14 @@ from strawberry.types import Info
 
 from c2c_api.categories.graphql import CategoryType, ListingKindEnum, request_catalog
 from c2c_api.graphql.errors import UserError, mutation_payload
-from c2c_api.graphql.loaders import parse_node_ids
+from c2c_api.graphql.loaders import parse_node_ids, selected_under
 from c2c_api.graphql.permissions import public, requires
-from c2c_api.listings.graphql import ConditionEnum, ListingInterface, listing_to_graphql
+from c2c_api.listings.graphql import (
+    ConditionEnum,
+    ListingInterface,
+    listing_to_graphql,
+    prime_card_relations,
+)
 from c2c_api.partners.graphql import connection, decode_cursor
 from c2c_api.partners.service import Page
 from c2c_api.search import service
@@ -359,6 +364,7 @@ class SearchQuery:
             secret=ctx.settings.secret_key,
             taxonomy=catalog.taxonomy,
         )
+        await prime_card_relations(info, result.listings, selected_under(info, "edges", "node"))
         edges = [
             ListingSearchEdge(cursor=c, node=listing_to_graphql(row))
             for row, c in zip(result.listings, result.cursors, strict=True)
