@@ -22,13 +22,14 @@ import_models()
 target_metadata = SQLModel.metadata
 
 
-# Full-text objects of the hand-written revisions 0003 to 0005 (alembic/versions/000[345]_*.py):
+# Full-text objects of the hand-written revisions 0003 to 0005 and 0008 (alembic/versions/):
 # they are not in the models, so autogenerate must not see them (or it would drop them).
 FULLTEXT_TABLE_PREFIX = "listings_fts"  # SQLite FTS5 table and its shadow tables
 FULLTEXT_COLUMNS = {("listings", "search_vector")}  # PostgreSQL generated tsvector
 FULLTEXT_INDEXES = {
     "ix_listings_search_vector",
     "ix_listings_search_days",
+    "ix_listings_search_tags",
     "ix_listings_public_sphere",
     "ix_listings_title_trgm",
     "ix_listings_status_price0",

@@ -50,7 +50,7 @@ async def many_listings(session: AsyncSession) -> None:
               'Description ' || i,
               CASE WHEN i % 2 = 0 THEN 'city-bikes' ELSE 'smartphones' END, '{}', 1, 'EUR',
               i, i, false, false, '[]', false, 1, now(), now(),
-              now() - make_interval(secs => i), 'FR'
+              now() - make_interval(secs => i * 400), 'FR'
             FROM generate_series(1, :n) AS i
             """
         ).bindparams(seller=seller.id, n=ROWS)
@@ -77,16 +77,16 @@ class TestPlans:
         await conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         text = await plan(session, query="velo 101")
         assert "Seq Scan" not in text, text
-        assert "ix_listings_search_days" in text, text
+        assert "ix_listings_search_tags" in text, text
         # the typo-tolerant retry (when the words match nothing) adds the trigram index
         text = await plan(session, query="velo 101", fuzzy=True)
         assert "Seq Scan" not in text, text
-        assert "ix_listings_search_days" in text and "ix_listings_title_trgm" in text, text
+        assert "ix_listings_search_tags" in text and "ix_listings_title_trgm" in text, text
         result = await service.search_listings(session, ANONYMOUS, query="velo 101", secret=SECRET)
         assert "Vélo 101" in [x.title for x in result.listings]
 
     async def test_relevance_reads_only_the_fresh_matches(self, many_listings, session) -> None:
-        """The fresh tier is an index condition (the day lexemes of ix_listings_search_days),
+        """The fresh tier is an index condition (the day lexemes of ix_listings_search_tags),
         and a category or price filter is checked on those rows, not ANDed from a B-tree scan
         over the whole category or price range."""
         conn = await session.connection()
@@ -97,10 +97,34 @@ class TestPlans:
             {"query": "velo", "filter": {"currency": "EUR", "minPrice": 1, "maxPrice": 900}},
         ):
             text = await plan(session, **search)
-            assert "ix_listings_search_days" in text, text
-            assert "array_to_tsvector" in text, text  # c2c_published_day, inlined
+            assert "ix_listings_search_tags" in text, text
+            assert "array_to_tsvector" in text, text  # c2c_search_tags, inlined
             for other in ("category_published", "status_sort_price", "status_published", "price0"):
                 assert other not in text, (other, text)
+
+    async def test_the_oldest_tier_reads_only_the_filters_currency_and_country(
+        self, many_listings, session
+    ) -> None:
+        """The last tier holds every older match of the words: the filter's currency and
+        country are index conditions there (lexemes of c2c_search_tags)."""
+        conn = await session.connection()
+        await conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        prepared = await service.prepare_search(
+            session,
+            query="velo",
+            filter={"currency": "EUR", "maxPrice": 900, "country": "FR"},
+            sort=None,
+        )
+        last = service.queries.TIERS[-1]
+        stmt = service._page_statement(prepared, service._sort_spec(prepared), None, 20, tier=last)
+        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        params = compiled.construct_params()
+        values = tuple(params[name] for name in compiled.positiontup or ())
+        rows = await conn.exec_driver_sql("EXPLAIN " + compiled.string, values)
+        text = "\n".join(r[0] for r in rows)
+        assert "ix_listings_search_tags" in text, text
+        index_condition = next(line for line in text.splitlines() if "Index Cond" in line)
+        assert "''cEUR'' & ''nFR''" in index_condition, text
 
     async def test_nearest_reads_the_sphere_index_in_distance_order(
         self, many_listings, session

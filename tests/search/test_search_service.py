@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from c2c_api.errors import DomainError, ErrorCode
 from c2c_api.kit.clock import clock, utcnow
 from c2c_api.search.filters import global_id
-from c2c_api.search.queries import FRESH_DAYS
+from c2c_api.search.queries import FRESH_DAYS, TIER_STARTS
 from c2c_api.search.service import count_listings, listing_facets
 from factories import create_member, create_partner
 
@@ -378,10 +378,47 @@ class TestPagination:
         await create_listing(session, seller.id, title="lamp", description="bike")
         await create_listing(session, seller.id, title="bike", published_at=old - timedelta(1))
         await create_listing(session, seller.id, title="bike basket")
-        # fresh (published this week) by rank, then the older ones by rank
+        # fresh (published in the last three days) by rank, then the older ones by rank
         got = await titles(session, query="bike", first=50)
         assert got[:2] == ["bike basket", "lamp"]
         assert set(got[2:]) == {"bike bike bike", "bike"}
+
+    async def test_relevance_ranks_within_three_tiers(self, session, seller) -> None:
+        now = utcnow()
+        week = now - timedelta(days=TIER_STARTS[0] + 2)  # in the rest of the week
+        old = now - timedelta(days=FRESH_DAYS + 2)
+        await create_listing(session, seller.id, title="bike bike bike", published_at=old)
+        await create_listing(session, seller.id, title="bike bike", published_at=week)
+        await create_listing(
+            session, seller.id, title="lamp", description="bike", published_at=week
+        )
+        await create_listing(session, seller.id, title="chair", description="bike")
+        await create_listing(session, seller.id, title="bike")
+        got = await titles(session, query="bike", first=50)
+        assert got == ["bike", "chair", "bike bike", "lamp", "bike bike bike"]
+
+    async def test_currency_and_country_hold_in_every_tier(self, session, seller) -> None:
+        now = utcnow()
+        ages = {"fresh": 1, "week": TIER_STARTS[0] + 2, "old": FRESH_DAYS + 3}
+        for age, days in ages.items():
+            for currency, country in (("EUR", "FR"), ("CHF", "CH"), ("EUR", "BE")):
+                await create_listing(
+                    session,
+                    seller.id,
+                    title=f"bike {age} {currency} {country}",
+                    currency=currency,
+                    country=country,
+                    published_at=now - timedelta(days=days),
+                )
+        swiss = await titles(session, query="bike", filter={"currency": "CHF"}, first=50)
+        assert swiss == [f"bike {age} CHF CH" for age in ages]
+        belgian = await titles(
+            session, query="bike", filter={"currency": "EUR", "country": "BE"}, first=50
+        )
+        assert belgian == [f"bike {age} EUR BE" for age in ages]
+        assert await self._page_all(session, query="bike", filter={"country": "FR"}) == [
+            f"bike {age} EUR FR" for age in ages
+        ]
 
     async def test_relevance_pages_cross_the_freshness_tiers(self, session, seller) -> None:
         now = utcnow()
@@ -390,12 +427,18 @@ class TestPagination:
             await create_listing(
                 session,
                 seller.id,
+                title=f"bike week {i}",
+                published_at=now - timedelta(days=TIER_STARTS[0] + 1 + i),
+            )
+            await create_listing(
+                session,
+                seller.id,
                 title=f"bike old {i}",
                 published_at=now - timedelta(days=FRESH_DAYS + 1 + i),
             )
         everything = await titles(session, query="bike", first=50)
-        assert [t.split()[1] for t in everything] == ["fresh"] * 3 + ["old"] * 3
-        for size in (1, 2, 3, 4):  # page boundaries inside, at and across the tier boundary
+        assert [t.split()[1] for t in everything] == ["fresh"] * 3 + ["week"] * 3 + ["old"] * 3
+        for size in (1, 2, 3, 4, 5):  # page boundaries inside, at and across tier boundaries
             seen: list[str] = []
             after = None
             while True:
@@ -410,13 +453,14 @@ class TestPagination:
         """A relevance cursor carries the day its tiers were counted from: when the day changes
         between pages, a listing that has left the fresh tier meanwhile is not shown twice."""
         now = utcnow()
-        aging = now - timedelta(days=FRESH_DAYS - 1, hours=12)  # fresh today, old in 2 days
+        # in the first tier today (its day is the first of the tier), in the second tomorrow
+        aging = now - timedelta(days=TIER_STARTS[0])
         await create_listing(session, seller.id, title="bike bike", published_at=aging)
         await create_listing(session, seller.id, title="bike basket")
         await create_listing(session, seller.id, title="lamp", description="bike")
         first = await search(session, query="bike", first=1)
         assert [x.title for x in first.listings] == ["bike bike"]
-        clock.freeze(now + timedelta(days=2))
+        clock.freeze(now + timedelta(days=1))
         seen = ["bike bike"]
         after = first.cursors[-1]
         while after is not None:

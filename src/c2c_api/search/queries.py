@@ -14,12 +14,13 @@ Full text (objects created by migrations 0003 and 0004):
               '"w1"* "w2"*'); rank = -bm25(listings_fts, 10, 3) (title weighs more). Every
               word is a prefix (FTS5 has no stemmer).
 
-Relevance is ranked within two freshness tiers (see `tier_clauses`): listings published in the
-last FRESH_DAYS days first, ranked among themselves, then the older ones. Ranking costs a read
-of every ranked row; the tiers bound that work for common words (at 1M listings "iphone"
-matches 32,000, of which ~2,500 are fresh), and a marketplace's best match is rarely a
-three-month-old listing. On PostgreSQL the fresh tier is an index condition: the GIN index
-ix_listings_search_days holds, beside the words, one lexeme per publication day.
+Relevance is ranked within freshness tiers (see `tier_clauses`): listings published in the
+last three days first, ranked among themselves, then those of the rest of the week, then the
+older ones. Ranking costs a read of every ranked row; the tiers bound that work for common
+words (at 1M listings "iphone" matches 32,000, of which ~900 are in the first tier), and a
+marketplace's best match is rarely a three-month-old listing. On PostgreSQL a tier is an index
+condition: the GIN index ix_listings_search_tags holds, beside the words, one lexeme per
+publication day (migration 0008; the oldest tier adds the filter's currency and country).
 """
 
 from __future__ import annotations
@@ -295,38 +296,86 @@ def _bounding_box(near: Near) -> ColumnElement[bool]:
 
 # --- freshness tiers of the relevance sort ----------------------------------------------------
 
-FRESH_DAYS = 7
-# Day numbers of the c2c_published_day lexemes ('d9823' is 2026-11-23): days since this date.
+# Tier t < len(TIER_STARTS) holds the listings published from midnight UTC TIER_STARTS[t] days
+# before the anchor day up to the start of tier t - 1 (tier 0: up to the end of the anchor
+# day); the last tier holds everything older. (2, 7): the anchor day and the two days before
+# it, then the rest of the week, then older.
+TIER_STARTS = (2, 7)
+TIERS = tuple(range(len(TIER_STARTS) + 1))
+FRESH_DAYS = TIER_STARTS[-1]
+# Day numbers of the day lexemes of c2c_search_tags ('d9823' is 2026-11-23): days since this date.
 DAY_EPOCH = date(2000, 1, 1)
-TIERS = (0, 1)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def fresh_since(anchor: date) -> datetime:
-    """Start of the fresh tier of a search anchored on `anchor` (a UTC day): midnight UTC,
-    FRESH_DAYS days before it."""
-    return datetime.combine(anchor - timedelta(days=FRESH_DAYS), time(), tzinfo=UTC)
+    """Start of the freshest-but-one tiers of a search anchored on `anchor` (a UTC day):
+    midnight UTC, FRESH_DAYS days before it; what is older is in the last tier."""
+    return _midnight(anchor - timedelta(days=FRESH_DAYS))
 
 
-def tier_clauses(dialect: str, anchor: date, tier: int) -> list[ColumnElement[bool]]:
-    """Tier 0: published from fresh_since(anchor) to the end of the anchor day; tier 1: before.
+def tier_days(anchor: date, tier: int) -> tuple[date, date] | None:
+    """The first and last publication day (UTC) of a tier; None for the last one (older)."""
+    if tier >= len(TIER_STARTS):
+        return None
+    last = anchor if tier == 0 else anchor - timedelta(days=TIER_STARTS[tier - 1] + 1)
+    return anchor - timedelta(days=TIER_STARTS[tier]), last
+
+
+def _tags_match(tsquery: str) -> ColumnElement[bool]:
+    """c2c_search_tags (migration 0008: 'd<day>', 'c<currency>', 'n<country>' lexemes, the
+    second column of ix_listings_search_tags) matching an inlined tsquery of such lexemes."""
+    tags = sa.func.c2c_search_tags(T.published_at, T.currency, T.country)
+    return tags.op("@@")(sa.literal_column(f"'{tsquery}'::tsquery"))
+
+
+def filter_tags(f: SearchFilter) -> list[str]:
+    """The filter's currency and country as c2c_search_tags lexemes (validated codes:
+    letters only, so they can be inlined)."""
+    tags = []
+    if f.currency is not None and f.currency.isalpha():
+        tags.append(f"c{f.currency}")
+    if f.country is not None and f.country.isalpha():
+        tags.append(f"n{f.country}")
+    return tags
+
+
+def tier_clauses(
+    dialect: str, anchor: date, tier: int, f: SearchFilter | None = None
+) -> list[ColumnElement[bool]]:
+    """The publication days of one tier (TIER_STARTS); the last tier: before fresh_since.
 
     A search keeps its anchor day in its cursors, so its pages stay put when the day changes;
     listings published after the anchor day are not in any tier of that search.
+
+    On PostgreSQL these are index conditions on ix_listings_search_tags: the days of a tier as
+    lexemes; in the last tier, which holds every older match of the words, the filter's
+    currency and country (`f`), so that a search in a small currency or country reads only its
+    own rows. (In the fresh tiers, which hold few rows, they were measured to cost more in the
+    index than they save in the table.) The plain conditions stay in the WHERE clause too.
     """
-    start = fresh_since(anchor)
-    if tier != 0:
-        return [T.published_at < start]
+    days = tier_days(anchor, tier)
+    if days is None:
+        clauses = [T.published_at < fresh_since(anchor)]
+        tags = filter_tags(f) if f is not None and dialect == "postgresql" else []
+        if tags:
+            clauses.append(_tags_match(" & ".join(tags)))
+        return clauses
+    first, last = days
     if dialect == "postgresql":
-        # The same days as lexemes (equivalent: one per UTC day from `start` to the anchor
-        # day), so that the GIN index narrows to fresh rows by itself. Not also as a range on
-        # published_at: the planner would AND in a scan of every fresh listing's index entry.
+        # The same days as lexemes (equivalent: one per UTC day of the tier), so that the GIN
+        # index narrows to the tier's rows by itself. Not also as a range on published_at:
+        # the planner would AND in a scan of every fresh listing's index entry.
         # An inlined constant: digits only.
-        first = (anchor - DAY_EPOCH).days - FRESH_DAYS
-        days = " | ".join(f"d{n}" for n in range(first, first + FRESH_DAYS + 1))
-        day_lexeme = sa.func.c2c_published_day(T.published_at)
-        return [day_lexeme.op("@@")(sa.literal_column(f"'{days}'::tsquery"))]
-    end = datetime.combine(anchor + timedelta(days=1), time(), tzinfo=UTC)
-    return [T.published_at >= start, T.published_at < end]
+        numbers = range((first - DAY_EPOCH).days, (last - DAY_EPOCH).days + 1)
+        return [_tags_match(" | ".join(f"d{n}" for n in numbers))]
+    return [
+        T.published_at >= _midnight(first),
+        T.published_at < _midnight(last + timedelta(days=1)),
+    ]
 
 
 def _as_is(column: ColumnElement[Any]) -> ColumnElement[Any]:

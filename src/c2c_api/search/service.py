@@ -1,10 +1,11 @@
 """Search use cases: listing search with facets, saved searches, matching new listings.
 
 Statements per search: one for the page (a relevance page that runs out of fresh listings reads
-the older tier with a second one; a PostgreSQL search whose words find nothing retries with the
-last word as a prefix, then with typo tolerance, one statement each); facets (one statement) and
-totalCount (one statement) only when asked for. Keyset pagination only (never OFFSET): a cursor
-carries the sort key and the id of the last row, so rows inserted meanwhile never shift a page.
+the next freshness tier with one more, up to three; a PostgreSQL search whose words find nothing
+retries with the last word as a prefix, then with typo tolerance, one statement each); facets
+(one statement) and totalCount (one statement) only when asked for. Keyset pagination only
+(never OFFSET): a cursor carries the sort key and the id of the last row, so rows inserted
+meanwhile never shift a page.
 """
 
 from __future__ import annotations
@@ -250,7 +251,7 @@ def _page_statement(
     if prepared.sort == Sort.ENDING_SOONEST:
         where.append(T.ends_at.is_not(None))
     if prepared.sort == Sort.RELEVANCE:
-        where.extend(queries.tier_clauses(prepared.dialect, prepared.anchor, tier))
+        where.extend(queries.tier_clauses(prepared.dialect, prepared.anchor, tier, f))
     if after is not None:
         where.append(queries.keyset_after(spec, after[0], after[1]))
     if prepared.sort == Sort.NEAREST and prepared.dialect == "postgresql":
@@ -283,8 +284,8 @@ async def _page(
 ) -> list[tuple[Listing, Any]]:
     """Up to first + 1 rows (listing, sort key) after `position`.
 
-    Relevance reads the fresh tier, then the older one only if the page is not full; its key
-    is (anchor day, tier, rank)."""
+    Relevance reads the freshest tier, then the next ones only while the page is not full; its
+    key is (anchor day, tier, rank)."""
     spec = _sort_spec(prepared)
     if prepared.sort != Sort.RELEVANCE:
         statement = _page_statement(prepared, spec, position, first)
