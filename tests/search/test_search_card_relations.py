@@ -14,6 +14,7 @@ from test_search_statements import arrange
 
 from c2c_api.db import Database
 from c2c_api.graphql.loaders import settle
+from factories import create_member
 
 DIRECT = """
 query($first: Int!) {
@@ -119,8 +120,6 @@ class TestRelationsArePrimed:
         # Two cursors-free searches in one document share the request's loaders.
         async with db.transaction() as session:
             await seed_categories(session)
-            from factories import create_member
-
             seller = await create_member(session)
             await create_listing(session, seller.id, title="Lampe")
         query = (

@@ -14,14 +14,16 @@ from factories import create_member
 ROWS = 20_000
 
 
-async def plan(session: AsyncSession, **search: object) -> str:
-    """EXPLAIN of the page statement that search_listings runs for these arguments."""
+async def plan(session: AsyncSession, tier: int = 0, **search: object) -> str:
+    """EXPLAIN of the page statement that search_listings runs for these arguments (for
+    relevance, the statement of freshness tier `tier`)."""
     prepared = await service.prepare_search(
         session, query=search.get("query"), filter=search.get("filter"), sort=search.get("sort")
     )
     if search.get("fuzzy"):
         prepared = service._fuzzy(prepared)
-    stmt = service._page_statement(prepared, service._sort_spec(prepared), None, 20)
+    spec = service._sort_spec(prepared)
+    stmt = service._page_statement(prepared, spec, None, 20, tier=tier)
     conn = await session.connection()
     compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
@@ -109,19 +111,12 @@ class TestPlans:
         country are index conditions there (lexemes of c2c_search_tags)."""
         conn = await session.connection()
         await conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        prepared = await service.prepare_search(
+        text = await plan(
             session,
+            tier=service.queries.TIERS[-1],
             query="velo",
             filter={"currency": "EUR", "maxPrice": 900, "country": "FR"},
-            sort=None,
         )
-        last = service.queries.TIERS[-1]
-        stmt = service._page_statement(prepared, service._sort_spec(prepared), None, 20, tier=last)
-        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-        params = compiled.construct_params()
-        values = tuple(params[name] for name in compiled.positiontup or ())
-        rows = await conn.exec_driver_sql("EXPLAIN " + compiled.string, values)
-        text = "\n".join(r[0] for r in rows)
         assert "ix_listings_search_tags" in text, text
         index_condition = next(line for line in text.splitlines() if "Index Cond" in line)
         assert "''cEUR'' & ''nFR''" in index_condition, text

@@ -3,7 +3,7 @@
 Live searches, facets, counts and saved-search matching all build their statements from
 `where_clauses`, so the filter semantics cannot drift between them.
 
-Full text (objects created by migrations 0003 and 0004):
+Full text (objects created by migrations 0003, 0004 and 0008):
   PostgreSQL  listings.search_vector @@
               (to_tsquery('c2c_english', q) || to_tsquery('c2c_french', q)),
               the words as stemmed lexemes first; when that finds nothing, the last word as a
@@ -312,8 +312,8 @@ def _midnight(day: date) -> datetime:
 
 
 def fresh_since(anchor: date) -> datetime:
-    """Start of the freshest-but-one tiers of a search anchored on `anchor` (a UTC day):
-    midnight UTC, FRESH_DAYS days before it; what is older is in the last tier."""
+    """Where the last (oldest) tier of a search anchored on `anchor` (a UTC day) ends:
+    midnight UTC, FRESH_DAYS days before it."""
     return _midnight(anchor - timedelta(days=FRESH_DAYS))
 
 
@@ -344,7 +344,7 @@ def filter_tags(f: SearchFilter) -> list[str]:
 
 
 def tier_clauses(
-    dialect: str, anchor: date, tier: int, f: SearchFilter | None = None
+    dialect: str, anchor: date, tier: int, f: SearchFilter
 ) -> list[ColumnElement[bool]]:
     """The publication days of one tier (TIER_STARTS); the last tier: before fresh_since.
 
@@ -360,7 +360,7 @@ def tier_clauses(
     days = tier_days(anchor, tier)
     if days is None:
         clauses = [T.published_at < fresh_since(anchor)]
-        tags = filter_tags(f) if f is not None and dialect == "postgresql" else []
+        tags = filter_tags(f) if dialect == "postgresql" else []
         if tags:
             clauses.append(_tags_match(" & ".join(tags)))
         return clauses
