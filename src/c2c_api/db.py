@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -14,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+from sqlmodel import Session as SQLModelSession
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api.config import Settings
@@ -132,6 +135,92 @@ def create_sync_engine(settings: Settings) -> sa.Engine:
     return engine
 
 
+T = TypeVar("T")
+
+
+class _TaskLock:
+    """An asyncio lock the task holding it may take again (SQLAlchemy's `scalars` calls
+    `execute`). Owned by a task, not a context: a task started by the holder waits its turn."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        self._depth = 0
+
+    async def run(self, call: Callable[[], Awaitable[T]]) -> T:
+        task = asyncio.current_task()
+        if self._owner is task and task is not None:
+            self._depth += 1
+            try:
+                return await call()
+            finally:
+                self._depth -= 1
+        async with self._lock:
+            self._owner, self._depth = task, 1
+            try:
+                return await call()
+            finally:
+                self._owner, self._depth = None, 0
+
+
+def _serialized(name: str) -> Callable[..., Any]:
+    method = getattr(AsyncSession, name)
+
+    @functools.wraps(method)
+    async def wrapper(self: SharedSession, *args: Any, **kwargs: Any) -> Any:
+        return await self._serial.run(lambda: method(self, *args, **kwargs))
+
+    return wrapper
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A write through a read session: writes belong to a use case (Database.transaction)."""
+
+
+class _ReadOnlySyncSession(SQLModelSession):
+    pass
+
+
+@event.listens_for(_ReadOnlySyncSession, "before_flush")
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    raise ReadOnlyViolation(
+        "a read session does not write: run the change as a use case "
+        "(Context.use_case / mutation_payload, Database.transaction)"
+    )
+
+
+class SharedSession(AsyncSession):
+    """A read session the resolvers of one request share, one database call at a time.
+
+    graphql-core runs sibling fields (and DataLoader batches) concurrently; an AsyncSession
+    and its connection take one operation at a time ("another operation is in progress").
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._serial = _TaskLock()
+
+    for _name in (
+        "exec",
+        "execute",
+        "scalar",
+        "scalars",
+        "get",
+        "get_one",
+        "refresh",
+        "flush",
+        "merge",
+        "delete",
+        "run_sync",
+        "connection",
+        "commit",
+        "rollback",
+        "close",
+    ):
+        locals()[_name] = _serialized(_name)
+    del _name
+
+
 class Database:
     """Engines and session factories of one process."""
 
@@ -150,6 +239,13 @@ class Database:
         self.write_sessionmaker = async_sessionmaker(
             write_engine, class_=AsyncSession, expire_on_commit=False
         )
+        # The session of a GraphQL request's reads (queries, and payloads after a use case).
+        self.read_sessionmaker = async_sessionmaker(
+            self.engine,
+            class_=SharedSession,
+            sync_session_class=_ReadOnlySyncSession,
+            expire_on_commit=False,
+        )
         self._sync_engine: sa.Engine | None = None
         self._sync_sessionmaker: sessionmaker[Session] | None = None
 
@@ -162,7 +258,12 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: committed on success, rolled back on any exception."""
+        """One unit of work: committed on success, rolled back on any exception.
+
+        Every use case runs in one (a mutation, a REST write, a worker job, a CLI command):
+        its state, ledger postings and outbox events are committed together or not at all,
+        and it is committed before its result is reported.
+        """
         async with self.write_sessionmaker() as session:
             try:
                 yield session
@@ -170,6 +271,16 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    async def record_apart(self, record: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Record, in a transaction of its own committed at once, what must outlive the use
+        case that needs it: a throttled attempt, an idempotency key, a fraud signal.
+
+        Called before the use case (never inside its transaction): a refused use case rolls
+        back its own writes, not this record.
+        """
+        async with self.transaction() as session:
+            return await record(session)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

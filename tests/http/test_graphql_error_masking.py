@@ -47,17 +47,24 @@ class Query:
 class Mutation:
     @strawberry.mutation
     async def write_then_fail(self, info: Info) -> str:
-        session = info.context.session
-        session.add(Partner(slug="ghost", name="Ghost"))
-        await session.flush()
-        raise ValueError("bug after a write")
+        async with info.context.use_case() as session:
+            session.add(Partner(slug="ghost", name="Ghost"))
+            await session.flush()
+            raise ValueError("bug after a write")
 
     @strawberry.mutation
     async def write(self, info: Info) -> str:
-        session = info.context.session
-        session.add(Partner(slug="kept", name="Kept"))
-        await session.flush()
+        async with info.context.use_case() as session:
+            session.add(Partner(slug="kept", name="Kept"))
+            await session.flush()
         return "written"
+
+    @strawberry.mutation
+    async def write_without_use_case(self, info: Info) -> str:
+        session = info.context.session
+        session.add(Partner(slug="lost", name="Lost"))
+        await session.flush()
+        return "never"
 
 
 @pytest.fixture
@@ -122,6 +129,16 @@ class TestUnexpectedResolverError:
         response = await tiny.post("/graphql", json={"query": "mutation { write }"}, headers=GQL)
         assert response.json() == {"data": {"write": "written"}}
         assert await partner_slugs(db) == ["kept"]
+
+
+    async def test_a_write_outside_a_use_case_is_refused(
+        self, tiny: httpx.AsyncClient, db: Database
+    ) -> None:
+        response = await tiny.post(
+            "/graphql", json={"query": "mutation { writeWithoutUseCase }"}, headers=GQL
+        )
+        assert response.json()["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+        assert await partner_slugs(db) == []
 
 
 class TestDomainErrorInResolver:

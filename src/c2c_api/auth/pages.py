@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from c2c_api.auth import throttle
 from c2c_api.auth.messages import pick_locale, t
 from c2c_api.auth.models import OAuthClient
 from c2c_api.auth.oauth_request import has_control_characters
@@ -28,7 +28,6 @@ from c2c_api.auth.sessions import (
     csrf_ok,
     current_login,
     end_session,
-    login_rule,
     rotate_csrf,
     set_session_cookie,
     start_session,
@@ -36,17 +35,19 @@ from c2c_api.auth.sessions import (
 from c2c_api.config import Settings
 from c2c_api.db import Database
 from c2c_api.errors import (
+    AccountSuspended,
     DomainError,
     EmailTaken,
+    InvalidCredentials,
     InvalidEmailToken,
     InvalidInput,
     RateLimited,
     WeakPassword,
 )
 from c2c_api.i18n import translate
-from c2c_api.kit.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from c2c_api.users import accounts
 from c2c_api.users import service as users
-from c2c_api.users.models import Member, MemberStatus
+from c2c_api.users.models import Member
 
 _env = Environment(
     loader=PackageLoader("c2c_api.auth", "templates"),
@@ -137,15 +138,6 @@ def safe_next(value: object) -> str:
     if "\\" in value or any(ord(c) < 32 for c in value) or len(value) > MAX_FORM_FIELD:
         return ""
     return value
-
-
-def login_key(raw_email: str) -> str:
-    """The per-account throttle key: the address as the account lookup normalises it (IDNA,
-    full-width letters…), so that spelling variants of one address share one count."""
-    try:
-        return users.normalize_email(raw_email)
-    except DomainError:
-        return raw_email.strip().lower()[:254]
 
 
 def _field(form: FormData, name: str) -> str:
@@ -273,7 +265,6 @@ async def login_submit(request: Request) -> Response:
     next_url = safe_next(form.get("next"))
     raw_email = _field(form, "email")
     password = _field(form, "password")
-    email = login_key(raw_email)
     address = client_address(request)
 
     def again(error_key: str, status: int) -> HTMLResponse:
@@ -286,33 +277,21 @@ async def login_submit(request: Request) -> Response:
             status=status,
         )
 
-    # The attempt is recorded (as a failure until proven otherwise) and committed before the
-    # password is checked, atomically with the count that admits it: parallel guesses cannot
-    # all pass the count before any of them is recorded (auth/throttle.py).
-    async with db.transaction() as session:
-        attempt = await throttle.claim(
-            session, login_rule(settings), subject=email, address=address
+    async def open_session(session: AsyncSession, member: Member) -> str:
+        return await start_session(session, settings, member=member, request=request)
+
+    # One sign-in use case (users/accounts.py): the attempt is counted apart before the check.
+    try:
+        member, token = await accounts.sign_in(
+            db, email=raw_email, password=password, address=address, then=open_session
         )
-    if attempt is None:
+    except RateLimited:
         return again("throttled", 429)
-    async with db.sessionmaker() as session:
-        member = await users.get_member_by_email(session, raw_email) if email else None
-    ok = await verify_password(member.password_hash if member else DUMMY_HASH, password)
-    if not ok or member is None:
+    except InvalidCredentials:
         # The form again, with the status of a failed authentication (docs/oauth.md).
         return again("wrong_credentials", 401)
-    if member.status != MemberStatus.ACTIVE:
+    except AccountSuspended:
         return again("suspended", 403)
-    async with db.transaction() as session:
-        fresh = await session.get(Member, member.id)
-        if fresh is None or fresh.status != MemberStatus.ACTIVE:
-            return again("suspended", 403)
-        member = fresh
-        await throttle.succeeded(session, attempt)
-        if needs_rehash(member.password_hash):
-            member.password_hash = await hash_password(password)
-            session.add(member)
-        token = await start_session(session, settings, member=member, request=request)
 
     response: Response
     if next_url:
@@ -424,12 +403,23 @@ async def signup_submit(request: Request) -> Response:
     client_id = _field(form, "client_id")[:64]
     email = _field(form, "email")
     display_name = _field(form, "display_name")
+
+    async def open_session(session: AsyncSession, member: Member) -> str:
+        return await start_session(session, settings, member=member, request=request)
+
+    partner_id = await _partner_of_client(db, client_id)
     try:
-        # Committed on its own: a refused sign-up (EMAIL_TAKEN…) stays counted.
-        async with db.transaction() as session:
-            await users.claim_sign_up_attempt(
-                session, email=email, address=client_address(request), settings=settings
-            )
+        # One sign-up use case (users/accounts.py): a refused sign-up stays counted.
+        _member, token = await accounts.sign_up(
+            db,
+            email=email,
+            password=_field(form, "password"),
+            display_name=display_name,
+            locale=locale,
+            partner_id=partner_id,
+            address=client_address(request),
+            then=open_session,
+        )
     except RateLimited:
         return _signup_form(
             request,
@@ -441,19 +431,6 @@ async def signup_submit(request: Request) -> Response:
             email=email,
             display_name=display_name,
         )
-    partner_id = await _partner_of_client(db, client_id)
-    try:
-        async with db.transaction() as session:
-            member: Member = await users.sign_up(
-                session,
-                email=email,
-                password=_field(form, "password"),
-                display_name=display_name,
-                locale=locale,
-                partner_id=partner_id,
-                settings=settings,
-            )
-            token = await start_session(session, settings, member=member, request=request)
     except DomainError as exc:
         message = translate(exc.message, locale)
         if isinstance(exc, EmailTaken):
@@ -482,6 +459,7 @@ async def signup_submit(request: Request) -> Response:
         response = message_page(
             request, locale=locale, title_key="signup_title", message=t("signup_done", locale)
         )
+    assert token is not None  # open_session ran
     set_session_cookie(response, settings, token)
     rotate_csrf(response, settings)
     return response

@@ -1,7 +1,9 @@
-"""The per-request GraphQL context: caller, database session, loaders."""
+"""The per-request GraphQL context: caller, database sessions, loaders."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +19,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class Context:
-    """What every resolver sees as `info.context`."""
+    """What every resolver sees as `info.context`.
+
+    Reads share one session per request (`SharedSession`: one statement at a time, never
+    committed). A mutation runs its use case in a transaction of its own (`use_case()`),
+    committed before its payload is resolved; while it runs, `session` is that transaction.
+    """
 
     request: Request | None
     actor: Actor
@@ -25,32 +32,55 @@ class Context:
     settings: Settings
     locale: str = "en"
     request_id: str = ""
-    # Set by the transaction extension before execution: writes take a write lock up front.
+    # Set before execution when the operation is a mutation (metrics, logs).
     is_mutation: bool = False
     _session: AsyncSession | None = None
+    _use_case: AsyncSession | None = None
     # Request-scoped DataLoaders, created on first use (see graphql/loaders.py).
     loaders: dict[str, Any] = field(default_factory=dict)
 
     @property
     def session(self) -> AsyncSession:
-        """The request's session (one transaction per request, committed by the endpoint)."""
+        """The running use case's transaction, else the request's read session."""
+        if self._use_case is not None:
+            return self._use_case
         if self._session is None:
-            maker = self.db.write_sessionmaker if self.is_mutation else self.db.sessionmaker
-            self._session = maker()
+            self._session = self.db.read_sessionmaker()
         return self._session
 
     @property
     def has_session(self) -> bool:
-        return self._session is not None
+        return self._session is not None or self._use_case is not None
 
-    async def close(self, *, commit: bool) -> None:
+    @asynccontextmanager
+    async def use_case(self) -> AsyncIterator[AsyncSession]:
+        """One mutation's unit of work: committed when the block ends, rolled back if it raises.
+
+        The read session is ended first (a request holds one connection at a time, and reads
+        after the commit see it); loaders are emptied after, so payload fields read committed
+        data, not what was cached before the change.
+        """
+        if self._use_case is not None:
+            raise RuntimeError("a use case is already running in this request")
+        await self.end_reads()
+        try:
+            async with self.db.transaction() as session:
+                self._use_case = session
+                yield session
+        finally:
+            self._use_case = None
+            self.loaders.clear()
+
+    async def end_reads(self) -> None:
+        """End the read session's transaction (reads never write: rolled back)."""
         if self._session is None:
             return
+        session, self._session = self._session, None
         try:
-            if commit:
-                await self._session.commit()
-            else:
-                await self._session.rollback()
+            await session.rollback()
         finally:
-            await self._session.close()
-            self._session = None
+            await session.close()
+
+    async def close(self) -> None:
+        """End of the request."""
+        await self.end_reads()

@@ -47,9 +47,12 @@ R = TypeVar("R")
 def mutation_payload(
     resolver: Callable[P, Awaitable[R]],
 ) -> Callable[P, Awaitable[R | UserError]]:
-    """Run a mutation atomically: a DomainError rolls its writes back and becomes a UserError.
+    """Run a mutation as one use case: its writes are committed before its payload is
+    resolved, or rolled back when it raises; a DomainError becomes a UserError.
 
-    The resolver must take `info` as a keyword argument (strawberry passes it so).
+    The payload's fields then read committed data: a field that fails after the commit does
+    not undo the mutation (docs/graphql-over-http.md, "Mutations"). The resolver must take
+    `info` as a keyword argument (strawberry passes it so).
     """
 
     @functools.wraps(resolver)
@@ -57,18 +60,37 @@ def mutation_payload(
         info = kwargs.get("info")
         assert isinstance(info, Info), "mutation resolvers take `info`"
         ctx = info.context
-        ctx.is_mutation = True
-        savepoint = await ctx.session.begin_nested()
         try:
-            result = await resolver(*args, **kwargs)
+            async with ctx.use_case():
+                return await resolver(*args, **kwargs)
         except DomainError as error:
-            await savepoint.rollback()
             return user_error(error, ctx.locale)
-        except BaseException:
-            await savepoint.rollback()
-            raise
-        await savepoint.commit()
-        return result
+
+    return wrapper
+
+
+def payload_of_use_case(
+    resolver: Callable[P, Awaitable[R]],
+) -> Callable[P, Awaitable[R | UserError]]:
+    """A mutation whose use case runs its own units of work (it records an attempt apart
+    before its change: users/accounts.py): a DomainError becomes a UserError.
+
+    The request's reads are ended before it and its loaders emptied after, as for
+    `mutation_payload`.
+    """
+
+    @functools.wraps(resolver)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | UserError:
+        info = kwargs.get("info")
+        assert isinstance(info, Info), "mutation resolvers take `info`"
+        ctx = info.context
+        await ctx.end_reads()
+        try:
+            return await resolver(*args, **kwargs)
+        except DomainError as error:
+            return user_error(error, ctx.locale)
+        finally:
+            ctx.loaders.clear()
 
     return wrapper
 

@@ -385,7 +385,7 @@ class GraphQLEndpoint:
             )
         except InvalidOperationTypeError:
             record_graphql_operation("mutation", "rejected")
-            await context.close(commit=False)
+            await context.close()
             return self._error(
                 media,
                 405,
@@ -397,7 +397,7 @@ class GraphQLEndpoint:
             # An unknown `operationName`, or several operations and none named: a request
             # error, answered like a validation error (nothing ran).
             record_graphql_operation("unknown", "rejected")
-            await context.close(commit=False)
+            await context.close()
             return self._document_error(media, f"Unknown operation named '{exc.operation_name}'.")
         except Exception:
             log.exception("GraphQL execution failed", extra={"request_id": request_id})
@@ -406,14 +406,9 @@ class GraphQLEndpoint:
 
         outcome = _outcome(result)
         operation_type = "unknown" if outcome == "rejected" else _operation_type(context)
-        try:
-            # One transaction per request: committed only when nothing unexpected happened.
-            await context.close(commit=outcome in ("ok", "error"))
-        except Exception:
-            log.exception("GraphQL commit failed", extra={"request_id": request_id})
-            await self._close_quietly(context)
-            record_graphql_operation(operation_type, "internal_error")
-            return self._internal_error(media, locale, request_id)
+        # Each mutation committed its own use case before its payload was resolved; what is
+        # left is the read session, which never writes.
+        await self._close_quietly(context)
         record_graphql_operation(operation_type, outcome)
         return self._response(result, media)
 
@@ -425,7 +420,7 @@ class GraphQLEndpoint:
     @staticmethod
     async def _close_quietly(context: Context) -> None:
         try:
-            await context.close(commit=False)
+            await context.close()
         except Exception:
             log.exception("rollback failed", extra={"request_id": context.request_id})
 

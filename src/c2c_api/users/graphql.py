@@ -13,13 +13,11 @@ from strawberry import relay
 from strawberry.types import Info
 
 from c2c_api import authz
-from c2c_api.auth import throttle
 from c2c_api.auth.sessions import client_address
-from c2c_api.errors import DomainError, ErrorCode, RateLimited
-from c2c_api.graphql.errors import UserError, mutation_payload, user_error
+from c2c_api.graphql.errors import UserError, mutation_payload, payload_of_use_case
 from c2c_api.graphql.loaders import loader, parse_node_ids
 from c2c_api.graphql.permissions import public, requires
-from c2c_api.users import service
+from c2c_api.users import accounts, service
 from c2c_api.users.models import Member
 
 if TYPE_CHECKING:
@@ -216,40 +214,6 @@ ChangePasswordPayload = Annotated[
 ]
 
 
-@mutation_payload
-async def _sign_up(*, info: Info, input: SignUpInput) -> SignUpPayload:
-    ctx: Context = info.context
-    partner_id = None
-    if input.storefront is not None:
-        from c2c_api.partners.service import storefront_id
-
-        partner_id = await storefront_id(ctx.session, slug=input.storefront)
-    member = await service.sign_up(
-        ctx.session,
-        email=input.email,
-        password=input.password,
-        display_name=input.display_name,
-        locale=input.locale,
-        partner_id=partner_id,
-        settings=ctx.settings,
-    )
-    return SignUpSuccess(member=MemberType.from_model(member))
-
-
-@mutation_payload
-async def _change_password(
-    *, info: Info, current_password: str, new_password: str
-) -> ChangePasswordPayload:
-    ctx: Context = info.context
-    member = await service.change_password(
-        ctx.session,
-        ctx.actor,
-        current_password=current_password,
-        new_password=new_password,
-    )
-    return ChangePasswordSuccess(member=MemberType.from_model(member))
-
-
 @strawberry.type
 class UserQuery:
     @strawberry.field(
@@ -287,21 +251,19 @@ class UserMutation:
         ),
         extensions=[public()],
     )
+    @payload_of_use_case
     async def sign_up(self, info: Info, input: SignUpInput) -> SignUpPayload:
         ctx: Context = info.context
-        ctx.is_mutation = True
-        # Counted in the request's transaction but outside the mutation's savepoint, so that a
-        # refused sign-up (EMAIL_TAKEN…) stays counted: the answer cannot be probed at will.
-        try:
-            await service.claim_sign_up_attempt(
-                ctx.session,
-                email=input.email,
-                address=client_address(ctx.request) if ctx.request is not None else "unknown",
-                settings=ctx.settings,
-            )
-        except RateLimited as error:
-            return user_error(error, ctx.locale)
-        return await _sign_up(info=info, input=input)
+        member, _ = await accounts.sign_up(
+            ctx.db,
+            email=input.email,
+            password=input.password,
+            display_name=input.display_name,
+            locale=input.locale,
+            storefront=input.storefront,
+            address=client_address(ctx.request) if ctx.request is not None else "unknown",
+        )
+        return SignUpSuccess(member=MemberType.from_model(member))
 
     @strawberry.mutation(
         description="Confirm an e-mail address with the token of the verification e-mail.",
@@ -353,25 +315,15 @@ class UserMutation:
         description="Change the calling member's password (revokes every token of the member).",
         extensions=[requires("account:write")],
     )
+    @payload_of_use_case
     async def change_password(
         self, info: Info, current_password: str, new_password: str
     ) -> ChangePasswordPayload:
         ctx: Context = info.context
-        ctx.is_mutation = True
-        # Wrong current passwords are throttled like sign-ins; the attempt is counted outside
-        # the mutation's savepoint so that a refusal stays counted.
-        try:
-            attempt = await service.claim_password_check(
-                ctx.session, ctx.actor, settings=ctx.settings
-            )
-        except DomainError as error:
-            return user_error(error, ctx.locale)
-        result = await _change_password(
-            info=info, current_password=current_password, new_password=new_password
+        member = await accounts.change_password(
+            ctx.db, ctx.actor, current_password=current_password, new_password=new_password
         )
-        if not (isinstance(result, UserError) and result.code == ErrorCode.INVALID_CREDENTIALS):
-            await throttle.succeeded(ctx.session, attempt)  # the current password was right
-        return result
+        return ChangePasswordSuccess(member=MemberType.from_model(member))
 
     @strawberry.mutation(
         description="Change the calling member's profile.",
