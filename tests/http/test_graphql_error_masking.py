@@ -44,7 +44,22 @@ class Query:
 
 
 @strawberry.type
+class Written:
+    slug: str
+
+    @strawberry.field
+    def broken(self) -> str | None:
+        raise RuntimeError("a payload field fails after the commit")
+
+
+@strawberry.type
 class Mutation:
+    @strawberry.mutation
+    async def write_with_broken_payload(self, info: Info) -> Written:
+        async with info.context.use_case() as session:
+            session.add(Partner(slug="durable", name="Durable"))
+        return Written(slug="durable")
+
     @strawberry.mutation
     async def write_then_fail(self, info: Info) -> str:
         async with info.context.use_case() as session:
@@ -130,6 +145,18 @@ class TestUnexpectedResolverError:
         assert response.json() == {"data": {"write": "written"}}
         assert await partner_slugs(db) == ["kept"]
 
+    async def test_a_failing_payload_field_does_not_undo_the_committed_use_case(
+        self, tiny: httpx.AsyncClient, db: Database
+    ) -> None:
+        response = await tiny.post(
+            "/graphql",
+            json={"query": "mutation { writeWithBrokenPayload { slug broken } }"},
+            headers=GQL,
+        )
+        body = response.json()
+        assert body["data"] == {"writeWithBrokenPayload": {"slug": "durable", "broken": None}}
+        assert body["errors"][0]["path"] == ["writeWithBrokenPayload", "broken"]
+        assert await partner_slugs(db) == ["durable"]
 
     async def test_a_write_outside_a_use_case_is_refused(
         self, tiny: httpx.AsyncClient, db: Database
