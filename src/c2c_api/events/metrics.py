@@ -59,8 +59,8 @@ async def refresh_gauges(session: AsyncSession, now: datetime) -> None:
     status = OutboxEvent.__table__.c.status  # type: ignore[attr-defined]
     created = OutboxEvent.__table__.c.created_at  # type: ignore[attr-defined]
     row = (
-        await session.execute(
-            sa.select(
+        await session.exec(
+            sa.select(  # type: ignore[call-overload]
                 sa.func.count().filter(status == pending),
                 sa.func.min(created).filter(status == pending),
                 sa.func.count().filter(status == dead),
