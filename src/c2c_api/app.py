@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from c2c_api import observability
 from c2c_api.auth.routes import auth_routes
+from c2c_api.broker import broker_from_settings
 from c2c_api.config import Settings, get_settings
 from c2c_api.db import Database
 from c2c_api.graphql.http import GraphQLEndpoint
@@ -23,7 +24,6 @@ from c2c_api.photos.rest import UPLOAD_PATH, photo_routes, upload_body_limit
 from c2c_api.photos.storage import storage_from_settings
 from c2c_api.rest.body_limit import BodyLimitMiddleware, LargerLimit
 from c2c_api.rest.problems import UnexpectedErrorMiddleware, exception_handlers
-from c2c_api.users.mail import MailWorker, build_mailer
 
 NO_STORE = {"cache-control": "no-store"}
 
@@ -54,16 +54,23 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     schema = build_schema(settings)
     graphql = GraphQLEndpoint(schema, database)
 
-    # Mail is queued in the transaction that causes it (an outbox) and sent after commit.
-    mail_worker = MailWorker(database, build_mailer(settings))
+    # Subscriptions listen on the broker; the outbox relay publishes to it after commit.
+    broker = broker_from_settings(settings)
+    # Events (mail, saved-search matching, expiry timers, the relay) are delivered after commit
+    # by an outbox worker: in this process in the embedded default, else by `c2c-api worker`.
+    from c2c_api.worker import build_worker
+
+    worker = build_worker(settings, database, broker=broker)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        mail_worker.start()
+        if settings.runs_worker_in_process:
+            worker.start()
         try:
             yield
         finally:
-            await mail_worker.stop()
+            await worker.stop()
+            await broker.close()
             if db is None:
                 await database.dispose()
 
@@ -118,7 +125,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = database
     app.state.schema = schema
-    app.state.mail_worker = mail_worker
+    app.state.broker = broker
+    app.state.worker = worker
     # One storage client per app (S3 clients are costly to build and thread-safe).
     app.state.photo_storage = storage_from_settings(settings)
     return app

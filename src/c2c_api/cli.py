@@ -135,6 +135,7 @@ def _register_subcommands() -> None:
         "c2c_api.partners.cli",
         "c2c_api.photos.cli",
         "c2c_api.users.cli",
+        "c2c_api.worker",
     ):
         try:
             mod: Any = import_module(module)

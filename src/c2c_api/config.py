@@ -58,6 +58,20 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
 
+    # Outbox worker and timers (docs/worker.md). The API process runs a worker itself when
+    # worker_in_process is true; unset, it does on SQLite (the embedded default) only.
+    worker_in_process: bool | None = None
+    worker_poll_interval: float = Field(default=1.0, gt=0, le=60, description="seconds")
+    worker_batch_size: int = Field(default=50, ge=1, le=1000)
+    worker_lease_seconds: int = Field(default=60, ge=5, le=3600)
+    outbox_max_attempts: int = Field(default=8, ge=1, le=100)
+    outbox_retry_base_seconds: float = Field(default=10.0, gt=0, le=3600)
+    outbox_retry_max_seconds: float = Field(default=3600.0, gt=0, le=86_400)
+    # Saved searches evaluated per matching job (a published listing runs ceil(n / batch) jobs).
+    saved_search_match_batch: int = Field(default=100, ge=1, le=1000)
+    # Redis for pub/sub between processes (subscriptions); unset: an in-process broker.
+    redis_url: str | None = None
+
     # Photos and storage (docs/photos.md)
     photo_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
     photo_max_pixels: int = Field(default=40_000_000, ge=10_000, le=100_000_000)
@@ -138,6 +152,20 @@ class Settings(BaseSettings):
                 "C2C_STORAGE_PUBLIC_URL must be an http(s) URL without a trailing slash"
             )
         return self
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("C2C_REDIS_URL must start with redis://, rediss:// or unix://")
+        return value or None
+
+    @property
+    def runs_worker_in_process(self) -> bool:
+        """Whether `c2c-api serve` runs the outbox worker itself."""
+        if self.worker_in_process is None:
+            return self.is_sqlite
+        return self.worker_in_process
 
     @property
     def is_sqlite(self) -> bool:

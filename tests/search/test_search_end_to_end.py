@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from auth_factories import create_member_with_token
 from c2c_api.db import Database
 from c2c_api.events.models import OutboxEvent
+from worker_support import app_worker, drain
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "listings"))
 from listings_support import CREATE, KINDS, gql, lifecycle, seed_categories, valid_input
@@ -60,6 +61,7 @@ class TestPublishedListingsAreFound:
             one = (await gql(client, FIND, {"f": {"kinds": [kind]}}))["listings"]["edges"]
             assert [e["node"]["id"] for e in one] == [ids[kind]]
 
+        await drain(app_worker(db))  # matching runs in the worker, after the publishing commit
         async with db.sessionmaker() as session:
             rows = (
                 await session.exec(

@@ -14,6 +14,7 @@ from c2c_api.events.models import OutboxEvent
 from c2c_api.search import service
 from c2c_api.search.filters import global_id
 from factories import create_member
+from worker_support import app_worker, drain
 
 SEARCH = """
 query($q: String, $f: ListingFilter, $s: ListingSort, $first: Int!, $after: String) {
@@ -219,9 +220,15 @@ class TestMatchingNewListings:
                 session, seller.id, title="Vélo de course", price=15000, status="PUBLISHED"
             )
             await service.on_listing_published(session, listing)
+        # Publishing queues a matching job; the worker runs it after commit.
+        assert await drain(app_worker(db)) >= 1
         async with db.sessionmaker() as session:
             events = (
-                await session.exec(sa.select(OutboxEvent).order_by(OutboxEvent.created_at))  # type: ignore[call-overload]
+                await session.exec(
+                    sa.select(OutboxEvent)  # type: ignore[call-overload]
+                    .where(OutboxEvent.topic == service.MATCH_TOPIC)
+                    .order_by(OutboxEvent.created_at)
+                )
             ).all()
         payloads = [(e[0].member_id, e[0].payload["savedSearchId"]) for e in events]
         assert payloads == [(fan.id, str(hit.id))]
@@ -261,10 +268,14 @@ class TestMatchingNewListings:
 
             sa.event.listen(db.engine.sync_engine, "before_cursor_execute", record)
             try:
-                await service.on_listing_published(session, listing)
+                await service.run_match_job(session, listing_id=listing.id, after=None, batch=100)
             finally:
                 sa.event.remove(db.engine.sync_engine, "before_cursor_execute", record)
-            events = (await session.exec(sa.select(OutboxEvent))).all()  # type: ignore[call-overload]
+            events = (
+                await session.exec(
+                    sa.select(OutboxEvent).where(OutboxEvent.topic == service.MATCH_TOPIC)  # type: ignore[call-overload]
+                )
+            ).all()
         assert {e[0].payload["savedSearchId"] for e in events} == {str(root.id), str(anything.id)}
         candidate_reads = [s for s in statements if "FROM saved_searches" in s]
         assert len(candidate_reads) == 1, statements
@@ -286,6 +297,12 @@ class TestMatchingNewListings:
                 filter={},
             )
             listing = await create_listing(session, seller.id, status="DRAFT")
-            await service.on_listing_published(session, listing)
-            count = (await session.exec(sa.select(sa.func.count()).select_from(OutboxEvent))).one()  # type: ignore[call-overload]
+            await service.run_match_job(session, listing_id=listing.id, after=None, batch=100)
+            count = (
+                await session.exec(
+                    sa.select(sa.func.count())  # type: ignore[call-overload]
+                    .select_from(OutboxEvent)
+                    .where(OutboxEvent.topic == service.MATCH_TOPIC)
+                )
+            ).one()
         assert count[0] == 0

@@ -1,13 +1,58 @@
-"""Record domain events in the caller's transaction."""
+"""Record events and schedule timers in the caller's transaction; operator reads and retries.
+
+    record_event(session, topic=…, payload=…)          an event, delivered after commit
+    schedule_timer(session, subject_type=…, …, due_at=…) a timer (moved when scheduled again)
+    cancel_timer(session, subject_type=…, …)            its subject moved on
+    list_events(session, dead=…) / retry_events(…)      `c2c-api outbox list|retry`
+
+A commit that wrote events or timers wakes the worker(s) running in this process
+(`wake_local_workers`), so the embedded default delivers at once instead of at the next poll.
+"""
 
 from __future__ import annotations
 
 import uuid
+import weakref
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from c2c_api.events.models import OutboxEvent
+from c2c_api.events.models import EventStatus, OutboxEvent, Timer, TimerStatus
+from c2c_api.kit.clock import utcnow
+
+# Wake-up callbacks of the workers running in this process (see worker.Worker.start).
+_local_wakers: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+class Waker:
+    """Something a commit wakes up (a worker of this process)."""
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        self.callback = callback
+
+
+def register_waker(waker: Waker) -> None:
+    _local_wakers.add(waker)
+
+
+def unregister_waker(waker: Waker) -> None:
+    _local_wakers.discard(waker)
+
+
+def _wake_local_workers(_session: Any) -> None:
+    for waker in list(_local_wakers):
+        waker.callback()
+
+
+def wake_after_commit(session: AsyncSession) -> None:
+    """Wake this process's workers when the session's transaction commits."""
+    sync_session = session.sync_session
+    if not sa_event.contains(sync_session, "after_commit", _wake_local_workers):
+        sa_event.listen(sync_session, "after_commit", _wake_local_workers)
 
 
 async def record_event(
@@ -17,9 +62,128 @@ async def record_event(
     payload: dict[str, Any],
     member_id: uuid.UUID | None = None,
     partner_id: uuid.UUID | None = None,
+    available_at: datetime | None = None,
 ) -> OutboxEvent:
-    """Add an event to the outbox; it is published only if the transaction commits."""
-    event = OutboxEvent(topic=topic, payload=payload, member_id=member_id, partner_id=partner_id)
+    """Add an event to the outbox; it is delivered only if the transaction commits."""
+    now = utcnow()
+    event = OutboxEvent(
+        topic=topic,
+        payload=payload,
+        member_id=member_id,
+        partner_id=partner_id,
+        created_at=now,
+        available_at=available_at or now,
+    )
     session.add(event)
     await session.flush()
+    wake_after_commit(session)
     return event
+
+
+async def schedule_timer(
+    session: AsyncSession,
+    *,
+    subject_type: str,
+    subject_id: uuid.UUID,
+    action: str,
+    due_at: datetime,
+) -> Timer:
+    """Arm (or move) the subject's timer: at `due_at` the worker records an `action` event.
+
+    The caller holds the subject's row lock (one writer per subject), so read-then-write is safe.
+    """
+    now = utcnow()
+    timer = (
+        await session.exec(
+            select(Timer)
+            .where(
+                Timer.subject_type == subject_type,
+                Timer.subject_id == subject_id,
+                Timer.action == action,
+            )
+            .with_for_update()
+        )
+    ).first()
+    if timer is None:
+        timer = Timer(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            action=action,
+            due_at=due_at,
+            created_at=now,
+            updated_at=now,
+        )
+    elif timer.status == TimerStatus.PENDING and timer.due_at == due_at:
+        return timer
+    else:
+        timer.due_at = due_at
+        timer.status = TimerStatus.PENDING
+        timer.fired_at = None
+        timer.updated_at = now
+    session.add(timer)
+    await session.flush()
+    wake_after_commit(session)
+    return timer
+
+
+async def cancel_timer(
+    session: AsyncSession, *, subject_type: str, subject_id: uuid.UUID, action: str
+) -> bool:
+    """Cancel the subject's pending timer; True when one was pending."""
+    timer = (
+        await session.exec(
+            select(Timer)
+            .where(
+                Timer.subject_type == subject_type,
+                Timer.subject_id == subject_id,
+                Timer.action == action,
+            )
+            .with_for_update()
+        )
+    ).first()
+    if timer is None or timer.status != TimerStatus.PENDING:
+        return False
+    timer.status = TimerStatus.CANCELLED
+    timer.updated_at = utcnow()
+    session.add(timer)
+    await session.flush()
+    return True
+
+
+async def list_events(
+    session: AsyncSession, *, dead: bool = False, limit: int = 100
+) -> Sequence[OutboxEvent]:
+    """Pending events (or dead ones), oldest first."""
+    status = EventStatus.DEAD if dead else EventStatus.PENDING
+    return (
+        await session.exec(
+            select(OutboxEvent)
+            .where(OutboxEvent.status == status)
+            .order_by(col(OutboxEvent.created_at), col(OutboxEvent.id))
+            .limit(limit)
+        )
+    ).all()
+
+
+async def retry_events(
+    session: AsyncSession, *, event_ids: Sequence[uuid.UUID] | None = None
+) -> int:
+    """Put dead events (the given ones, or all of them) back in the queue, due now, with their
+    attempts reset; the number requeued."""
+    stmt = select(OutboxEvent).where(OutboxEvent.status == EventStatus.DEAD).with_for_update()
+    if event_ids is not None:
+        stmt = stmt.where(col(OutboxEvent.id).in_(list(event_ids)))
+    now = utcnow()
+    count = 0
+    for event in (await session.exec(stmt)).all():
+        event.status = EventStatus.PENDING
+        event.attempts = 0
+        event.available_at = now
+        event.locked_until = None
+        event.claim_token = None
+        session.add(event)
+        count += 1
+    if count:
+        await session.flush()
+        wake_after_commit(session)
+    return count

@@ -179,9 +179,32 @@ async def restore_listing(session: AsyncSession, actor: Actor, *, listing_id: uu
     return await bump(session, actor, listing, action="restored", changed=["status"])
 
 
+async def expire_listing(session: AsyncSession, *, listing_id: uuid.UUID) -> bool:
+    """Mark one published or paused listing EXPIRED if its end has passed (its expiry timer
+    fired); True when it was expired now. Idempotent: anything else is left as it is."""
+    listing = (
+        await session.exec(
+            select(Listing)
+            .where(Listing.id == listing_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    now = utcnow()
+    if listing is None or listing.status not in ENDING_STATUSES:
+        return False
+    if effective_status(listing, now) != ListingStatus.EXPIRED:
+        return False
+    listing.status = ListingStatus.EXPIRED
+    listing.closed_at = now
+    await bump(session, None, listing, action="expired", changed=["status"])
+    return True
+
+
 async def expire_due_listings(session: AsyncSession, now: datetime, *, limit: int = 500) -> int:
-    """Mark published and paused listings past their end as EXPIRED (`c2c-api listings
-    expire` runs it); the number expired. Reads already treat them as expired (effective_status)."""
+    """Mark published and paused listings past their end as EXPIRED, in bulk (`c2c-api listings
+    expire`: a catch-up sweep; the worker's expiry timers do it one by one); the number expired.
+    Reads already treat them as expired (effective_status)."""
     due = (
         await session.exec(
             select(Listing)

@@ -2,13 +2,16 @@
 
 Each write locks the row (SELECT … FOR UPDATE on PostgreSQL; SQLite writers hold the database
 lock), checks `expectedVersion`, bumps `version` and writes a ListingRevision (snapshot, changed
-fields, actor) in the same transaction.
+fields, actor) in the same transaction. When the status, a price or the end time changed, it
+also records a "listing.changed" outbox event (subscriptions) and moves the listing's expiry
+timer (armed while the listing is published or paused, cancelled otherwise).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import select
@@ -18,10 +21,11 @@ from c2c_api import authz
 from c2c_api.authz import Actor, ActorKind
 from c2c_api.categories.taxonomy import ListingKind
 from c2c_api.errors import Forbidden, NotFound
+from c2c_api.events.service import cancel_timer, record_event, schedule_timer
 from c2c_api.kit.clock import utcnow
 from c2c_api.listings.errors import VersionConflict
 from c2c_api.listings.models import Listing, ListingRevision
-from c2c_api.listings.reads import can_see
+from c2c_api.listings.reads import ENDING_STATUSES, can_see, effective_status
 from c2c_api.listings.validation import field_name, snapshot_of
 
 
@@ -102,10 +106,62 @@ async def bump(
     changed: Iterable[str] = (),
     extra: dict[str, Any] | None = None,
 ) -> Listing:
-    """Bump the version and write the revision of this change."""
+    """Bump the version and write the revision of this change (and its event and timer)."""
+    changed = set(changed)
     listing.version += 1
     listing.updated_at = utcnow()
     session.add(listing)
     await session.flush()
     await record_revision(session, actor, listing, action=action, changed=changed, extra=extra)
+    if changed & ANNOUNCED_COLUMNS:
+        await record_event(
+            session,
+            topic=LISTING_CHANGED_TOPIC,
+            payload=listing_changed_payload(listing),
+            member_id=listing.seller_id,
+            partner_id=listing.partner_id,
+        )
+    if changed & TIMED_COLUMNS:
+        await sync_expiry_timer(session, listing)
     return listing
+
+
+LISTING_CHANGED_TOPIC = "listing.changed"
+EXPIRE_ACTION = "listing.expire"
+# Changes subscribers hear about ("listing.changed"): status, prices, end time.
+PRICE_COLUMNS = frozenset(
+    {"price", "start_price", "reserve_price", "buy_now_price", "price_per_day", "currency"}
+)
+TIMED_COLUMNS = frozenset({"status", "ends_at", "expires_at"})
+ANNOUNCED_COLUMNS = PRICE_COLUMNS | TIMED_COLUMNS
+
+
+def end_of(listing: Listing) -> datetime | None:
+    """When a published or paused listing expires (its end time, or the listing lifetime)."""
+    ends = [end for end in (listing.ends_at, listing.expires_at) if end is not None]
+    return min(ends) if ends else None
+
+
+def listing_changed_payload(listing: Listing) -> dict[str, Any]:
+    end = end_of(listing)
+    return {
+        "listingId": str(listing.id),
+        "version": listing.version,
+        "status": effective_status(listing).value,
+        "price": listing.sort_price,
+        "currency": listing.currency,
+        "endsAt": end.isoformat() if end is not None else None,
+    }
+
+
+async def sync_expiry_timer(session: AsyncSession, listing: Listing) -> None:
+    """Arm the expiry timer at the listing's end while it is published or paused; else cancel."""
+    end = end_of(listing)
+    if listing.status in ENDING_STATUSES and end is not None:
+        await schedule_timer(
+            session, subject_type="listing", subject_id=listing.id, action=EXPIRE_ACTION, due_at=end
+        )
+    else:
+        await cancel_timer(
+            session, subject_type="listing", subject_id=listing.id, action=EXPIRE_ACTION
+        )

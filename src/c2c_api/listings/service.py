@@ -19,6 +19,7 @@ from c2c_api.listings.editing import create_listing, update_listing
 from c2c_api.listings.lifecycle import (
     close_listing,
     expire_due_listings,
+    expire_listing,
     pause_listing,
     publish_listing,
     remove_listing,
@@ -69,6 +70,7 @@ __all__ = [
     "create_listing",
     "effective_status",
     "expire_due_listings",
+    "expire_listing",
     "field_name",
     "get_revisions",
     "get_visible_listings",

@@ -52,6 +52,8 @@ from c2c_api.search.queries import SortSpec, T, TextQuery
 log = logging.getLogger(__name__)
 
 MATCH_TOPIC = "saved_search.matched"
+# A bounded step of matching one published listing against saved searches (run_match_job).
+MATCH_JOB_TOPIC = "saved_search.match"
 MAX_SAVED_SEARCHES = 50
 MATCH_BATCH = 100
 
@@ -604,34 +606,69 @@ async def matching_saved_searches(
 
 
 async def on_listing_published(session: AsyncSession, listing: Listing) -> None:
-    """Record a "saved_search.matched" event for each saved search the new listing matches.
+    """Queue the matching of saved searches against a newly published listing.
 
-    Called by the listings service in the transaction that publishes the listing. The seller's
-    own saved searches are skipped; searches with notify off are not evaluated.
+    Called by the listings service in the publishing transaction: it records one
+    "saved_search.match" job, which the outbox worker runs after commit (run_match_job), so
+    publishing neither waits for nor locks anything on behalf of the saved searches.
     """
-    await session.flush()
+    await record_event(
+        session,
+        topic=MATCH_JOB_TOPIC,
+        payload={"listingId": str(listing.id), "after": None},
+        member_id=listing.seller_id,
+    )
+
+
+def _after_cursor(after: object) -> tuple[datetime, uuid.UUID] | None:
+    if not isinstance(after, list) or len(after) != 2:
+        return None
+    return datetime.fromisoformat(str(after[0])), uuid.UUID(str(after[1]))
+
+
+async def run_match_job(
+    session: AsyncSession, *, listing_id: uuid.UUID, after: object, batch: int
+) -> int:
+    """One bounded step of matching a published listing against saved searches.
+
+    Reads at most `batch` candidate searches (notify on, not the seller's, of the listing's
+    category, an ancestor of it, or no category), after the `after` cursor in (created_at, id)
+    order, evaluates them in one statement per MATCH_BATCH, records a "saved_search.matched"
+    event per match, and, when the page was full, the job's continuation. Runs in the worker's
+    transaction, which also marks the job done: a step's matches are recorded once.
+    Returns the number of candidates read.
+    """
+    listing = await session.get(Listing, listing_id)
+    if listing is None:
+        return 0
     taxonomy = await _taxonomy(session)
-    # Only searches of the listing's category, an ancestor of it, or no category can match.
     slug = listing.category_slug
     lineage = [node.slug for node in taxonomy.path(slug)] if slug in taxonomy else [slug]
-    candidates = list(
-        (
-            await session.exec(
-                select(SavedSearch)
-                .where(col(SavedSearch.notify).is_(True))
-                .where(col(SavedSearch.member_id) != listing.seller_id)
-                .where(
-                    sa.or_(
-                        col(SavedSearch.category_slug).is_(None),
-                        col(SavedSearch.category_slug).in_(lineage),
-                    )
-                )
-                .order_by(col(SavedSearch.created_at), col(SavedSearch.id))
+    stmt = (
+        select(SavedSearch)
+        .where(col(SavedSearch.notify).is_(True))
+        .where(col(SavedSearch.member_id) != listing.seller_id)
+        .where(
+            sa.or_(
+                col(SavedSearch.category_slug).is_(None),
+                col(SavedSearch.category_slug).in_(lineage),
             )
-        ).all()
+        )
+        .order_by(col(SavedSearch.created_at), col(SavedSearch.id))
+        .limit(batch)
     )
+    cursor = _after_cursor(after)
+    if cursor is not None:
+        created, ident = cursor
+        stmt = stmt.where(
+            sa.or_(
+                col(SavedSearch.created_at) > created,
+                sa.and_(col(SavedSearch.created_at) == created, col(SavedSearch.id) > ident),
+            )
+        )
+    candidates = list((await session.exec(stmt)).all())
     if not candidates:
-        return
+        return 0
     now = utcnow()
     for saved in await matching_saved_searches(session, listing, candidates, taxonomy=taxonomy):
         saved.last_matched_at = now
@@ -644,6 +681,19 @@ async def on_listing_published(session: AsyncSession, listing: Listing) -> None:
                 "savedSearchName": saved.name,
                 "listingId": str(listing.id),
                 "listingTitle": listing.title,
+                "memberId": str(saved.member_id),
             },
             member_id=saved.member_id,
         )
+    if len(candidates) == batch:
+        last = candidates[-1]
+        await record_event(
+            session,
+            topic=MATCH_JOB_TOPIC,
+            payload={
+                "listingId": str(listing.id),
+                "after": [last.created_at.isoformat(), str(last.id)],
+            },
+            member_id=listing.seller_id,
+        )
+    return len(candidates)

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from c2c_api.db import Database
 from c2c_api.errors import DomainError
 from c2c_api.users import service
-from c2c_api.users.mail import build_mailer, deliver_pending, retry_mail
+from c2c_api.users.mail import retry_mail
 from c2c_api.users.models import MailMessage
 
 T = TypeVar("T")
@@ -104,19 +104,10 @@ def register(main: click.Group) -> None:
         click.echo("")
         click.echo(m.body_text)
 
-    @mail.command("deliver")
-    def mail_deliver() -> None:
-        """Hand every due pending message to the configured mailer now."""
-
-        async def work(db: Database) -> int:
-            return await deliver_pending(db, build_mailer(db.settings))
-
-        click.echo(f"delivered {with_database(work)} message(s)")
-
     @mail.command("retry")
     @click.argument("ident")
     def mail_retry(ident: str) -> None:
-        """Put a failed message back in the queue."""
+        """Send a failed message again (the outbox worker delivers it)."""
 
         async def work(db: Database) -> MailMessage | None:
             found = await _find_message(db, ident)

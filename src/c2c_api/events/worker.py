@@ -1,0 +1,339 @@
+"""The outbox worker: delivers committed events to their topic's handler and fires timers.
+
+    Handlers            topic -> handler; two kinds:
+      transactional     `async def h(session, event)`: database effects only. Its effects and
+                        the event's "done" mark commit in one transaction, so a killed worker
+                        never doubles them (exactly once).
+      leased            `async def h(event)`: a network effect (SMTP, broker). Claimed with a
+                        lease (locked_until + claim token) in a short transaction, run with no
+                        transaction open, marked done in another that checks the token. A lease
+                        that expires (killed worker) is reclaimed: at least once.
+    RetryPolicy         exponential backoff with jitter, dead letter after `max_attempts`
+    Worker              fire_due_timers() + handle_due_events(); run() polls and is woken by
+                        commits of this process that wrote events (service.wake_after_commit)
+
+Several workers may run: PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED; SQLite write
+transactions (BEGIN IMMEDIATE) serialise them. Time comes from the injectable clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from c2c_api.db import Database
+from c2c_api.events import metrics
+from c2c_api.events.models import EventStatus, OutboxEvent, Timer, TimerStatus
+from c2c_api.events.service import Waker, record_event, register_waker, unregister_waker
+from c2c_api.kit.clock import utcnow
+
+log = logging.getLogger(__name__)
+
+TransactionalHandler = Callable[[AsyncSession, OutboxEvent], Awaitable[None]]
+LeasedHandler = Callable[[OutboxEvent], Awaitable[None]]
+
+
+@dataclass
+class Handlers:
+    """The handler of each topic. A topic without one is marked done when its events come up
+    (events are also a record; nothing is lost by a topic nobody listens to yet)."""
+
+    transactional: dict[str, TransactionalHandler] = field(default_factory=dict)
+    leased: dict[str, LeasedHandler] = field(default_factory=dict)
+
+    def on_transaction(self, topic: str, handler: TransactionalHandler) -> None:
+        """Register a handler whose effects are in the database (committed with the done mark)."""
+        self._check_free(topic)
+        self.transactional[topic] = handler
+
+    def on_lease(self, topic: str, handler: LeasedHandler) -> None:
+        """Register a handler with a network effect (run outside any transaction, at least once)."""
+        self._check_free(topic)
+        self.leased[topic] = handler
+
+    def _check_free(self, topic: str) -> None:
+        if topic in self.transactional or topic in self.leased:
+            raise ValueError(f"a handler is already registered for {topic!r}")
+
+    @property
+    def topics(self) -> list[str]:
+        return sorted({*self.transactional, *self.leased})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff (base * 2^(n-1), capped) with jitter, dead after `max_attempts`."""
+
+    max_attempts: int = 8
+    base: timedelta = timedelta(seconds=10)
+    cap: timedelta = timedelta(hours=1)
+    jitter: float = 0.5  # the delay is drawn from [delay * (1 - jitter), delay]
+
+    def delay(self, attempts: int, rng: random.Random) -> timedelta:
+        raw = min(self.base * (2 ** max(attempts - 1, 0)), self.cap)
+        return raw * (1 - self.jitter * rng.random())
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _due_events(now: datetime) -> SelectOfScalar[OutboxEvent]:
+    return (
+        select(OutboxEvent)
+        .where(
+            OutboxEvent.status == EventStatus.PENDING,
+            col(OutboxEvent.available_at) <= now,
+            or_(col(OutboxEvent.locked_until).is_(None), col(OutboxEvent.locked_until) <= now),
+        )
+        .order_by(col(OutboxEvent.available_at), col(OutboxEvent.id))
+    )
+
+
+class Worker:
+    """Delivers due events and fires due timers; see the module docstring."""
+
+    def __init__(
+        self,
+        db: Database,
+        handlers: Handlers,
+        *,
+        policy: RetryPolicy | None = None,
+        batch_size: int = 50,
+        poll_interval: float = 1.0,
+        lease: timedelta = timedelta(seconds=60),
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.handlers = handlers
+        self.policy = policy or RetryPolicy()
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.lease = lease
+        self.rng = rng or random.Random()  # noqa: S311 (jitter, not security)
+        self._wake = asyncio.Event()
+        self._waker = Waker(self.wake)
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- one round -------------------------------------------------------------------------
+
+    async def run_once(self) -> int:
+        """Fire due timers, then handle up to `batch_size` due events; how many of both."""
+        fired = await self.fire_due_timers()
+        handled = await self.handle_due_events()
+        await self.refresh_metrics()
+        return fired + handled
+
+    async def fire_due_timers(self) -> int:
+        """Turn due timers into events of their action's topic (once: the timer row is locked,
+        marked fired and the event recorded in one transaction)."""
+        now = utcnow()
+        stmt = (
+            select(Timer)
+            .where(Timer.status == TimerStatus.PENDING, col(Timer.due_at) <= now)
+            .order_by(col(Timer.due_at))
+            .limit(self.batch_size)
+        )
+        async with self.db.sessionmaker() as session:  # a read first: no write lock when idle
+            if (await session.exec(stmt.limit(1))).first() is None:
+                return 0
+        async with self.db.transaction() as session:
+            timers = (await session.exec(stmt.with_for_update(skip_locked=True))).all()
+            for timer in timers:
+                timer.status = TimerStatus.FIRED
+                timer.fired_at = now
+                timer.updated_at = now
+                session.add(timer)
+                await record_event(
+                    session,
+                    topic=timer.action,
+                    payload={
+                        "subjectType": timer.subject_type,
+                        "subjectId": str(timer.subject_id),
+                        "dueAt": timer.due_at.isoformat(),
+                    },
+                )
+                metrics.TIMERS_FIRED.labels(timer.action).inc()
+            return len(timers)
+
+    async def handle_due_events(self) -> int:
+        """Handle due events one transaction each, up to `batch_size`; how many were handled."""
+        async with self.db.sessionmaker() as session:  # a read first: no write lock when idle
+            if (await session.exec(_due_events(utcnow()).limit(1))).first() is None:
+                return 0
+        handled = 0
+        while handled < self.batch_size and await self.handle_one():
+            handled += 1
+        return handled
+
+    async def handle_one(self) -> bool:
+        """Claim the oldest due event and handle it; False when none is due."""
+        now = utcnow()
+        async with self.db.transaction() as session:
+            event = (
+                await session.exec(_due_events(now).limit(1).with_for_update(skip_locked=True))
+            ).first()
+            if event is None:
+                return False
+            transactional = self.handlers.transactional.get(event.topic)
+            leased = self.handlers.leased.get(event.topic)
+            if transactional is not None:
+                await self._handle_in_transaction(session, event, transactional, now)
+                return True
+            if leased is None:
+                log.debug("no handler for topic %s; event %s marked done", event.topic, event.id)
+                self._mark_done(event, now)
+                session.add(event)
+                return True
+            token = uuid.uuid4()
+            event.claim_token = token
+            event.locked_until = now + self.lease
+            event.attempts += 1
+            session.add(event)
+        # The claim is committed: the handler runs with no transaction open.
+        error: BaseException | None = None
+        try:
+            await leased(event)
+        except Exception as exc:
+            error = exc
+        await self._finish_lease(event.id, token, event.topic, error)
+        return True
+
+    async def _handle_in_transaction(
+        self,
+        session: AsyncSession,
+        event: OutboxEvent,
+        handler: TransactionalHandler,
+        now: datetime,
+    ) -> None:
+        try:
+            async with session.begin_nested():
+                await handler(session, event)
+        except Exception as exc:
+            event.attempts += 1
+            self._record_failure(event, exc)
+        else:
+            event.attempts += 1
+            self._mark_done(event, now)
+        session.add(event)
+
+    async def _finish_lease(
+        self, event_id: uuid.UUID, token: uuid.UUID, topic: str, error: BaseException | None
+    ) -> None:
+        async with self.db.transaction() as session:
+            event = (
+                await session.exec(
+                    select(OutboxEvent)
+                    .where(OutboxEvent.id == event_id, OutboxEvent.claim_token == token)
+                    .with_for_update()
+                )
+            ).first()
+            if event is None or event.status != EventStatus.PENDING:
+                # The lease ran out and another worker took the event over: it decides.
+                log.warning("lease on event %s (%s) was lost before it finished", event_id, topic)
+                return
+            event.claim_token = None
+            event.locked_until = None
+            if error is None:
+                self._mark_done(event, utcnow())
+            else:
+                self._record_failure(event, error)
+            session.add(event)
+
+    def _mark_done(self, event: OutboxEvent, now: datetime) -> None:
+        event.status = EventStatus.DONE
+        event.published_at = now
+        event.last_error = None
+        metrics.HANDLED.labels(event.topic).inc()
+
+    def _record_failure(self, event: OutboxEvent, exc: BaseException) -> None:
+        event.last_error = _error_text(exc)
+        metrics.FAILURES.labels(event.topic).inc()
+        if event.attempts >= self.policy.max_attempts:
+            event.status = EventStatus.DEAD
+            metrics.DEAD_LETTERED.labels(event.topic).inc()
+            log.error(
+                "event %s (%s) dead after %d attempts: %s",
+                event.id,
+                event.topic,
+                event.attempts,
+                event.last_error,
+            )
+        else:
+            event.available_at = utcnow() + self.policy.delay(event.attempts, self.rng)
+            log.warning(
+                "event %s (%s) failed (attempt %d), retried at %s: %s",
+                event.id,
+                event.topic,
+                event.attempts,
+                event.available_at.isoformat(),
+                event.last_error,
+            )
+
+    async def refresh_metrics(self) -> None:
+        async with self.db.sessionmaker() as session:
+            await metrics.refresh_gauges(session, utcnow())
+
+    # -- running ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Rounds until cancelled: at once after a full batch or a wake-up, else every poll."""
+        self._loop = asyncio.get_running_loop()
+        register_waker(self._waker)
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    done = await self.run_once()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("worker round failed")
+                    done = 0
+                if done >= self.batch_size:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+        finally:
+            unregister_waker(self._waker)
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        """Run in the background of the current event loop (the API's lifespan)."""
+        if self.running:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._task = self._loop.create_task(self.run(), name="c2c-outbox-worker")
+
+    async def stop(self) -> None:
+        """Stop the background task (an event being handled rolls back or finishes)."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    def wake(self) -> None:
+        """Run a round soon rather than at the next poll (safe from any thread)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            self._wake.set()
+            return
+        loop.call_soon_threadsafe(self._wake.set)

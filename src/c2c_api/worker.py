@@ -1,0 +1,158 @@
+"""The outbox worker of this application: which handler serves which topic, and its commands.
+
+    topic                   handler                                 kind
+    mail.send               users.mail.MailDelivery (SMTP)          leased (at least once)
+    saved_search.match      search.service.run_match_job            transactional (once)
+    listing.expire          listings.service.expire_listing (timer) transactional (once)
+    listing.changed         relay -> broker channel listing:<id>    leased (at least once)
+    saved_search.matched    relay -> broker channel member:<id>     leased (at least once)
+
+`c2c-api worker` runs it; `c2c-api serve` runs one in-process on SQLite (the embedded default)
+or when `C2C_WORKER_IN_PROCESS=true`. `c2c-api outbox list|retry` are the operator's commands.
+See docs/worker.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import uuid
+from datetime import timedelta
+
+import click
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from c2c_api.broker import Broker, broker_from_settings
+from c2c_api.config import Settings
+from c2c_api.db import Database
+from c2c_api.events.models import OutboxEvent
+from c2c_api.events.worker import Handlers, RetryPolicy, Worker
+from c2c_api.listings.revisions import EXPIRE_ACTION, LISTING_CHANGED_TOPIC
+from c2c_api.listings.service import expire_listing
+from c2c_api.search.service import MATCH_JOB_TOPIC, MATCH_TOPIC, run_match_job
+from c2c_api.users.mail import MAIL_TOPIC, MailDelivery, Mailer, build_mailer
+
+# What the relay publishes, and on which channel (the subscriptions' contract).
+RELAYED_TOPICS = {LISTING_CHANGED_TOPIC: "listing", MATCH_TOPIC: "member"}
+
+
+def channel_of(event: OutboxEvent) -> str:
+    """The broker channel of a relayed event: `listing:<id>` or `member:<id>`."""
+    if event.topic == LISTING_CHANGED_TOPIC:
+        return f"listing:{event.payload['listingId']}"
+    return f"member:{event.member_id}"
+
+
+class Relay:
+    """Publishes relayed events to the broker after commit ({"topic", "eventId", "payload"})."""
+
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+
+    async def __call__(self, event: OutboxEvent) -> None:
+        await self.broker.publish(
+            channel_of(event),
+            {"topic": event.topic, "eventId": str(event.id), "payload": event.payload},
+        )
+
+
+def build_handlers(
+    settings: Settings, db: Database, *, broker: Broker, mailer: Mailer | None = None
+) -> Handlers:
+    """Every topic's handler (the table in the module docstring)."""
+    handlers = Handlers()
+    handlers.on_lease(
+        MAIL_TOPIC,
+        MailDelivery(
+            db, mailer or build_mailer(settings), max_attempts=settings.outbox_max_attempts
+        ),
+    )
+    batch = settings.saved_search_match_batch
+
+    async def match(session: AsyncSession, event: OutboxEvent) -> None:
+        await run_match_job(
+            session,
+            listing_id=uuid.UUID(str(event.payload["listingId"])),
+            after=event.payload.get("after"),
+            batch=batch,
+        )
+
+    async def expire(session: AsyncSession, event: OutboxEvent) -> None:
+        await expire_listing(session, listing_id=uuid.UUID(str(event.payload["subjectId"])))
+
+    handlers.on_transaction(MATCH_JOB_TOPIC, match)
+    handlers.on_transaction(EXPIRE_ACTION, expire)
+    relay = Relay(broker)
+    for topic in RELAYED_TOPICS:
+        handlers.on_lease(topic, relay)
+    return handlers
+
+
+def build_worker(
+    settings: Settings, db: Database, *, broker: Broker, mailer: Mailer | None = None
+) -> Worker:
+    """The worker with this application's handlers and the settings' retry policy."""
+    return Worker(
+        db,
+        build_handlers(settings, db, broker=broker, mailer=mailer),
+        policy=RetryPolicy(
+            max_attempts=settings.outbox_max_attempts,
+            base=timedelta(seconds=settings.outbox_retry_base_seconds),
+            cap=timedelta(seconds=settings.outbox_retry_max_seconds),
+        ),
+        batch_size=settings.worker_batch_size,
+        poll_interval=settings.worker_poll_interval,
+        lease=timedelta(seconds=settings.worker_lease_seconds),
+    )
+
+
+async def run_worker(settings: Settings, *, once: bool = False) -> int:
+    """Run the worker until SIGTERM/SIGINT (or one round with `once`)."""
+    db = Database(settings)
+    broker = broker_from_settings(settings)
+    worker = build_worker(settings, db, broker=broker)
+    try:
+        if once:
+            return await worker.run_once()
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            if task is not None:
+                loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker.run()
+        return 0
+    finally:
+        await broker.close()
+        await db.dispose()
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Fire due timers and handle one batch, then exit.")
+@click.option(
+    "--metrics-port", type=int, default=None, help="Serve Prometheus metrics on this port."
+)
+def worker_command(once: bool, metrics_port: int | None) -> None:
+    """Deliver outbox events and fire timers (several may run against PostgreSQL)."""
+    from c2c_api.cli import load_settings, run
+    from c2c_api.logging import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings)
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        from c2c_api.observability import REGISTRY
+
+        start_http_server(metrics_port, addr="127.0.0.1", registry=REGISTRY)
+    done = run(run_worker(settings, once=once))
+    if once:
+        click.echo(f"handled {done} event(s) and timer(s)")
+
+
+def register(main: click.Group) -> None:
+    from c2c_api.events.cli import outbox
+
+    main.add_command(worker_command)
+    main.add_command(outbox)
