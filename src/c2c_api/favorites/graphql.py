@@ -113,7 +113,7 @@ class FavoriteQuery:
     )
     async def my_favorites(
         self, info: Info, first: int = 20, after: str | None = None
-    ) -> relay.Connection[ListingInterface]:
+    ) -> relay.Connection[ListingInterface] | None:
         ctx: Context = info.context
         rows, has_next = await service.list_my_favorites(
             ctx.session,

@@ -364,7 +364,7 @@ class ListingQuery:
         status: ListingStatusEnum | None = None,  # type: ignore[valid-type]
         first: int = 20,
         after: str | None = None,
-    ) -> relay.Connection[ListingInterface]:
+    ) -> relay.Connection[ListingInterface] | None:
         return await _listing_page(
             info, service.list_my_listings, MY_LISTINGS_SCOPE, status, first, after
         )
@@ -382,7 +382,7 @@ class ListingQuery:
         status: ListingStatusEnum | None = None,  # type: ignore[valid-type]
         first: int = 20,
         after: str | None = None,
-    ) -> relay.Connection[ListingInterface]:
+    ) -> relay.Connection[ListingInterface] | None:
         return await _listing_page(
             info,
             service.list_storefront_listings,

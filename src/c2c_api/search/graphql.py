@@ -350,7 +350,7 @@ class SearchQuery:
         sort: ListingSortEnum | None = None,  # type: ignore[valid-type]
         first: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
-    ) -> ListingSearchConnection:
+    ) -> ListingSearchConnection | None:
         ctx: Context = info.context
         # Load the request's category tree first: the nodes' `category` fields then share it.
         catalog = await request_catalog(info)
@@ -388,7 +388,7 @@ class SearchQuery:
     )
     async def saved_searches(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
-    ) -> relay.Connection[SavedSearchType]:
+    ) -> relay.Connection[SavedSearchType] | None:
         ctx: Context = info.context
         page = await service.list_saved_searches(
             ctx.session,
