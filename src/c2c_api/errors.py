@@ -6,6 +6,8 @@
      ├── Unauthenticated        a member (or partner) is required
      ├── InsufficientScope      the token lacks a required OAuth scope
      ├── InvalidInput           input fails validation (carries `fields`)
+     │    ├── InvalidId         INVALID_ID: not a global id of the expected type
+     │    └── InvalidCursor     INVALID_CURSOR: not a cursor we issued for this list
      ├── Conflict               uniqueness or a concurrent change
      ├── InvalidState           the thing is not in a state that allows this
      └── RateLimited            too many attempts; retry later
@@ -26,6 +28,7 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     INSUFFICIENT_SCOPE = "INSUFFICIENT_SCOPE"
     INVALID_INPUT = "INVALID_INPUT"
+    INVALID_ID = "INVALID_ID"
     CONFLICT = "CONFLICT"
     INVALID_STATE = "INVALID_STATE"
     RATE_LIMITED = "RATE_LIMITED"
@@ -128,6 +131,12 @@ class InvalidInput(DomainError):
     """The input is not valid."""
 
     code = ErrorCode.INVALID_INPUT
+
+
+class InvalidId(InvalidInput):
+    """This is not a valid id of the expected type."""
+
+    code = ErrorCode.INVALID_ID
 
 
 class InvalidCursor(InvalidInput):

@@ -96,12 +96,12 @@ class TestAddFavorite:
         }
         assert await favorite_rows(db) == 0
 
-    async def test_a_malformed_id_is_not_found(
+    async def test_a_malformed_id_is_invalid_id(
         self, db: Database, client: httpx.AsyncClient
     ) -> None:
         _, token = await create_member_with_token(db, scopes=["account:write"])
         data = await gql(client, ADD, {"id": "U2FsZUxpc3Rpbmc6bm9wZQ=="}, token)
-        assert data["addFavorite"]["code"] == "NOT_FOUND"
+        assert data["addFavorite"]["code"] == "INVALID_ID"
 
 
 class TestRemoveFavorite:

@@ -1,8 +1,8 @@
 """Global ids name their type: an id of another type carrying a real row's UUID acts on nothing.
 
 Each case gives a mutation the UUID of a real row of the expected kind, wrapped in a global id
-of another type (e.g. Question:<listing uuid>): it is refused like an unknown id and nothing
-changes.
+of another type (e.g. Question:<listing uuid>): it is refused as INVALID_ID naming the argument
+and nothing changes.
 """
 
 from __future__ import annotations
@@ -72,13 +72,13 @@ class TestIdsOfAnotherType:
         ]
         assert (edit["__typename"], edit["code"], edit["fields"]) == (
             "UserError",
-            "NOT_FOUND",
+            "INVALID_ID",
             ["id"],
         )
         paused = (await gql(client, lifecycle("pauseListing"), {"id": wrong}, token=token))[
             "pauseListing"
         ]
-        assert paused["code"] == "NOT_FOUND"
+        assert paused["code"] == "INVALID_ID"
         async with db.transaction() as session:
             row = await session.get(Listing, listing.id)
             assert row is not None
@@ -90,7 +90,7 @@ class TestIdsOfAnotherType:
         ]
         assert paused["__typename"] == "ListingSuccess", paused
 
-    async def test_photo_ids_of_another_type_are_photo_not_found(
+    async def test_photo_ids_of_another_type_are_invalid_ids(
         self, client: httpx.AsyncClient, db: Database
     ) -> None:
         await seed_categories(db)
@@ -104,7 +104,7 @@ class TestIdsOfAnotherType:
             "i": {"photoIds": [as_type("Member", photo_id)]},
         }
         edit = (await gql(client, UPDATE, variables, token=token))["updateListing"]
-        assert (edit["code"], edit["fields"]) == ("PHOTO_NOT_FOUND", ["photoIds.0"])
+        assert (edit["code"], edit["fields"]) == ("INVALID_ID", ["photoIds.0"])
         async with db.transaction() as session:
             photo = await session.get(Photo, photo_id)
             assert photo is not None and photo.listing_id is None
@@ -118,9 +118,9 @@ class TestIdsOfAnotherType:
         _, token = await create_member_with_token(db, scopes=["account:write", "messages:write"])
         wrong_listing = as_type("Member", listing.id)
         added = (await gql(client, ADD_FAVORITE, {"id": wrong_listing}, token=token))["addFavorite"]
-        assert (added["code"], added["fields"]) == ("NOT_FOUND", ["listingId"])
+        assert (added["code"], added["fields"]) == ("INVALID_ID", ["listingId"])
         asked = (await gql(client, ASK, {"id": wrong_listing}, token=token))["askQuestion"]
-        assert (asked["code"], asked["fields"]) == ("NOT_FOUND", ["listingId"])
+        assert (asked["code"], asked["fields"]) == ("INVALID_ID", ["listingId"])
 
         asked = (await gql(client, ASK, {"id": as_type("SaleListing", listing.id)}, token=token))[
             "askQuestion"
@@ -130,11 +130,11 @@ class TestIdsOfAnotherType:
         answered = (await gql(client, ANSWER, {"id": wrong_question}, token=seller_token))[
             "answerQuestion"
         ]
-        assert (answered["code"], answered["fields"]) == ("QUESTION_NOT_FOUND", ["questionId"])
+        assert (answered["code"], answered["fields"]) == ("INVALID_ID", ["questionId"])
         hidden = (await gql(client, HIDE, {"id": wrong_question}, token=seller_token))[
             "hideQuestion"
         ]
-        assert hidden["code"] == "QUESTION_NOT_FOUND"
+        assert hidden["code"] == "INVALID_ID"
         async with db.transaction() as session:
             question = await session.get(ListingQuestion, question_id)
             assert question is not None

@@ -221,7 +221,7 @@ class CategoryQuery:
         ),
         extensions=[public()],
     )
-    async def categories(self, info: Info, parent: str | None = None) -> list[CategoryType]:
+    async def categories(self, info: Info, parent: str | None = None) -> list[CategoryType] | None:
         catalog = await request_catalog(info)
         if parent is not None and parent not in catalog.taxonomy:
             return []

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from c2c_api.graphql.context import Context
 
 
-def listing_uuid(global_id: relay.GlobalID, field: str = "listingId") -> uuid.UUID:
-    """The UUID inside a listing's global id (any listing type); NotFound when malformed or
+def listing_uuid(global_id: str, field: str = "listingId") -> uuid.UUID:
+    """The UUID inside a listing's global id (any listing type); INVALID_ID when malformed or
     the id of another type."""
     return _listing_uuid(global_id, field)
 
@@ -113,7 +113,7 @@ class FavoriteQuery:
     )
     async def my_favorites(
         self, info: Info, first: int = 20, after: str | None = None
-    ) -> relay.Connection[ListingInterface]:
+    ) -> relay.Connection[ListingInterface] | None:
         ctx: Context = info.context
         rows, has_next = await service.list_my_favorites(
             ctx.session,
@@ -148,7 +148,7 @@ class FavoriteMutation:
         extensions=[requires("account:write")],
     )
     @mutation_payload
-    async def add_favorite(self, info: Info, listing_id: relay.GlobalID) -> AddFavoritePayload:
+    async def add_favorite(self, info: Info, listing_id: strawberry.ID) -> AddFavoritePayload:
         ctx: Context = info.context
         ident = listing_uuid(listing_id)
         listing = await service.add_favorite(ctx.session, ctx.actor, listing_id=ident)
@@ -160,12 +160,11 @@ class FavoriteMutation:
         extensions=[requires("account:write")],
     )
     @mutation_payload
-    async def remove_favorite(
-        self, info: Info, listing_id: relay.GlobalID
-    ) -> RemoveFavoritePayload:
+    async def remove_favorite(self, info: Info, listing_id: strawberry.ID) -> RemoveFavoritePayload:
         ctx: Context = info.context
         ident = listing_uuid(listing_id)
         await service.remove_favorite(ctx.session, ctx.actor, listing_id=ident)
         return RemoveFavoriteSuccess(
-            listing_id=listing_id, favorite_count=await _count_now(ctx, ident)
+            listing_id=relay.GlobalID.from_id(listing_id),
+            favorite_count=await _count_now(ctx, ident),
         )

@@ -18,7 +18,7 @@ from c2c_api.categories.taxonomy import ListingKind
 from c2c_api.errors import InvalidInput, NotFound
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.permissions import requires
-from c2c_api.kit.ids import node_uuid
+from c2c_api.kit.ids import global_id_uuid
 from c2c_api.listings import service
 from c2c_api.listings.graphql import (
     LISTING_TYPES,
@@ -31,7 +31,6 @@ from c2c_api.listings.graphql import (
 )
 from c2c_api.listings.models import Listing, ListingStatus, Visibility
 from c2c_api.partners.graphql import connection, decode_cursor
-from c2c_api.photos.service import PhotoNotFound
 
 if TYPE_CHECKING:
     from c2c_api.graphql.context import Context
@@ -179,7 +178,7 @@ class ListingFieldsInput:
     )
     location: LocationInput | None = Unset
     handover: HandoverInput | None = Unset
-    photo_ids: list[relay.GlobalID] | None = strawberry.field(
+    photo_ids: list[strawberry.ID] | None = strawberry.field(
         default=Unset, description="Uploaded photos in display order (replaces the set)."
     )
     sale: SaleInput | None = Unset
@@ -271,16 +270,13 @@ def _values(kind: ListingKind, data: ListingFieldsInput) -> dict[str, Any]:
 
 
 def _photo_ids(data: ListingFieldsInput) -> list[uuid.UUID] | None:
-    """The photos' UUIDs; an id that is not a Photo's is PHOTO_NOT_FOUND like an unknown one."""
+    """The photos' UUIDs; an id that is not a Photo's is INVALID_ID on `photoIds.<index>`."""
     if not _given(data.photo_ids):
         return None
-    out: list[uuid.UUID] = []
-    for index, gid in enumerate(data.photo_ids or []):
-        ident = node_uuid(gid, "Photo")
-        if ident is None:
-            raise PhotoNotFound(fields=[f"photoIds.{index}"])
-        out.append(ident)
-    return out
+    return [
+        global_id_uuid(gid, "Photo", field=f"photoIds.{index}")
+        for index, gid in enumerate(data.photo_ids or [])
+    ]
 
 
 # A listing's global id names its concrete type (SaleListing, AuctionListing, ...).
@@ -289,19 +285,16 @@ LISTING_TYPE_NAMES = frozenset(
 )
 
 
-def listing_uuid(gid: relay.GlobalID, field: str = "id") -> uuid.UUID:
-    """The UUID inside a listing's global id (any listing type); NotFound for anything else
+def listing_uuid(gid: str, field: str = "id") -> uuid.UUID:
+    """The UUID inside a listing's global id (any listing type); InvalidId for anything else
     (malformed, or the id of another type such as a Question)."""
-    ident = node_uuid(gid, *LISTING_TYPE_NAMES)
-    if ident is None:
-        raise NotFound("This listing does not exist.", fields=[field])
-    return ident
+    return global_id_uuid(gid, *LISTING_TYPE_NAMES, field=field)
 
 
 async def _lifecycle(
     info: Info,
     action: Callable[..., Awaitable[Listing]],
-    id: relay.GlobalID,
+    id: strawberry.ID,
     expected_version: int | None,
 ) -> ListingPayload:
     """Run one lifecycle use case (publish, pause, resume, close) on a listing."""
@@ -371,7 +364,7 @@ class ListingQuery:
         status: ListingStatusEnum | None = None,  # type: ignore[valid-type]
         first: int = 20,
         after: str | None = None,
-    ) -> relay.Connection[ListingInterface]:
+    ) -> relay.Connection[ListingInterface] | None:
         return await _listing_page(
             info, service.list_my_listings, MY_LISTINGS_SCOPE, status, first, after
         )
@@ -389,7 +382,7 @@ class ListingQuery:
         status: ListingStatusEnum | None = None,  # type: ignore[valid-type]
         first: int = 20,
         after: str | None = None,
-    ) -> relay.Connection[ListingInterface]:
+    ) -> relay.Connection[ListingInterface] | None:
         return await _listing_page(
             info,
             service.list_storefront_listings,
@@ -410,6 +403,7 @@ class ListingMutation:
     async def create_listing(self, info: Info, input: CreateListingInput) -> ListingPayload:
         ctx: Context = info.context
         kind = ListingKind(input.kind)
+        photo_ids = _photo_ids(input)
         if not _given(input.title) or not _given(input.category):
             missing = [n for n in ("title", "category") if not _given(getattr(input, n))]
             raise InvalidInput("Some fields are required.", fields=missing)
@@ -418,7 +412,7 @@ class ListingMutation:
             ctx.actor,
             kind=kind,
             values=_values(kind, input),
-            photo_ids=_photo_ids(input),
+            photo_ids=photo_ids,
         )
         return _ok(listing)
 
@@ -431,10 +425,11 @@ class ListingMutation:
     )
     @mutation_payload
     async def update_listing(
-        self, info: Info, id: relay.GlobalID, expected_version: int, input: ListingFieldsInput
+        self, info: Info, id: strawberry.ID, expected_version: int, input: ListingFieldsInput
     ) -> ListingPayload:
         ctx: Context = info.context
         listing_id = listing_uuid(id)
+        photo_ids = _photo_ids(input)
         current = await service.get_visible_listings(ctx.session, ctx.actor, [listing_id])
         if listing_id not in current:
             raise NotFound(fields=["id"])
@@ -445,7 +440,7 @@ class ListingMutation:
             listing_id=listing_id,
             expected_version=expected_version,
             values=_values(kind, input),
-            photo_ids=_photo_ids(input),
+            photo_ids=photo_ids,
         )
         return _ok(listing)
 
@@ -455,7 +450,7 @@ class ListingMutation:
     )
     @mutation_payload
     async def publish_listing(
-        self, info: Info, id: relay.GlobalID, expected_version: int | None = None
+        self, info: Info, id: strawberry.ID, expected_version: int | None = None
     ) -> ListingPayload:
         return await _lifecycle(info, service.publish_listing, id, expected_version)
 
@@ -465,7 +460,7 @@ class ListingMutation:
     )
     @mutation_payload
     async def pause_listing(
-        self, info: Info, id: relay.GlobalID, expected_version: int | None = None
+        self, info: Info, id: strawberry.ID, expected_version: int | None = None
     ) -> ListingPayload:
         return await _lifecycle(info, service.pause_listing, id, expected_version)
 
@@ -474,7 +469,7 @@ class ListingMutation:
     )
     @mutation_payload
     async def resume_listing(
-        self, info: Info, id: relay.GlobalID, expected_version: int | None = None
+        self, info: Info, id: strawberry.ID, expected_version: int | None = None
     ) -> ListingPayload:
         return await _lifecycle(info, service.resume_listing, id, expected_version)
 
@@ -484,7 +479,7 @@ class ListingMutation:
     )
     @mutation_payload
     async def close_listing(
-        self, info: Info, id: relay.GlobalID, expected_version: int | None = None
+        self, info: Info, id: strawberry.ID, expected_version: int | None = None
     ) -> ListingPayload:
         return await _lifecycle(info, service.close_listing, id, expected_version)
 
@@ -496,7 +491,7 @@ class ListingMutation:
         extensions=[requires("admin:moderation", "partner:catalog")],
     )
     @mutation_payload
-    async def remove_listing(self, info: Info, id: relay.GlobalID, reason: str) -> ListingPayload:
+    async def remove_listing(self, info: Info, id: strawberry.ID, reason: str) -> ListingPayload:
         ctx: Context = info.context
         return _ok(
             await service.remove_listing(
@@ -509,7 +504,7 @@ class ListingMutation:
         extensions=[requires("admin:moderation", "partner:catalog")],
     )
     @mutation_payload
-    async def restore_listing(self, info: Info, id: relay.GlobalID) -> ListingPayload:
+    async def restore_listing(self, info: Info, id: strawberry.ID) -> ListingPayload:
         ctx: Context = info.context
         return _ok(
             await service.restore_listing(ctx.session, ctx.actor, listing_id=listing_uuid(id))

@@ -164,7 +164,7 @@ class PartnerQuery:
         description="The partner a partner token is bound to.",
         extensions=[requires("partner:read")],
     )
-    async def partner(self, info: Info) -> PartnerType:
+    async def partner(self, info: Info) -> PartnerType | None:
         ctx: Context = info.context
         return PartnerType.from_model(await service.get_own_partner(ctx.session, ctx.actor))
 
@@ -174,7 +174,7 @@ class PartnerQuery:
     )
     async def partners(
         self, info: Info, first: int = 20, after: str | None = None
-    ) -> relay.Connection[PartnerType]:
+    ) -> relay.Connection[PartnerType] | None:
         ctx: Context = info.context
         page = await service.list_partners(
             ctx.session, ctx.actor, limit=first, after=decode_cursor(info, PARTNERS_SCOPE, after)

@@ -21,7 +21,7 @@ from c2c_api.favorites.graphql import listing_uuid
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.loaders import BatchFn, loader, parse_node_ids
 from c2c_api.graphql.permissions import requires
-from c2c_api.kit.ids import node_uuid
+from c2c_api.kit.ids import global_id_uuid
 from c2c_api.listings.models import ListingQuestion
 from c2c_api.partners.graphql import decode_cursor, encode_cursor
 from c2c_api.questions import service
@@ -117,12 +117,9 @@ async def listing_questions(
     )
 
 
-def question_uuid(global_id: relay.GlobalID) -> uuid.UUID:
-    """The UUID inside a Question's global id; QUESTION_NOT_FOUND for anything else."""
-    ident = node_uuid(global_id, "Question")
-    if ident is None:
-        raise service.QuestionNotFound(fields=["questionId"])
-    return ident
+def question_uuid(global_id: str) -> uuid.UUID:
+    """The UUID inside a Question's global id; INVALID_ID (on questionId) for anything else."""
+    return global_id_uuid(global_id, "Question", field="questionId")
 
 
 @strawberry.type(description="The question was published on the listing.")
@@ -171,7 +168,7 @@ class QuestionMutation:
     )
     @mutation_payload
     async def ask_question(
-        self, info: Info, listing_id: relay.GlobalID, body: str
+        self, info: Info, listing_id: strawberry.ID, body: str
     ) -> AskQuestionPayload:
         ctx: Context = info.context
         question = await service.ask_question(
@@ -188,7 +185,7 @@ class QuestionMutation:
     )
     @mutation_payload
     async def answer_question(
-        self, info: Info, question_id: relay.GlobalID, answer: str
+        self, info: Info, question_id: strawberry.ID, answer: str
     ) -> AnswerQuestionPayload:
         ctx: Context = info.context
         question = await service.answer_question(
@@ -205,10 +202,11 @@ class QuestionMutation:
         extensions=[requires("listings:write", "admin:moderation", "partner:catalog")],
     )
     @mutation_payload
-    async def hide_question(self, info: Info, question_id: relay.GlobalID) -> HideQuestionPayload:
+    async def hide_question(self, info: Info, question_id: strawberry.ID) -> HideQuestionPayload:
         ctx: Context = info.context
-        await service.hide_question(ctx.session, ctx.actor, question_id=question_uuid(question_id))
-        return HideQuestionSuccess(question_id=question_id)
+        ident = question_uuid(question_id)
+        await service.hide_question(ctx.session, ctx.actor, question_id=ident)
+        return HideQuestionSuccess(question_id=relay.GlobalID("Question", str(ident)))
 
 
 __all__ = ["NotFound", "QuestionType", "listing_questions"]

@@ -17,7 +17,7 @@ from typing import Any
 
 from c2c_api.categories.errors import UnknownCategory
 from c2c_api.categories.taxonomy import ListingKind, Taxonomy
-from c2c_api.errors import InvalidInput
+from c2c_api.errors import InvalidId, InvalidInput
 from c2c_api.kit.money import CURRENCIES, MAX_AMOUNT
 from c2c_api.listings.models import Condition
 from c2c_api.search.errors import (
@@ -313,7 +313,7 @@ def parse_filter(
     if seller is not None:
         seller_id = parse_global_id(seller, "Member", field="filter.seller")
         if seller_id is None:
-            raise InvalidInput(fields=["filter.seller"])
+            raise InvalidId(fields=["filter.seller"], context={"expectedTypes": ["Member"]})
 
     attributes = raw.get("attributes") or {}
     if not isinstance(attributes, Mapping):

@@ -23,6 +23,7 @@ from c2c_api.categories.graphql import CategoryType, ListingKindEnum, request_ca
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.loaders import parse_node_ids, selected_under
 from c2c_api.graphql.permissions import public, requires
+from c2c_api.kit.ids import global_id_uuid
 from c2c_api.listings.graphql import (
     ConditionEnum,
     ListingInterface,
@@ -349,7 +350,7 @@ class SearchQuery:
         sort: ListingSortEnum | None = None,  # type: ignore[valid-type]
         first: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
-    ) -> ListingSearchConnection:
+    ) -> ListingSearchConnection | None:
         ctx: Context = info.context
         # Load the request's category tree first: the nodes' `category` fields then share it.
         catalog = await request_catalog(info)
@@ -387,7 +388,7 @@ class SearchQuery:
     )
     async def saved_searches(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
-    ) -> relay.Connection[SavedSearchType]:
+    ) -> relay.Connection[SavedSearchType] | None:
         ctx: Context = info.context
         page = await service.list_saved_searches(
             ctx.session,
@@ -429,15 +430,8 @@ class SearchMutation:
         extensions=[requires("account:write")],
     )
     @mutation_payload
-    async def delete_saved_search(self, info: Info, id: relay.GlobalID) -> DeleteSavedSearchPayload:
+    async def delete_saved_search(self, info: Info, id: strawberry.ID) -> DeleteSavedSearchPayload:
         ctx: Context = info.context
-        try:
-            ident = uuid.UUID(id.node_id) if id.type_name == "SavedSearch" else None
-        except ValueError:
-            ident = None
-        if ident is None:
-            from c2c_api.errors import NotFound
-
-            raise NotFound(fields=["id"])
+        ident = global_id_uuid(id, "SavedSearch", field="id")
         await service.delete_saved_search(ctx.session, ctx.actor, saved_search_id=ident)
-        return DeleteSavedSearchSuccess(deleted_id=id)
+        return DeleteSavedSearchSuccess(deleted_id=relay.GlobalID("SavedSearch", str(ident)))

@@ -11,12 +11,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
+from strawberry.types.base import get_object_definition
 
 from c2c_api import authz
 from c2c_api.auth.sessions import client_address
+from c2c_api.errors import InvalidId
 from c2c_api.graphql.errors import UserError, mutation_payload, payload_of_use_case
 from c2c_api.graphql.loaders import loader, parse_node_ids
 from c2c_api.graphql.permissions import public, requires
+from c2c_api.kit.ids import decode_global_id
 from c2c_api.users import accounts, service
 from c2c_api.users.models import Member
 
@@ -214,6 +217,23 @@ ChangePasswordPayload = Annotated[
 ]
 
 
+def _node_type(info: Info, value: str) -> tuple[type[relay.Node], str]:
+    """The object type and node id named by a global id; INVALID_ID when it names none."""
+    decoded = decode_global_id(value)
+    if decoded is not None:
+        type_name, node_id = decoded
+        try:
+            node_type = relay.GlobalID(type_name, node_id).resolve_type(info)
+            definition = get_object_definition(node_type, strict=True)
+            uuid.UUID(node_id)
+        except (KeyError, ValueError, AttributeError, TypeError):
+            pass
+        else:
+            if not definition.is_interface:
+                return node_type, node_id
+    raise InvalidId(fields=["id"])
+
+
 @strawberry.type
 class UserQuery:
     @strawberry.field(
@@ -228,15 +248,15 @@ class UserQuery:
         return MemberType.from_model(member) if member is not None else None
 
     @strawberry.field(
-        description="Any object by its global id (null when it does not exist or is hidden).",
+        description=(
+            "Any object by its global id (null when it does not exist or is hidden; "
+            "INVALID_ID in extensions.code when the id is malformed or names no object type)."
+        ),
         extensions=[public()],
     )
-    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
-        try:
-            node_type = id.resolve_type(info)
-        except (KeyError, ValueError, AttributeError):
-            return None
-        nodes = node_type.resolve_nodes(info=info, node_ids=[id.node_id], required=False)
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        node_type, node_id = _node_type(info, id)
+        nodes = node_type.resolve_nodes(info=info, node_ids=[node_id], required=False)
         if inspect.isawaitable(nodes):
             nodes = await nodes
         return next(iter(nodes), None)
