@@ -2,8 +2,8 @@
 
 Scopes say *what* a token may do; ownership and tenancy (below) say *on what*. GraphQL fields
 declare their scopes with `@requiresScopes` (see graphql/permissions.py), REST routes with
-`require_scopes`; both call `check_scopes` here. Services call `ensure(...)` for writes and the
-`visible_*` helpers for reads.
+`require_scopes`; both call `check_scopes` here. Services ask the resource's policy
+(`ListingPolicy`): its predicates for a row in hand, its SQL clauses to scope a select.
 """
 
 from __future__ import annotations
@@ -11,9 +11,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
+import sqlalchemy as sa
+
 from c2c_api.errors import Forbidden, InsufficientScope, Unauthenticated
+from c2c_api.kit.clock import utcnow
+from c2c_api.listings.models import Listing, ListingStatus
 
 
 class ActorKind(StrEnum):
@@ -147,10 +152,7 @@ def can_list_partner_members(actor: Actor, partner_id: uuid.UUID) -> bool:
     return can_manage_partners(actor)
 
 
-# --- listings and categories --------------------------------------------------------------------
-
-# Statuses anyone may fetch directly (links keep working after the deal or the end).
-PUBLIC_LISTING_STATUSES = frozenset({"PUBLISHED", "RESERVED", "SOLD", "CLOSED", "EXPIRED"})
+# --- categories ---------------------------------------------------------------------------------
 
 
 def can_manage_categories(actor: Actor) -> bool:
@@ -158,45 +160,182 @@ def can_manage_categories(actor: Actor) -> bool:
     return actor.is_operator and "admin:catalog" in actor.scopes
 
 
-def is_listing_owner(actor: Actor, seller_id: uuid.UUID) -> bool:
-    return actor.member_id is not None and actor.member_id == seller_id
+# --- listings -----------------------------------------------------------------------------------
+
+# Statuses anyone may fetch directly (links keep working after the deal or the end).
+PUBLIC_LISTING_STATUSES = frozenset(
+    {
+        ListingStatus.PUBLISHED,
+        ListingStatus.RESERVED,
+        ListingStatus.SOLD,
+        ListingStatus.CLOSED,
+        ListingStatus.EXPIRED,
+    }
+)
+# Statuses that time ends: past `ends_at` or `expires_at` they read EXPIRED.
+ENDING_STATUSES = (ListingStatus.PUBLISHED, ListingStatus.PAUSED)
 
 
-def is_storefront_moderator(actor: Actor, partner_id: uuid.UUID | None) -> bool:
-    """The partner of the listing's storefront, with partner:catalog."""
-    return (
-        partner_id is not None
-        and actor.kind == ActorKind.PARTNER
-        and actor.partner_id == partner_id
-        and "partner:catalog" in actor.scopes
-    )
+class ListingPolicy:
+    """Who may see and do what with a listing: each rule written once, in Python for a row in
+    hand and in SQL for a scoped select, and the two agree (tests/authz/test_listing_policy.py).
 
+    - *live*: published and not past its end (`ends_at`) or lifetime (`expires_at`): what
+      search, saved searches and questions deal with;
+    - *visible*: what an actor may fetch by id or link: public statuses (a listing past its end
+      reads EXPIRED, public) for everyone; drafts and paused listings for the owner, operators
+      and the storefront's partner (partner:catalog); removed listings for the owner and
+      operators;
+    - *insiders* (owner, operators, the storefront's partner): history, reserve price, photos;
+    - *moderators* (operators with admin:moderation, the storefront's partner): remove, restore,
+      hide questions; only operators undo an operator's removal;
+    - *editors*: the owner with listings:write.
 
-def is_listing_moderator(actor: Actor, partner_id: uuid.UUID | None) -> bool:
-    """Who may remove and restore a listing: operators (admin:moderation), its storefront."""
-    if actor.is_operator and "admin:moderation" in actor.scopes:
-        return True
-    return is_storefront_moderator(actor, partner_id)
+    What an actor may not see is NotFound for it, never Forbidden (docs/architecture.md).
+    """
 
+    # -- time ------------------------------------------------------------------------------------
 
-def can_see_listing(
-    actor: Actor, *, status: str, seller_id: uuid.UUID, partner_id: uuid.UUID | None
-) -> bool:
-    """Direct reads: public statuses for all; drafts and paused for owner, storefront,
-    operators; removed listings for the owner and operators."""
-    if status in PUBLIC_LISTING_STATUSES:
-        return True
-    if is_listing_owner(actor, seller_id) or actor.is_operator:
-        return True
-    return status != "REMOVED" and is_storefront_moderator(actor, partner_id)
+    @staticmethod
+    def is_past_end(listing: Listing, now: datetime) -> bool:
+        """Whether `ends_at` or `expires_at` has passed (whatever the status)."""
+        return any(end is not None and end <= now for end in (listing.ends_at, listing.expires_at))
 
+    @classmethod
+    def effective_status(cls, listing: Listing, now: datetime | None = None) -> ListingStatus:
+        """The status as callers see it: a published or paused listing past its end is EXPIRED
+        even before the expiry job writes it."""
+        status = ListingStatus(listing.status)
+        if status in ENDING_STATUSES and cls.is_past_end(listing, now or utcnow()):
+            return ListingStatus.EXPIRED
+        return status
 
-def can_see_listing_history(
-    actor: Actor, *, seller_id: uuid.UUID, partner_id: uuid.UUID | None
-) -> bool:
-    """The edit history: the owner, the storefront's partner and operators."""
-    return (
-        is_listing_owner(actor, seller_id)
-        or actor.is_operator
-        or is_storefront_moderator(actor, partner_id)
-    )
+    @classmethod
+    def is_live(cls, listing: Listing, now: datetime | None = None) -> bool:
+        """Published and not past its end: searchable, open for questions."""
+        return cls.effective_status(listing, now) == ListingStatus.PUBLISHED
+
+    @staticmethod
+    def live_clauses(now: datetime) -> list[sa.ColumnElement[bool]]:
+        """`is_live` in SQL, as separate conditions (search ANDs them with its own: the status
+        comparison is what its indexes start with, docs/search.md)."""
+        table = Listing.__table__.c  # type: ignore[attr-defined]
+        return [
+            table.status == ListingStatus.PUBLISHED,
+            sa.or_(table.ends_at.is_(None), table.ends_at > now),
+            sa.or_(table.expires_at.is_(None), table.expires_at > now),
+        ]
+
+    # -- who is who ------------------------------------------------------------------------------
+
+    @staticmethod
+    def is_owner(actor: Actor, listing: Listing) -> bool:
+        """The caller is the listing's seller."""
+        return actor.member_id is not None and actor.member_id == listing.seller_id
+
+    @staticmethod
+    def is_storefront_partner(actor: Actor, listing: Listing) -> bool:
+        """The partner of the listing's storefront, with partner:catalog."""
+        return (
+            listing.partner_id is not None
+            and actor.kind == ActorKind.PARTNER
+            and actor.partner_id == listing.partner_id
+            and "partner:catalog" in actor.scopes
+        )
+
+    @staticmethod
+    def is_operator_moderator(actor: Actor) -> bool:
+        """An operator whose token holds admin:moderation (moderates every listing)."""
+        return actor.is_operator and "admin:moderation" in actor.scopes
+
+    @classmethod
+    def is_insider(cls, actor: Actor, listing: Listing) -> bool:
+        """The owner, any operator, or the storefront's partner."""
+        return (
+            cls.is_owner(actor, listing)
+            or actor.is_operator
+            or cls.is_storefront_partner(actor, listing)
+        )
+
+    # -- visibility ------------------------------------------------------------------------------
+
+    @classmethod
+    def can_see(cls, actor: Actor, listing: Listing, now: datetime | None = None) -> bool:
+        """Whether `actor` may fetch the listing by id or link."""
+        status = cls.effective_status(listing, now)
+        if status in PUBLIC_LISTING_STATUSES:
+            return True
+        if cls.is_owner(actor, listing) or actor.is_operator:
+            return True
+        return status != ListingStatus.REMOVED and cls.is_storefront_partner(actor, listing)
+
+    @staticmethod
+    def visible_clause(actor: Actor, now: datetime) -> sa.ColumnElement[bool]:
+        """`can_see` in SQL, for a select over listings (evaluates to true, never to null,
+        exactly for the rows `can_see` accepts)."""
+        if actor.is_operator:
+            return sa.true()
+        table = Listing.__table__.c  # type: ignore[attr-defined]
+        public = sa.or_(
+            table.status.in_(sorted(PUBLIC_LISTING_STATUSES)),
+            # paused past its end reads EXPIRED (a published one already is public)
+            sa.and_(
+                table.status == ListingStatus.PAUSED,
+                sa.or_(table.ends_at <= now, table.expires_at <= now),
+            ),
+        )
+        alternatives: list[sa.ColumnElement[bool]] = [public]
+        if actor.member_id is not None:
+            alternatives.append(table.seller_id == actor.member_id)
+        if (
+            actor.kind == ActorKind.PARTNER
+            and actor.partner_id is not None
+            and "partner:catalog" in actor.scopes
+        ):
+            alternatives.append(
+                sa.and_(
+                    table.partner_id == actor.partner_id,
+                    table.status != ListingStatus.REMOVED,
+                )
+            )
+        return sa.or_(*alternatives)
+
+    # -- actions (callers scope the fetch with can_see first: NotFound before Forbidden) ---------
+
+    @classmethod
+    def can_edit(cls, actor: Actor, listing: Listing) -> bool:
+        """Change fields, publish, pause, resume, close: the owner with listings:write."""
+        return cls.is_owner(actor, listing) and "listings:write" in actor.scopes
+
+    @classmethod
+    def can_see_history(cls, actor: Actor, listing: Listing) -> bool:
+        """The edit history and the secret reserve price: insiders."""
+        return cls.is_insider(actor, listing)
+
+    @classmethod
+    def can_manage_photos(cls, actor: Actor, listing: Listing) -> bool:
+        """Attach, order and detach a listing's photos: insiders."""
+        return cls.is_insider(actor, listing)
+
+    @classmethod
+    def can_moderate(cls, actor: Actor, listing: Listing) -> bool:
+        """Remove a listing, restore a storefront's removal, hide questions: operators with
+        admin:moderation, the storefront's partner."""
+        return cls.is_operator_moderator(actor) or cls.is_storefront_partner(actor, listing)
+
+    @classmethod
+    def can_restore(cls, actor: Actor, listing: Listing, *, removed_by: str) -> bool:
+        """Undo a removal: an operator's only by operators, a storefront's by either."""
+        if removed_by == "operator":
+            return cls.is_operator_moderator(actor)
+        return cls.can_moderate(actor, listing)
+
+    @classmethod
+    def can_hide_question(cls, actor: Actor, listing: Listing) -> bool:
+        """Hide a public question: the seller or a moderator of the listing."""
+        return cls.is_owner(actor, listing) or cls.can_moderate(actor, listing)
+
+    @classmethod
+    def can_answer_question(cls, actor: Actor, listing: Listing) -> bool:
+        """Answer a public question: the seller only."""
+        return cls.is_owner(actor, listing)

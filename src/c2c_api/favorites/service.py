@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from c2c_api.authz import PUBLIC_LISTING_STATUSES, Actor, require_member
+from c2c_api.authz import Actor, ListingPolicy, require_member
 from c2c_api.errors import NotFound
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.keyset import Position, keyset_page
@@ -82,7 +82,8 @@ async def list_my_favorites(
 ) -> tuple[list[tuple[Favorite, Listing]], bool]:
     """The caller's favorites, most recent first, keyset-paginated on (created_at, listing).
 
-    Listings the caller can no longer see (e.g. taken down) are left out.
+    Listings the caller can no longer see (e.g. taken down, or paused again) are left out:
+    the listing policy's SQL clause, the same rule as a direct fetch.
     """
     member_id = require_member(actor)
     query = (
@@ -90,13 +91,7 @@ async def list_my_favorites(
         .join(Listing, col(Listing.id) == col(Favorite.listing_id))
         .where(col(Favorite.member_id) == member_id)
     )
-    if not actor.is_operator:
-        query = query.where(
-            sa.or_(
-                col(Listing.status).in_(sorted(PUBLIC_LISTING_STATUSES)),
-                col(Listing.seller_id) == member_id,
-            )
-        )
+    query = query.where(ListingPolicy.visible_clause(actor, utcnow()))
     rows, has_next = await keyset_page(
         session,
         query,

@@ -10,14 +10,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api import authz
-from c2c_api.authz import Actor
+from c2c_api.authz import ENDING_STATUSES, Actor
 from c2c_api.categories.service import get_taxonomy
 from c2c_api.categories.taxonomy import ListingKind
 from c2c_api.errors import Forbidden, NotFound
 from c2c_api.kit.clock import utcnow
 from c2c_api.listings.errors import ListingNotEditable
 from c2c_api.listings.models import Listing, ListingStatus
-from c2c_api.listings.reads import ENDING_STATUSES, effective_status
+from c2c_api.listings.reads import effective_status
 from c2c_api.listings.revisions import (
     bump,
     check_version,

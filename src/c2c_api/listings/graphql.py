@@ -18,7 +18,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from c2c_api import authz
+from c2c_api.authz import ListingPolicy
 from c2c_api.categories.graphql import (
     CategoryType,
     ListingKindEnum,
@@ -398,7 +398,7 @@ class ListingInterface(relay.Node):
     )
 
     def _viewer_is_owner(self, info: Info) -> bool:
-        return authz.is_listing_owner(info.context.actor, self._row.seller_id)
+        return ListingPolicy.is_owner(info.context.actor, self._row)
 
     viewer_is_owner: bool = strawberry.field(
         resolver=_viewer_is_owner, description="Whether the caller is the seller."
@@ -406,9 +406,7 @@ class ListingInterface(relay.Node):
 
     async def _history(self, info: Info, first: int = 20) -> list[ListingRevisionType] | None:
         ctx: Context = info.context
-        if not authz.can_see_listing_history(
-            ctx.actor, seller_id=self._row.seller_id, partner_id=self._row.partner_id
-        ):
+        if not ListingPolicy.can_see_history(ctx.actor, self._row):
             return None
         revisions = await loader(ctx, "listing_revisions", _revisions_batch).load(self._row.id)
         first = max(0, min(first, 100))
@@ -515,9 +513,7 @@ class AuctionListing(ListingInterface):
     )
     def reserve_price(self, info: Info) -> MoneyType | None:
         r = self._row
-        if not authz.can_see_listing_history(
-            info.context.actor, seller_id=r.seller_id, partner_id=r.partner_id
-        ):
+        if not ListingPolicy.can_see_history(info.context.actor, r):
             return None
         return money(r.reserve_price, r.currency)
 

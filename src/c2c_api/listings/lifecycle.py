@@ -9,15 +9,14 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from c2c_api import authz
-from c2c_api.authz import Actor, ActorKind
+from c2c_api.authz import ENDING_STATUSES, Actor, ActorKind, ListingPolicy
 from c2c_api.categories.service import get_taxonomy
 from c2c_api.errors import Forbidden, InvalidInput, InvalidState
 from c2c_api.events.service import record_event
 from c2c_api.kit.clock import utcnow
 from c2c_api.listings.errors import ListingNotEditable
 from c2c_api.listings.models import Listing, ListingRevision, ListingStatus
-from c2c_api.listings.reads import ENDING_STATUSES, effective_status
+from c2c_api.listings.reads import effective_status
 from c2c_api.listings.revisions import bump, check_version, ensure_owner, load_for_update
 from c2c_api.listings.validation import EDITABLE, LISTING_LIFETIME, apply_derived, validate_listing
 
@@ -172,7 +171,7 @@ async def restore_listing(session: AsyncSession, actor: Actor, *, listing_id: uu
     removed_by = snapshot.get("removed_by") or (
         "partner" if removal is not None and removal.actor_partner_id is not None else "operator"
     )
-    if removed_by == "operator" and not authz.is_listing_moderator(actor, None):
+    if not ListingPolicy.can_restore(actor, listing, removed_by=removed_by):
         raise Forbidden("Only operators can restore a listing that an operator removed.")
     before = snapshot.get("status_before_removal")
     listing.status = ListingStatus(before) if before else ListingStatus.PAUSED

@@ -11,34 +11,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from c2c_api import authz
-from c2c_api.authz import Actor
+from c2c_api.authz import Actor, ListingPolicy
 from c2c_api.errors import Forbidden
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.keyset import keyset_page
 from c2c_api.listings.models import Listing, ListingRevision, ListingStatus
 from c2c_api.partners.service import Cursor, Page
 
-ENDING_STATUSES = (ListingStatus.PUBLISHED, ListingStatus.PAUSED)
-
 
 def effective_status(listing: Listing, now: datetime | None = None) -> ListingStatus:
     """The status as callers see it: a published or paused listing past its end is EXPIRED
-    even before `c2c-api listings expire` writes it (expire_due_listings)."""
-    if listing.status in ENDING_STATUSES:
-        now = now or utcnow()
-        for end in (listing.ends_at, listing.expires_at):
-            if end is not None and end <= now:
-                return ListingStatus.EXPIRED
-    return listing.status
+    even before the expiry job writes it (authz.ListingPolicy.effective_status)."""
+    return ListingPolicy.effective_status(listing, now)
 
 
-def can_see(actor: Actor, listing: Listing) -> bool:
-    return authz.can_see_listing(
-        actor,
-        status=effective_status(listing).value,
-        seller_id=listing.seller_id,
-        partner_id=listing.partner_id,
-    )
+def can_see(actor: Actor, listing: Listing, now: datetime | None = None) -> bool:
+    """Whether `actor` may fetch the listing directly (authz.ListingPolicy.can_see)."""
+    return ListingPolicy.can_see(actor, listing, now)
 
 
 async def get_visible_listings(
@@ -48,7 +37,8 @@ async def get_visible_listings(
     if not ids:
         return {}
     rows = await session.exec(select(Listing).where(col(Listing.id).in_(list(ids))))
-    return {row.id: row for row in rows if can_see(actor, row)}
+    now = utcnow()
+    return {row.id: row for row in rows if ListingPolicy.can_see(actor, row, now)}
 
 
 async def get_revisions(

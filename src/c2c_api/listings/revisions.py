@@ -17,15 +17,14 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from c2c_api import authz
-from c2c_api.authz import Actor, ActorKind
+from c2c_api.authz import ENDING_STATUSES, Actor, ActorKind, ListingPolicy
 from c2c_api.categories.taxonomy import ListingKind
 from c2c_api.errors import Forbidden, NotFound
 from c2c_api.events.service import cancel_timer, record_event, schedule_timer
 from c2c_api.kit.clock import utcnow
 from c2c_api.listings.errors import VersionConflict
 from c2c_api.listings.models import Listing, ListingRevision
-from c2c_api.listings.reads import ENDING_STATUSES, can_see, effective_status
+from c2c_api.listings.reads import effective_status
 from c2c_api.listings.validation import field_name, snapshot_of
 
 
@@ -74,9 +73,9 @@ async def load_for_update(
     ).first()
     if listing is None:
         raise NotFound()
-    if moderating and authz.is_listing_moderator(actor, listing.partner_id):
+    if moderating and ListingPolicy.can_moderate(actor, listing):
         return listing  # a storefront's moderator restores what it removed
-    if not can_see(actor, listing):
+    if not ListingPolicy.can_see(actor, listing):
         raise NotFound()
     if moderating:
         raise Forbidden()
@@ -93,7 +92,7 @@ def check_version(listing: Listing, expected: int | None) -> None:
 
 def ensure_owner(actor: Actor, listing: Listing) -> None:
     """Forbidden unless the caller is the listing's seller with listings:write."""
-    if not authz.is_listing_owner(actor, listing.seller_id) or "listings:write" not in actor.scopes:
+    if not ListingPolicy.can_edit(actor, listing):
         raise Forbidden()
 
 

@@ -15,6 +15,7 @@ writes a ListingRevision (snapshot, changed fields, actor) in the same transacti
 
 from __future__ import annotations
 
+from c2c_api.authz import ENDING_STATUSES
 from c2c_api.listings.editing import create_listing, update_listing
 from c2c_api.listings.lifecycle import (
     close_listing,
@@ -27,7 +28,6 @@ from c2c_api.listings.lifecycle import (
     resume_listing,
 )
 from c2c_api.listings.reads import (
-    ENDING_STATUSES,
     can_see,
     effective_status,
     get_revisions,

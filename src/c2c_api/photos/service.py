@@ -21,8 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from c2c_api import authz
-from c2c_api.authz import Actor, require_member
+from c2c_api.authz import Actor, ListingPolicy, require_member
 from c2c_api.config import get_settings
 from c2c_api.db import Database
 from c2c_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
@@ -142,14 +141,6 @@ async def photos_of_listings(
     return out
 
 
-def _may_manage_listing_photos(actor: Actor, listing: Listing) -> bool:
-    return (
-        authz.is_listing_owner(actor, listing.seller_id)
-        or actor.is_operator
-        or authz.is_storefront_moderator(actor, listing.partner_id)
-    )
-
-
 async def _lock_photos(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Photo]:
     """Photos by id, row-locked until the transaction ends (SELECT … FOR UPDATE, in id order so
     that two edits never wait on each other), re-read even if the session already holds them.
@@ -188,7 +179,7 @@ async def attach_photos(
     """
     limit = max_photos if max_photos is not None else get_settings().photo_max_per_listing
     listing = await session.get(Listing, listing_id)
-    if listing is None or not _may_manage_listing_photos(actor, listing):
+    if listing is None or not ListingPolicy.can_manage_photos(actor, listing):
         raise NotFound("This listing does not exist.", fields=["listingId"])
     wanted = list(photo_ids)
     if len(set(wanted)) != len(wanted):

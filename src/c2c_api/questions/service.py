@@ -20,13 +20,12 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from c2c_api import authz
-from c2c_api.authz import Actor, require_member
+from c2c_api.authz import Actor, ListingPolicy, require_member
 from c2c_api.errors import ErrorCode, Forbidden, InvalidInput, InvalidState, NotFound
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.keyset import Position, after_position, check_page_size, newest_first, split_page
-from c2c_api.listings.models import Listing, ListingQuestion, ListingStatus
-from c2c_api.listings.service import effective_status, get_visible_listings
+from c2c_api.listings.models import Listing, ListingQuestion
+from c2c_api.listings.service import get_visible_listings
 
 BODY_MIN, BODY_MAX = 3, 1000
 ANSWER_MIN, ANSWER_MAX = 1, 2000
@@ -80,9 +79,7 @@ def _clean_text(value: str, *, field: str, low: int, high: int) -> str:
 def can_hide_question(actor: Actor, listing: Listing) -> bool:
     """The listing's seller, or whoever moderates the listing: an operator holding
     admin:moderation, or the partner of the listing's storefront holding partner:catalog."""
-    if authz.is_listing_owner(actor, listing.seller_id):
-        return True
-    return authz.is_listing_moderator(actor, listing.partner_id)
+    return ListingPolicy.can_hide_question(actor, listing)
 
 
 async def ask_question(
@@ -94,9 +91,9 @@ async def ask_question(
     listing = (await get_visible_listings(session, actor, [listing_id])).get(listing_id)
     if listing is None:
         raise ListingNotFound(fields=["listingId"])
-    if listing.seller_id == member_id:
+    if ListingPolicy.is_owner(actor, listing):
         raise QuestionOnOwnListing(fields=["listingId"])
-    if effective_status(listing) != ListingStatus.PUBLISHED:
+    if not ListingPolicy.is_live(listing):
         raise ListingNotOpenForQuestions(fields=["listingId"])
     question = ListingQuestion(
         listing_id=listing_id, asker_id=member_id, body=text, created_at=utcnow()
@@ -124,12 +121,12 @@ async def answer_question(
     session: AsyncSession, actor: Actor, *, question_id: uuid.UUID, answer: str
 ) -> ListingQuestion:
     """The seller answers a question publicly (or corrects the answer within 15 minutes)."""
-    member_id = require_member(actor)
+    require_member(actor)
     text = _clean_text(answer, field="answer", low=ANSWER_MIN, high=ANSWER_MAX)
     question, listing = await _question_and_listing(session, actor, question_id)
     if question.hidden_at is not None:
         raise QuestionNotFound(fields=["questionId"])
-    if listing.seller_id != member_id:
+    if not ListingPolicy.can_answer_question(actor, listing):
         raise NotTheSeller(fields=["questionId"])
     now = utcnow()
     if question.answered_at is not None and now - question.answered_at > ANSWER_EDIT_WINDOW:

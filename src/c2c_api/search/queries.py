@@ -35,8 +35,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from c2c_api.authz import ListingPolicy
 from c2c_api.kit.money import CURRENCIES
-from c2c_api.listings.models import Listing, ListingStatus, Visibility
+from c2c_api.listings.models import Listing, Visibility
 from c2c_api.search.filters import Near, SearchFilter, Sort
 
 EARTH_RADIUS_KM = 6371.0088
@@ -390,12 +391,8 @@ def _not_indexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
 
 
 def searchable(now: datetime) -> list[ColumnElement[bool]]:
-    """Published and not past an end: what search may ever show."""
-    return [
-        T.status == ListingStatus.PUBLISHED,
-        sa.or_(T.ends_at.is_(None), T.ends_at > now),
-        sa.or_(T.expires_at.is_(None), T.expires_at > now),
-    ]
+    """Live listings (authz.ListingPolicy.live_clauses): what search may ever show, to anyone."""
+    return ListingPolicy.live_clauses(now)
 
 
 def where_clauses(
