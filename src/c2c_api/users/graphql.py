@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
+from strawberry.types.base import get_object_definition
 
 from c2c_api import authz
 from c2c_api.auth import throttle
@@ -270,6 +271,9 @@ class UserQuery:
     async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
         try:
             node_type = id.resolve_type(info)
+            if get_object_definition(node_type, strict=True).is_interface:
+                # `Node`, `Listing`: no object is of an interface type itself.
+                raise ValueError(id.type_name)
         except (KeyError, ValueError, AttributeError):
             return None
         nodes = node_type.resolve_nodes(info=info, node_ids=[id.node_id], required=False)
