@@ -228,3 +228,61 @@ class TestPublishNeedsCompleteness:
         ]
         assert result["code"] == "ATTRIBUTE_REQUIRED"
         assert result["fields"] == ["attributes.size"]
+
+
+UPDATE_CASES = [
+    ("unknown category", {"category": "spaceships"}, "CATEGORY_UNKNOWN", ["category"]),
+    ("four-letter currency", {"currency": "EURO"}, "CURRENCY_UNSUPPORTED", ["currency"]),
+    (
+        "three-letter country",
+        {"location": {"country": "ZZZ"}},
+        "INVALID_INPUT",
+        ["location.country"],
+    ),
+    ("long title", {"title": "x" * 121}, "INVALID_INPUT", ["title"]),
+    ("NUL in the title", {"title": "a\u0000b"}, "INVALID_INPUT", ["title"]),
+    ("NUL in the description", {"description": "a\u0000b"}, "INVALID_INPUT", ["description"]),
+    ("another kind's details", {"rental": {"pricePerDay": 100}}, "INVALID_INPUT", ["rental"]),
+    ("cleared title", {"title": None}, "INVALID_INPUT", ["title"]),
+]
+
+
+class TestUpdateRefusesBadInput:
+    """updateListing answers the same typed errors as createListing, and writes nothing."""
+
+    @pytest.mark.parametrize(
+        ("data", "code", "fields"),
+        [c[1:] for c in UPDATE_CASES],
+        ids=[c[0] for c in UPDATE_CASES],
+    )
+    async def test_typed_error_and_nothing_written(
+        self,
+        client: httpx.AsyncClient,
+        db: Database,
+        seller: str,
+        data: dict[str, Any],
+        code: str,
+        fields: list[str],
+    ) -> None:
+        gid = (await gql(client, CREATE, {"i": valid_input("SALE")}, token=seller))[
+            "createListing"
+        ]["listing"]["id"]
+        result = (await gql(client, UPDATE, {"id": gid, "v": 1, "i": data}, token=seller))[
+            "updateListing"
+        ]
+        assert result["__typename"] == "UserError", result
+        assert (result["code"], result["fields"]) == (code, fields)
+        node = await gql(
+            client,
+            "query($id: ID!) { node(id: $id) {"
+            " ... on SaleListing { title version currency category { slug } } } }",
+            {"id": gid},
+            token=seller,
+        )
+        assert node["node"] == {
+            "title": "A fine thing",
+            "version": 1,
+            "currency": "EUR",
+            "category": {"slug": "handbags"},
+        }
+        assert await count_rows(db, "listing_revisions") == 1

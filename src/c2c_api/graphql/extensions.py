@@ -85,8 +85,12 @@ class ShapeErrors(MaskErrors):
                     original_error=error.original_error,
                     extensions={**(error.extensions or {}), **extensions},
                 )
-            elif error.original_error is None and error.path is None and not error.extensions:
-                # Parse, validation and limit errors: nothing ran; give them a stable code.
+            elif (
+                error.path is None
+                and not (error.extensions or {}).get("code")
+                and (error.original_error is None or isinstance(error.original_error, GraphQLError))
+            ):
+                # Parse, validation, variable and limit errors: nothing ran; a stable code.
                 error.extensions = {"code": request_error_code(error.message)}
             shaped.append(error)
         return shaped

@@ -151,6 +151,14 @@ def _json_object(raw: str | bytes, what: str) -> Any:
         raise BadRequest(f"{what} is not valid JSON", code="MALFORMED_JSON") from exc
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check_preflight(request: Request) -> None:
     """Multipart requests are CORS-simple: demand a header a simple request cannot carry."""
     if "authorization" in request.headers:
@@ -225,6 +233,9 @@ async def _graphql_params(
     operation_name = params.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise BadRequest("`operationName` must be a string")
+    if operation_name is not None and not _encodable(operation_name):
+        # Answered before the engine, which would echo it (unknown operation) unencodably.
+        raise BadRequest("`operationName` holds a lone UTF-16 surrogate", code="INVALID_STRING")
     return {
         "query": query,
         "variables": _map_param(params.get("variables"), "variables", from_url=from_url),

@@ -13,8 +13,6 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     QueryDepthLimiter,
 )
-from strawberry.extensions.parser_cache import ParserCache
-from strawberry.extensions.validation_cache import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -24,6 +22,7 @@ from c2c_api.errors import DomainError
 from c2c_api.favorites.graphql import FavoriteMutation, FavoriteQuery
 from c2c_api.graphql.execution import LeafShortcutContext
 from c2c_api.graphql.extensions import MarkMutations, ShapeErrors
+from c2c_api.graphql.input_guard import GuardedParserCache, GuardedValidationCache
 from c2c_api.graphql.permissions import RequiresScopesDirective, field_scopes
 from c2c_api.listings.graphql import LISTING_TYPES, ListingMutation, ListingQuery
 from c2c_api.partners.graphql import PartnerMutation, PartnerQuery
@@ -130,8 +129,10 @@ def _build_schema(settings: Settings) -> C2CSchema:
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             # Bounded: an unbounded cache keyed by query text grows with every distinct query.
-            lambda: ParserCache(maxsize=CACHE_SIZE),
-            lambda: ValidationCache(maxsize=CACHE_SIZE),
+            # Hostile input (surrogates, deep nesting, long Int literals, fragment chains) is
+            # refused with a code before validation (graphql/input_guard.py).
+            lambda: GuardedParserCache(maxsize=CACHE_SIZE),
+            lambda: GuardedValidationCache(maxsize=CACHE_SIZE),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             # The limit rules are built once: rule classes made per request would defeat
             # ValidationCache (its key includes the rules), re-validating every request.

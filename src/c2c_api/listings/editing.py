@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlmodel import col, select
@@ -13,7 +13,7 @@ from c2c_api import authz
 from c2c_api.authz import ENDING_STATUSES, Actor
 from c2c_api.categories.service import get_taxonomy
 from c2c_api.categories.taxonomy import ListingKind
-from c2c_api.errors import Forbidden, NotFound
+from c2c_api.errors import Forbidden, InvalidInput, NotFound
 from c2c_api.kit.clock import utcnow
 from c2c_api.listings.errors import ListingNotEditable
 from c2c_api.listings.models import Listing, ListingStatus
@@ -29,6 +29,7 @@ from c2c_api.listings.validation import (
     EDITABLE,
     apply_derived,
     check_columns,
+    field_name,
     snapshot_of,
     validate_listing,
 )
@@ -62,17 +63,27 @@ async def create_listing(
     actor: Actor,
     *,
     kind: ListingKind,
-    values: dict[str, Any],
+    values: Mapping[str, Any],
+    details: Mapping[ListingKind, Mapping[str, Any]] | None = None,
     photo_ids: Sequence[uuid.UUID] | None = None,
 ) -> Listing:
-    """Create a draft listing of `kind` for the calling member (listings:write)."""
+    """Create a draft listing of `kind` for the calling member (listings:write).
+
+    `values` holds columns; `details` the columns of each kind's sub-input (only `kind`'s may
+    be given). Every refusal is a typed DomainError naming the input fields, and nothing is
+    written.
+    """
     member_id = authz.require_member(actor)
     if "listings:write" not in actor.scopes:
         raise Forbidden()
-    check_columns(kind, values)
+    columns = check_columns(kind, values, details)
+    missing = [field_name(kind, c) for c in ("title", "category_slug") if c not in columns]
+    if missing:
+        raise InvalidInput("Some fields are required.", fields=missing)
     member = await session.get(Member, member_id)
     if member is None:
         raise NotFound()
+    catalog = await get_taxonomy(session)
     now = utcnow()
     listing = Listing(
         kind=kind,
@@ -83,17 +94,14 @@ async def create_listing(
         created_at=now,
         updated_at=now,
     )
-    for column, value in values.items():
+    for column, value in columns.items():
         setattr(listing, column, value)
-    if listing.country is not None:
-        listing.country = listing.country.upper()
-    catalog = await get_taxonomy(session)
-    validate_listing(listing, set(values) | {"category_slug"}, catalog, now=now, publishing=False)
+    validate_listing(listing, set(columns) | {"category_slug"}, catalog, now=now, publishing=False)
     apply_derived(listing)
     session.add(listing)
     await session.flush()
     await _attach_photos(session, actor, listing, photo_ids)
-    changed_on_create = set(values)
+    changed_on_create = set(columns)
     extra = None
     if photo_ids:
         changed_on_create.add("photos")
@@ -110,28 +118,37 @@ async def update_listing(
     *,
     listing_id: uuid.UUID,
     expected_version: int | None,
-    values: dict[str, Any],
+    values: Mapping[str, Any],
+    details: Mapping[ListingKind, Mapping[str, Any]] | None = None,
     photo_ids: Sequence[uuid.UUID] | None = None,
 ) -> Listing:
-    """Change some fields of the caller's listing (draft, published or paused)."""
+    """Change some fields of the caller's listing (draft, published or paused).
+
+    The listing as it would become is validated on a detached copy first: a refused edit
+    leaves the row untouched (nothing to flush, whatever the database enforces).
+    """
     listing = await load_for_update(session, actor, listing_id)
     ensure_owner(actor, listing)
     check_version(listing, expected_version)
     kind = ListingKind(listing.kind)
     if effective_status(listing) not in EDITABLE:
         raise ListingNotEditable(context={"status": effective_status(listing).value})
-    check_columns(kind, values)
-    if "country" in values and values["country"] is not None:
-        values = {**values, "country": str(values["country"]).upper()}
+    columns = check_columns(kind, values, details)
+    catalog = await get_taxonomy(session)
     before = snapshot_of(listing)
-    for column, value in values.items():
-        setattr(listing, column, value)
-    changed = {c for c in values if before.get(c) != snapshot_of(listing).get(c)}
+    candidate = Listing.model_validate(listing.model_dump())
+    for column, value in columns.items():
+        setattr(candidate, column, value)
+    changed = {c for c in columns if before.get(c) != snapshot_of(candidate).get(c)}
     if not changed and photo_ids is None:
         return listing
-    catalog = await get_taxonomy(session)
     publishing = listing.status != ListingStatus.DRAFT
-    validate_listing(listing, changed, catalog, now=utcnow(), publishing=publishing)
+    validate_listing(candidate, changed, catalog, now=utcnow(), publishing=publishing)
+    # Valid: now write, with the values as validation normalised them (attributes).
+    for column in changed:
+        setattr(listing, column, getattr(candidate, column))
+    if candidate.attributes != listing.attributes:
+        listing.attributes = candidate.attributes
     apply_derived(listing)
     if "ends_at" in changed and listing.status in ENDING_STATUSES and listing.ends_at:
         # A live auction or group buy ends at its (new) end time, as publish_listing set it.

@@ -84,6 +84,8 @@ MESSAGES_FR: dict[str, str] = {
     "endsAt must carry a UTC offset (for example 2026-12-01T18:00:00Z).": (
         "endsAt doit indiquer un décalage UTC (par exemple 2026-12-01T18:00:00Z)."
     ),
+    "Some fields are required.": "Certains champs sont obligatoires.",
+    "This field cannot be cleared.": "Ce champ ne peut pas être vidé.",
     "This amount is not valid.": "Ce montant n'est pas valide.",
     "This currency is not supported.": "Cette devise n'est pas prise en charge.",
     "The end time must be in the future.": "La date de fin doit être dans le futur.",

@@ -15,7 +15,6 @@ from strawberry.types.base import get_object_definition
 
 from c2c_api.categories.graphql import ListingKindEnum
 from c2c_api.categories.taxonomy import ListingKind
-from c2c_api.errors import InvalidInput, NotFound
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.permissions import requires
 from c2c_api.kit.ids import global_id_uuid
@@ -29,7 +28,7 @@ from c2c_api.listings.graphql import (
     VisibilityEnum,
     listing_to_graphql,
 )
-from c2c_api.listings.models import Listing, ListingStatus, Visibility
+from c2c_api.listings.models import Listing, ListingStatus
 from c2c_api.partners.graphql import connection, decode_cursor
 
 if TYPE_CHECKING:
@@ -149,11 +148,6 @@ _KIND_INPUTS: dict[ListingKind, str] = {
 _RENAMED = {("group_buy", "unit_price"): "price", ("wanted", "budget"): "price"}
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p.title() for p in rest)
-
-
 @strawberry.input(
     description=(
         "The fields every kind shares, plus the details of the listing's kind in the sub-input "
@@ -203,8 +197,12 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
-def _values(kind: ListingKind, data: ListingFieldsInput) -> dict[str, Any]:
-    """Translate the input into column values (only what was given)."""
+_SUB_INPUT_KINDS = {attr: kind for kind, attr in _KIND_INPUTS.items()}
+
+
+def _values(data: ListingFieldsInput) -> dict[str, Any]:
+    """Translate the common fields into column values (only what was given; null stays null:
+    the service decides what a null means for each column)."""
     values: dict[str, Any] = {}
     simple = {
         "title": "title",
@@ -218,12 +216,6 @@ def _values(kind: ListingKind, data: ListingFieldsInput) -> dict[str, Any]:
     for attr, column in simple.items():
         value = getattr(data, attr)
         if _given(value):
-            if value is None and column in ("title", "category_slug", "quantity", "currency"):
-                raise InvalidInput("This field cannot be cleared.", fields=[_camel(attr)])
-            if value is None and column in ("description",):
-                value = ""
-            if value is None and column == "visibility":
-                value = Visibility.MARKETPLACE
             values[column] = value
     if _given(data.attributes):
         values["attributes"] = data.attributes if data.attributes is not None else {}
@@ -249,15 +241,17 @@ def _values(kind: ListingKind, data: ListingFieldsInput) -> dict[str, Any]:
                 values["meetup_enabled"] = _flag(meetup.enabled)
             if _given(meetup.area):
                 values["meetup_area"] = meetup.area
-    own = _KIND_INPUTS.get(kind)
-    for attr in _KIND_INPUTS.values():
+    return values
+
+
+def _details(data: ListingFieldsInput) -> dict[ListingKind, dict[str, Any]]:
+    """The column values of every kind sub-input given; the service checks the kind."""
+    details: dict[ListingKind, dict[str, Any]] = {}
+    for attr, kind in _SUB_INPUT_KINDS.items():
         sub = getattr(data, attr)
         if not _given(sub) or sub is None:
             continue
-        if attr != own:
-            raise InvalidInput(
-                f"A {kind.value} listing has no `{_camel(attr)}` details.", fields=[_camel(attr)]
-            )
+        columns = details.setdefault(kind, {})
         for f in sub.__strawberry_definition__.fields:
             value = getattr(sub, f.python_name)
             if not _given(value):
@@ -265,8 +259,8 @@ def _values(kind: ListingKind, data: ListingFieldsInput) -> dict[str, Any]:
             column = _RENAMED.get((attr, f.python_name), f.python_name)
             if column == "accepts_offers":
                 value = _flag(value)
-            values[column] = value
-    return values
+            columns[column] = value
+    return details
 
 
 def _photo_ids(data: ListingFieldsInput) -> list[uuid.UUID] | None:
@@ -402,17 +396,13 @@ class ListingMutation:
     @mutation_payload
     async def create_listing(self, info: Info, input: CreateListingInput) -> ListingPayload:
         ctx: Context = info.context
-        kind = ListingKind(input.kind)
-        photo_ids = _photo_ids(input)
-        if not _given(input.title) or not _given(input.category):
-            missing = [n for n in ("title", "category") if not _given(getattr(input, n))]
-            raise InvalidInput("Some fields are required.", fields=missing)
         listing = await service.create_listing(
             ctx.session,
             ctx.actor,
-            kind=kind,
-            values=_values(kind, input),
-            photo_ids=photo_ids,
+            kind=ListingKind(input.kind),
+            values=_values(input),
+            details=_details(input),
+            photo_ids=_photo_ids(input),
         )
         return _ok(listing)
 
@@ -428,19 +418,14 @@ class ListingMutation:
         self, info: Info, id: strawberry.ID, expected_version: int, input: ListingFieldsInput
     ) -> ListingPayload:
         ctx: Context = info.context
-        listing_id = listing_uuid(id)
-        photo_ids = _photo_ids(input)
-        current = await service.get_visible_listings(ctx.session, ctx.actor, [listing_id])
-        if listing_id not in current:
-            raise NotFound(fields=["id"])
-        kind = ListingKind(current[listing_id].kind)
         listing = await service.update_listing(
             ctx.session,
             ctx.actor,
-            listing_id=listing_id,
+            listing_id=listing_uuid(id),
             expected_version=expected_version,
-            values=_values(kind, input),
-            photo_ids=photo_ids,
+            values=_values(input),
+            details=_details(input),
+            photo_ids=_photo_ids(input),
         )
         return _ok(listing)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -329,16 +330,57 @@ def apply_derived(listing: Listing) -> None:
         listing.public_latitude = listing.public_longitude = None
 
 
-def check_columns(kind: ListingKind, values: dict[str, Any]) -> None:
-    """Only the columns of `kind` may be set; an end time must carry a UTC offset."""
+# The sub-input holding each kind's details (camelCase); a donation has none.
+KIND_INPUTS: dict[ListingKind, str] = {
+    kind: next(iter(paths.values())).split(".")[0] for kind, paths in KIND_FIELDS.items() if paths
+}
+# Columns a listing always has: an edit may change them, never clear them.
+NOT_CLEARABLE = ("title", "category_slug", "quantity", "currency")
+# Columns whose explicit null means their default.
+CLEARED_TO: dict[str, Any] = {"description": "", "visibility": Visibility.MARKETPLACE}
+
+
+def check_columns(
+    kind: ListingKind,
+    values: Mapping[str, Any],
+    details: Mapping[ListingKind, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The column values of a create or update command, checked against the listing's kind.
+
+    `values` holds common columns (and may hold the kind's own columns); `details` the columns
+    given in each kind's sub-input. Another kind's details, a column the kind does not have, or
+    a null for a column that cannot be cleared is INVALID_INPUT naming the input field; an end
+    time must carry a UTC offset.
+    """
+    for other in details or {}:
+        if other is not kind and (details or {})[other]:
+            name = KIND_INPUTS.get(other, other.value.lower())
+            raise InvalidInput(f"A {kind.value} listing has no `{name}` details.", fields=[name])
+    merged = dict(values)
+    for columns in (details or {}).values():
+        merged.update(columns)
     allowed = set(COMMON_FIELDS) | set(KIND_FIELDS[kind])
-    unknown = sorted(set(values) - allowed)
-    if unknown:  # a transport bug, not user input
-        raise ValueError(f"columns not settable for {kind}: {unknown}")
+    unknown = sorted(set(merged) - allowed)
+    if unknown:
+        raise InvalidInput(
+            f"A {kind.value} listing has no such field.",
+            fields=[field_name(kind, c) for c in unknown],
+        )
+    cleared = [c for c in NOT_CLEARABLE if c in merged and merged[c] is None]
+    if cleared:
+        raise InvalidInput(
+            "This field cannot be cleared.", fields=[field_name(kind, c) for c in cleared]
+        )
+    for column, default in CLEARED_TO.items():
+        if column in merged and merged[column] is None:
+            merged[column] = default
     # A time without a UTC offset is refused rather than guessed (stored values are aware).
-    ends_at = values.get("ends_at")
+    ends_at = merged.get("ends_at")
     if isinstance(ends_at, datetime) and ends_at.utcoffset() is None:
         raise InvalidInput(
             "endsAt must carry a UTC offset (for example 2026-12-01T18:00:00Z).",
             fields=[field_name(kind, "ends_at")],
         )
+    if merged.get("country") is not None:
+        merged["country"] = str(merged["country"]).upper()
+    return merged
