@@ -20,6 +20,7 @@ from c2c_api.db import Database
 from c2c_api.graphql.http import GraphQLEndpoint
 from c2c_api.graphql.ide import STATIC_PREFIX, static_files
 from c2c_api.graphql.schema import build_schema
+from c2c_api.kit.ratelimit import buckets_for
 from c2c_api.photos.rest import UPLOAD_PATH, photo_routes, upload_body_limit
 from c2c_api.photos.storage import storage_from_settings
 from c2c_api.rest.body_limit import BodyLimitMiddleware, LargerLimit
@@ -33,18 +34,27 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"}, headers=NO_STORE)
 
 
+# /readyz answers within a second whatever the request pool's state (docs/operations.md).
+READY_TIMEOUT = 0.8
+
+
 async def readyz(request: Request) -> Response:
-    """Readiness: the database answers."""
+    """Readiness: the database answers, on a connection outside the request pool."""
     db: Database = request.app.state.db
+    pool = db.pool_status()
     try:
-        await db.ping()
+        await db.probe(within=READY_TIMEOUT)
+    except TimeoutError:
+        state = "timeout"
     except Exception:
-        return JSONResponse(
-            {"status": "unavailable", "database": "unreachable"},
-            status_code=503,
-            headers=NO_STORE,
-        )
-    return JSONResponse({"status": "ok", "database": "ok"}, headers=NO_STORE)
+        state = "unreachable"
+    else:
+        return JSONResponse({"status": "ok", "database": "ok", "pool": pool}, headers=NO_STORE)
+    return JSONResponse(
+        {"status": "unavailable", "database": state, "pool": pool},
+        status_code=503,
+        headers=NO_STORE,
+    )
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
@@ -127,6 +137,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.schema = schema
     app.state.broker = broker
     app.state.worker = worker
+    # Query-cost budgets of this app's clients (graphql/cost.py), in Redis when configured.
+    app.state.cost_budgets = buckets_for(settings.redis_url)
     # One storage client per app (S3 clients are costly to build and thread-safe).
     app.state.photo_storage = storage_from_settings(settings)
     return app

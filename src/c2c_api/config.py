@@ -49,6 +49,30 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=12, ge=2, le=50)
     graphql_max_aliases: int = Field(default=30, ge=1)
     graphql_max_tokens: int = Field(default=5000, ge=100)
+    # Query cost (docs/limits.md): the most one request may cost, per kind of caller, and each
+    # client's budget (a token bucket: capacity, refilled per second), shared through Redis
+    # when C2C_REDIS_URL is set.
+    graphql_cost_max_anonymous: int = Field(default=2_000, ge=1)
+    graphql_cost_max_member: int = Field(default=5_000, ge=1)
+    graphql_cost_max_partner: int = Field(default=20_000, ge=1)
+    graphql_cost_max_operator: int = Field(default=50_000, ge=1)
+    graphql_budget_capacity_anonymous: int = Field(default=20_000, ge=1)
+    graphql_budget_capacity_member: int = Field(default=50_000, ge=1)
+    graphql_budget_capacity_partner: int = Field(default=200_000, ge=1)
+    graphql_budget_capacity_operator: int = Field(default=500_000, ge=1)
+    graphql_budget_refill_anonymous: float = Field(default=200.0, gt=0)
+    graphql_budget_refill_member: float = Field(default=500.0, gt=0)
+    graphql_budget_refill_partner: float = Field(default=2_000.0, gt=0)
+    graphql_budget_refill_operator: float = Field(default=5_000.0, gt=0)
+    # graphql/execution.py: plain leaf fields read without graphql-core's per-field machinery
+    # (enabled only on the graphql-core and strawberry versions it was written for).
+    graphql_execution_shortcut: bool = True
+    # Redis: pub/sub between processes (subscriptions) and shared query budgets; unset: an
+    # in-process broker, and each process keeps its own budgets.
+    redis_url: str | None = None
+    # The longest one SQL statement may run (PostgreSQL statement_timeout; on SQLite a
+    # progress handler interrupts it), in milliseconds; 0 disables.
+    database_statement_timeout_ms: int = Field(default=5_000, ge=0, le=600_000)
 
     mailer: Literal["database", "smtp"] = "database"
     mail_from: str = "c2c-api <no-reply@localhost>"
@@ -69,8 +93,6 @@ class Settings(BaseSettings):
     outbox_retry_max_seconds: float = Field(default=3600.0, gt=0, le=86_400)
     # Saved searches evaluated per matching job (a published listing runs ceil(n / batch) jobs).
     saved_search_match_batch: int = Field(default=100, ge=1, le=1000)
-    # Redis for pub/sub between processes (subscriptions); unset: an in-process broker.
-    redis_url: str | None = None
 
     # Photos and storage (docs/photos.md)
     photo_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
@@ -138,6 +160,17 @@ class Settings(BaseSettings):
                 )
             if not self.issuer.startswith("https://"):
                 raise ValueError("C2C_ISSUER must be https:// in production")
+        return self
+
+    @model_validator(mode="after")
+    def _budgets_hold_a_request(self) -> Settings:
+        for kind in ("anonymous", "member", "partner", "operator"):
+            maximum = getattr(self, f"graphql_cost_max_{kind}")
+            if getattr(self, f"graphql_budget_capacity_{kind}") < maximum:
+                raise ValueError(
+                    f"C2C_GRAPHQL_BUDGET_CAPACITY_{kind.upper()} must be at least "
+                    f"C2C_GRAPHQL_COST_MAX_{kind.upper()} ({maximum})"
+                )
         return self
 
     @model_validator(mode="after")

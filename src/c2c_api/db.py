@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -14,7 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_
 from sqlmodel import Field, SQLModel
 from sqlmodel import Session as SQLModelSession
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -90,6 +93,68 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# SQLite has no statement timeout: a progress handler, called every PROGRESS_STEPS virtual
+# machine instructions (~1-5 ms of work), interrupts a statement past its deadline
+# ("interrupted", an OperationalError). The deadline is set before each statement and cleared
+# after it, per connection (the pool entry's `info`).
+PROGRESS_STEPS = 100_000
+_DEADLINE = "c2c_statement_deadline"
+
+
+class _Deadline:
+    __slots__ = ("at",)
+
+    def __init__(self) -> None:
+        self.at = 0.0
+
+    def passed(self) -> int:
+        return 1 if self.at and time.monotonic() > self.at else 0
+
+
+def _install_sqlite_timeout(dbapi_connection: Any, record: Any) -> None:
+    deadline = _Deadline()
+    record.info[_DEADLINE] = deadline
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if driver is not None and hasattr(driver, "set_progress_handler"):  # aiosqlite
+        await_(driver.set_progress_handler(deadline.passed, PROGRESS_STEPS))
+    else:  # the standard library's sqlite3 (the synchronous engine)
+        dbapi_connection.set_progress_handler(deadline.passed, PROGRESS_STEPS)
+
+
+def _sqlite_statement_timeout(engine: sa.Engine, timeout_ms: int) -> None:
+    """Interrupt any SQLite statement running longer than `timeout_ms`."""
+    seconds = timeout_ms / 1000
+
+    def start(conn: sa.Connection, *_: Any) -> None:
+        deadline = conn.connection.info.get(_DEADLINE)
+        if deadline is not None:
+            deadline.at = time.monotonic() + seconds
+
+    def stop(conn: sa.Connection, *_: Any) -> None:
+        deadline = conn.connection.info.get(_DEADLINE)
+        if deadline is not None:
+            deadline.at = 0.0
+
+    def failed(context: sa.engine.ExceptionContext) -> None:
+        if context.connection is not None and not context.connection.closed:
+            stop(context.connection)
+
+    event.listen(engine, "connect", _install_sqlite_timeout)
+    event.listen(engine, "before_cursor_execute", start)
+    event.listen(engine, "after_cursor_execute", stop)
+    event.listen(engine, "handle_error", failed)
+
+
+def is_statement_timeout(error: BaseException) -> bool:
+    """Whether a database error is a statement cut by the statement timeout."""
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    original = error.orig
+    if getattr(original, "sqlstate", None) == "57014":  # PostgreSQL query_canceled
+        return True
+    return isinstance(error, sa.exc.OperationalError) and "interrupted" in str(original)
+
+
 def _sqlite_begin(conn: sa.Connection) -> None:
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
     conn.exec_driver_sql(f"BEGIN {mode}")
@@ -103,6 +168,14 @@ def _sqlite_begin(conn: sa.Connection) -> None:
 PG_SESSION_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
 
 
+def pg_session_settings(settings: Settings) -> dict[str, str]:
+    """PG_SESSION_SETTINGS plus the statement timeout (no request holds a connection long)."""
+    return {
+        **PG_SESSION_SETTINGS,
+        "statement_timeout": str(settings.database_statement_timeout_ms),
+    }
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     """The async engine for the configured database."""
     kwargs: dict[str, Any] = {"echo": settings.database_echo}
@@ -111,12 +184,14 @@ def create_engine(settings: Settings) -> AsyncEngine:
             pool_size=settings.database_pool_size,
             max_overflow=10,
             pool_pre_ping=True,
-            connect_args={"server_settings": PG_SESSION_SETTINGS},
+            connect_args={"server_settings": pg_session_settings(settings)},
         )
     engine = create_async_engine(settings.database_url, **kwargs)
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        if settings.database_statement_timeout_ms:
+            _sqlite_statement_timeout(engine.sync_engine, settings.database_statement_timeout_ms)
     return engine
 
 
@@ -248,6 +323,9 @@ class Database:
         )
         self._sync_engine: sa.Engine | None = None
         self._sync_sessionmaker: sessionmaker[Session] | None = None
+        # Readiness probes connect outside the request pool: a saturated pool must not make
+        # /readyz wait (it waited 14.7 s behind twenty heavy searches).
+        self._probe_engine: AsyncEngine | None = None
 
     @property
     def sync_sessionmaker(self) -> sessionmaker[Session]:
@@ -286,8 +364,40 @@ class Database:
         async with self.engine.connect() as conn:
             await conn.execute(sa.text("SELECT 1"))
 
+    async def probe(self, *, within: float) -> None:
+        """`SELECT 1` on a connection of its own (never the request pool), within `within` seconds.
+
+        Raises TimeoutError when the database does not answer in time, and the driver's error
+        when it cannot be reached.
+        """
+        if self._probe_engine is None:
+            self._probe_engine = create_async_engine(
+                self.settings.database_url,
+                poolclass=NullPool,
+                connect_args={"timeout": within},
+            )
+
+        async def select_one() -> None:
+            assert self._probe_engine is not None
+            async with self._probe_engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+
+        await asyncio.wait_for(select_one(), within)
+
+    def pool_status(self) -> dict[str, int]:
+        """Connections of the request pool: in use now, and the pool's size."""
+        pool = self.engine.pool
+        checked_out = getattr(pool, "checkedout", None)
+        size = getattr(pool, "size", None)
+        return {
+            "inUse": int(checked_out()) if callable(checked_out) else 0,
+            "size": int(size()) if callable(size) else 0,
+        }
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._probe_engine is not None:
+            await self._probe_engine.dispose()
         if self._sync_engine is not None:
             self._sync_engine.dispose()
 

@@ -51,7 +51,7 @@ class TestReadiness:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
             response = await c.get("/readyz")
             assert response.status_code == 503
-            assert response.json() == {"status": "unavailable", "database": "unreachable"}
+            assert response.json()["database"] == "unreachable"
             assert (await c.get("/healthz")).status_code == 200
         await app.state.db.dispose()
 

@@ -13,10 +13,19 @@ extensions, objects, lists, abstract types, `__typename`, requests with field mi
 (a schema extension implementing `resolve`), and every value the shortcut cannot vouch for
 (null on a non-null field, a failed coercion, an attribute that raises), which graphql-core
 then resolves again and reports as it always does. Measured in docs/performance.md.
+
+It overrides graphql-core's `ExecutionContext.execute_field` (not a public API: its signature
+changed between graphql-core 3.2 and 3.3) and reads strawberry's `is_basic_field` and
+`DEFINITION_BACKREF`. It is therefore behind a setting (C2C_GRAPHQL_EXECUTION_SHORTCUT, on by
+default) and enabled only on the versions it was written and tested for (WRITTEN_FOR); on any
+other version the schema uses strawberry's plain execution context and logs a warning. CI runs
+the GraphQL and listing tests a second time with the shortcut off (.ci/run).
 """
 
 from __future__ import annotations
 
+import logging
+from importlib import metadata
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
@@ -31,6 +40,42 @@ from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+
+log = logging.getLogger("c2c_api.graphql")
+
+# The distributions (and versions) whose private APIs the shortcut relies on.
+WRITTEN_FOR = {"graphql-core": "3.3.2", "strawberry-graphql": "0.341.2"}
+
+
+def installed_versions() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name in WRITTEN_FOR:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "missing"
+    return found
+
+
+def shortcut_supported(versions: dict[str, str] | None = None) -> bool:
+    """Whether the installed graphql-core and strawberry are those the shortcut was written for."""
+    versions = installed_versions() if versions is None else versions
+    mismatched = {n: v for n, v in versions.items() if WRITTEN_FOR.get(n) != v}
+    if mismatched:
+        log.warning(
+            "execution shortcut disabled: written for %s, installed %s",
+            ", ".join(f"{n} {v}" for n, v in WRITTEN_FOR.items()),
+            ", ".join(f"{n} {v}" for n, v in mismatched.items()),
+        )
+        return False
+    return True
+
+
+def execution_context_class(enabled: bool) -> type[StrawberryGraphQLCoreExecutionContext]:
+    """The execution context for the schema: the shortcut when enabled and supported."""
+    if enabled and shortcut_supported():
+        return LeafShortcutContext
+    return StrawberryGraphQLCoreExecutionContext
 
 
 class PlainLeaf(NamedTuple):

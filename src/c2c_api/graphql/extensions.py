@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from c2c_api.db import is_statement_timeout
 from c2c_api.errors import DomainError
 from c2c_api.graphql.errors import error_extensions, should_mask
 from c2c_api.i18n import translate
@@ -16,6 +17,11 @@ from c2c_api.i18n import translate
 log = logging.getLogger("c2c_api.graphql")
 
 INTERNAL_ERROR = "Internal server error."
+STATEMENT_TIMEOUT = "STATEMENT_TIMEOUT"
+STATEMENT_TIMEOUT_MESSAGE = "The database took too long to answer; ask for less, or retry later."
+STATEMENT_TIMEOUT_MESSAGE_FR = (
+    "La base de données a mis trop de temps à répondre ; demandez moins, ou réessayez plus tard."
+)
 
 # Codes for the errors found before execution (no resolver ran), told apart by graphql-core's
 # and strawberry's messages: the first matching prefix or fragment wins.
@@ -55,6 +61,23 @@ class ShapeErrors(MaskErrors):
         ctx = self.execution_context.context
         return str(getattr(ctx, name, default) or default)
 
+    @staticmethod
+    def _timeout_error(error: GraphQLError, locale: str) -> GraphQLError:
+        """A statement cut by the statement timeout: a typed error, not a masked one."""
+        if error.original_error is None or not is_statement_timeout(error.original_error):
+            return error
+        message = STATEMENT_TIMEOUT_MESSAGE
+        if locale == "fr":
+            message = STATEMENT_TIMEOUT_MESSAGE_FR
+        return GraphQLError(
+            message=translate(message, locale),
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": STATEMENT_TIMEOUT},
+        )
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         locale = self._context_value("locale", "en")
         return GraphQLError(
@@ -73,6 +96,7 @@ class ShapeErrors(MaskErrors):
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         shaped: list[GraphQLError] = []
         locale = self._context_value("locale", "en")
+        errors = [self._timeout_error(e, locale) for e in errors]
         for error in super()._process_errors(errors):
             extensions = error_extensions(error)
             if extensions is not None and isinstance(error.original_error, DomainError):

@@ -35,6 +35,7 @@ from strawberry.types.graphql import OperationType
 from c2c_api.auth.bearer import InvalidToken, authenticate
 from c2c_api.db import Database
 from c2c_api.graphql.context import Context
+from c2c_api.graphql.cost import RATE_LIMITED
 from c2c_api.graphql.extensions import INTERNAL_ERROR, request_error_code
 from c2c_api.graphql.ide import graphiql_page, wants_ide
 from c2c_api.graphql.schema import C2CSchema
@@ -463,7 +464,24 @@ class GraphQLEndpoint:
                     )
         if result.extensions:
             payload["extensions"] = result.extensions
-        return JSONResponse(payload, status_code=status, media_type=media)
+        headers = None
+        retry_after = _retry_after(result)
+        if retry_after is not None:
+            # The caller's query budget is exhausted (graphql/cost.py): 429 for every media
+            # type, since it is not an answer about the document.
+            status, headers = 429, {"retry-after": str(retry_after)}
+        return JSONResponse(payload, status_code=status, media_type=media, headers=headers)
+
+
+def _retry_after(result: ExecutionResult) -> int | None:
+    """Seconds to wait when the request was refused for an exhausted budget."""
+    if not isinstance(result, PreExecutionError):
+        return None
+    for error in result.errors or ():
+        extensions = error.extensions or {}
+        if extensions.get("code") == RATE_LIMITED:
+            return int(extensions.get("retryAfter", 1))
+    return None
 
 
 def _operation_type(context: Context) -> str:

@@ -20,7 +20,8 @@ from c2c_api.categories.graphql import CategoryMutation, CategoryQuery
 from c2c_api.config import Settings
 from c2c_api.errors import DomainError
 from c2c_api.favorites.graphql import FavoriteMutation, FavoriteQuery
-from c2c_api.graphql.execution import LeafShortcutContext
+from c2c_api.graphql.cost import PlanCache, make_query_cost
+from c2c_api.graphql.execution import execution_context_class
 from c2c_api.graphql.extensions import MarkMutations, ShapeErrors
 from c2c_api.graphql.input_guard import GuardedParserCache, GuardedValidationCache
 from c2c_api.graphql.permissions import RequiresScopesDirective, field_scopes
@@ -98,13 +99,26 @@ def unclassified_root_fields(schema_types: list[type[Any]]) -> list[str]:
     return missing
 
 
-_built: dict[tuple[int, int, int], C2CSchema] = {}
+_built: dict[tuple[object, ...], C2CSchema] = {}
+
+# The settings a schema is built from: one schema per distinct set of them.
+SCHEMA_SETTINGS = (
+    "graphql_max_tokens",
+    "graphql_max_depth",
+    "graphql_max_aliases",
+    "graphql_execution_shortcut",
+    *(
+        f"graphql_{what}_{kind}"
+        for what in ("cost_max", "budget_capacity", "budget_refill")
+        for kind in ("anonymous", "member", "partner", "operator")
+    ),
+)
 
 
 def build_schema(settings: Settings | None = None) -> C2CSchema:
     """The schema with its extensions (one per set of limits, built once per process)."""
     settings = settings or Settings()
-    key = (settings.graphql_max_tokens, settings.graphql_max_depth, settings.graphql_max_aliases)
+    key = tuple(getattr(settings, name) for name in SCHEMA_SETTINGS)
     if key not in _built:
         _built[key] = _build_schema(settings)
     return _built[key]
@@ -124,8 +138,9 @@ def _build_schema(settings: Settings) -> C2CSchema:
         mutation=Mutation,
         types=list(LISTING_TYPES.values()),  # every kind of Listing, even when none is returned
         schema_directives=[RequiresScopesDirective],
-        # graphql-core's execution with a shortcut for plain leaf fields (graphql/execution.py)
-        execution_context_class=LeafShortcutContext,
+        # graphql-core's execution, with a shortcut for plain leaf fields when enabled and
+        # supported (graphql/execution.py)
+        execution_context_class=execution_context_class(settings.graphql_execution_shortcut),
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             # Bounded: an unbounded cache keyed by query text grows with every distinct query.
@@ -137,6 +152,8 @@ def _build_schema(settings: Settings) -> C2CSchema:
             # The limit rules are built once: rule classes made per request would defeat
             # ValidationCache (its key includes the rules), re-validating every request.
             lambda: AddValidationRules(limit_rules),
+            # After validation: the document's cost against the caller's maximum and budget.
+            make_query_cost(settings, PlanCache(CACHE_SIZE)),
             MarkMutations,
             ShapeErrors,
         ],
