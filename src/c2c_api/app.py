@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from c2c_api import observability
 from c2c_api.auth.routes import auth_routes
@@ -20,6 +20,7 @@ from c2c_api.db import Database
 from c2c_api.graphql.http import GraphQLEndpoint
 from c2c_api.graphql.ide import STATIC_PREFIX, static_files
 from c2c_api.graphql.schema import build_schema
+from c2c_api.graphql.ws import GraphQLWebSocket
 from c2c_api.kit.ratelimit import buckets_for
 from c2c_api.photos.rest import UPLOAD_PATH, photo_routes, upload_body_limit
 from c2c_api.photos.storage import storage_from_settings
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from c2c_api.worker import build_worker
 
     worker = build_worker(settings, database, broker=broker)
+    graphql_ws = GraphQLWebSocket(schema, database, broker, settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -87,6 +89,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     routes: list[BaseRoute] = [
         # Every method reaches the endpoint, which answers 405 with the spec's Allow header.
         Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        # Subscriptions: graphql-transport-ws on the same path (graphql/ws.py).
+        WebSocketRoute("/graphql", graphql_ws),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Mount(STATIC_PREFIX, app=static_files(), name="static"),
@@ -136,6 +140,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = database
     app.state.schema = schema
     app.state.broker = broker
+    app.state.graphql_ws = graphql_ws
     app.state.worker = worker
     # Query-cost budgets of this app's clients (graphql/cost.py), in Redis when configured.
     app.state.cost_budgets = buckets_for(settings.redis_url)

@@ -79,6 +79,8 @@ class Actor:
     partner_id: uuid.UUID | None = None
     client_id: str | None = None
     token_id: str | None = None
+    # When the access token stops being valid (a subscription ends then); None: anonymous.
+    expires_at: datetime | None = None
 
     @property
     def is_member(self) -> bool:

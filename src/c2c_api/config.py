@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     # graphql/execution.py: plain leaf fields read without graphql-core's per-field machinery
     # (enabled only on the graphql-core and strawberry versions it was written for).
     graphql_execution_shortcut: bool = True
+    # Subscriptions over WebSocket (graphql-transport-ws on /graphql; docs/subscriptions.md)
+    ws_max_subscriptions: int = Field(default=20, ge=1, le=1000)
+    ws_connection_init_timeout: float = Field(default=10.0, gt=0, le=300, description="seconds")
+    ws_keepalive_interval: float = Field(default=15.0, gt=0, le=3600, description="seconds")
     # Redis: pub/sub between processes (subscriptions) and shared query budgets; unset: an
     # in-process broker, and each process keeps its own budgets.
     redis_url: str | None = None

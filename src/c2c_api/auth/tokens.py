@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -182,6 +182,11 @@ def _actor_query(jti: str) -> Any:
     )
 
 
+def _expiry(claims: dict[str, Any]) -> datetime | None:
+    exp = claims.get("exp")
+    return datetime.fromtimestamp(exp, UTC) if isinstance(exp, int | float) else None
+
+
 async def actor_from_access_token(db: Database, token: str) -> Actor:
     """Validate signature, type, issuer, audience, expiry and revocation; build the Actor."""
     obj, kid = _split(token)
@@ -209,6 +214,7 @@ async def actor_from_access_token(db: Database, token: str) -> Actor:
             member_id=row.member_id,
             client_id=claims["client_id"],
             token_id=claims["jti"],
+            expires_at=_expiry(claims),
         )
     if row.partner_id is not None and row.partner_id == row.client_partner_id:
         if row.partner_status != PartnerStatus.ACTIVE:
@@ -219,5 +225,6 @@ async def actor_from_access_token(db: Database, token: str) -> Actor:
             partner_id=row.partner_id,
             client_id=claims["client_id"],
             token_id=claims["jti"],
+            expires_at=_expiry(claims),
         )
     raise InvalidToken("token has no subject we know")

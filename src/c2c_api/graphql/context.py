@@ -14,6 +14,7 @@ from c2c_api.authz import Actor
 from c2c_api.config import Settings
 
 if TYPE_CHECKING:
+    from c2c_api.broker import Broker
     from c2c_api.db import Database
 
 
@@ -38,6 +39,11 @@ class Context:
     _use_case: AsyncSession | None = None
     # Request-scoped DataLoaders, created on first use (see graphql/loaders.py).
     loaders: dict[str, Any] = field(default_factory=dict)
+    # Subscriptions (graphql/ws.py): the broker they listen on, and the `connection_init`
+    # payload of the WebSocket connection (strawberry sets it).
+    broker: Broker | None = None
+    connection_params: dict[str, Any] | None = None
+    websocket: Any = None
 
     @property
     def session(self) -> AsyncSession:

@@ -26,10 +26,12 @@ from c2c_api.graphql.extensions import MarkMutations, ShapeErrors
 from c2c_api.graphql.input_guard import GuardedParserCache, GuardedValidationCache
 from c2c_api.graphql.permissions import RequiresScopesDirective, field_scopes
 from c2c_api.listings.graphql import LISTING_TYPES, ListingMutation, ListingQuery
+from c2c_api.listings.subscriptions import ListingSubscription
 from c2c_api.partners.graphql import PartnerMutation, PartnerQuery
 from c2c_api.photos.graphql import PhotoMutation, PhotoQuery
 from c2c_api.questions.graphql import QuestionMutation, QuestionQuery
 from c2c_api.search.graphql import SearchMutation, SearchQuery
+from c2c_api.search.subscriptions import SearchSubscription
 from c2c_api.users.graphql import UserMutation, UserQuery
 
 log = logging.getLogger("c2c_api.graphql")
@@ -63,6 +65,16 @@ class Mutation(
     FavoriteMutation,
     QuestionMutation,
 ):
+    pass
+
+
+@strawberry.type(
+    description=(
+        "Live events over WebSocket (graphql-transport-ws on /graphql; docs/subscriptions.md), "
+        "delivered after the change they describe is committed."
+    )
+)
+class Subscription(ListingSubscription, SearchSubscription):
     pass
 
 
@@ -126,7 +138,7 @@ def build_schema(settings: Settings | None = None) -> C2CSchema:
 
 def _build_schema(settings: Settings) -> C2CSchema:
     """Refuses to build when a root field declares neither requires() nor public()."""
-    missing = unclassified_root_fields([Query, Mutation])
+    missing = unclassified_root_fields([Query, Mutation, Subscription])
     if missing:
         raise RuntimeError(f"root fields without a scope declaration: {', '.join(missing)}")
     limit_rules = [
@@ -136,6 +148,7 @@ def _build_schema(settings: Settings) -> C2CSchema:
     return C2CSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=list(LISTING_TYPES.values()),  # every kind of Listing, even when none is returned
         schema_directives=[RequiresScopesDirective],
         # graphql-core's execution, with a shortcut for plain leaf fields when enabled and

@@ -1,0 +1,164 @@
+"""GraphQL subscriptions over WebSocket: graphql-transport-ws on `/graphql` (docs/subscriptions.md).
+
+strawberry runs the protocol (its `graphql_transport_ws` handler: the `connection_init` wait,
+4401 for a subscribe before the acknowledgement, 4409 for a duplicate id, the cap on operations
+per connection); this module adds what is ours:
+
+- authentication by the access token in `connection_init`'s payload (`{"Authorization":
+  "Bearer …"}`), never by cookies: a token that is malformed, expired or revoked closes the
+  connection with 4403 (the protocol's "Forbidden"); without a token the connection is
+  anonymous and may use public subscriptions only (scopes are checked per field by the same
+  `requires()` as every other field);
+- the connection ends (4401) when its access token expires: the client reconnects with a fresh
+  one;
+- keep-alive: the server pings every `C2C_WS_KEEPALIVE_INTERVAL` seconds;
+- every task of a connection is cancelled when it closes, however it closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UnsetType
+
+from c2c_api.auth.bearer import InvalidToken
+from c2c_api.authz import ANONYMOUS
+from c2c_api.broker import Broker
+from c2c_api.config import Settings
+from c2c_api.db import Database
+from c2c_api.graphql.context import Context
+from c2c_api.graphql.schema import C2CSchema
+from c2c_api.i18n import negotiate_locale
+from c2c_api.kit.clock import utcnow
+
+log = logging.getLogger("c2c_api.graphql.ws")
+
+TOKEN_EXPIRED = 4401
+TOKEN_REFUSED = 4403
+EXPIRY_CHECK_SECONDS = 1.0
+
+
+def token_of(params: dict[str, Any] | None) -> str | None:
+    """The access token of a `connection_init` payload: `Authorization: Bearer …` (any case)
+    or `token`; None when there is none; InvalidToken when it is there but malformed."""
+    if not params:
+        return None
+    for key, value in params.items():
+        if isinstance(key, str) and key.lower() == "authorization":
+            if not isinstance(value, str):
+                raise InvalidToken("Authorization must be a string")
+            scheme, _, token = value.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise InvalidToken("malformed Authorization")
+            return token.strip()
+    raw = params.get("token")
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidToken("malformed token")
+    return raw.strip()
+
+
+class GraphQLWebSocket(GraphQL[Context, None]):
+    """The WebSocket side of `/graphql` (the HTTP side is graphql/http.py)."""
+
+    def __init__(
+        self, schema: C2CSchema, db: Database, broker: Broker, settings: Settings | None = None
+    ) -> None:
+        settings = settings or db.settings
+        self.settings = settings
+        super().__init__(
+            schema,
+            graphql_ide=None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_connection_init_timeout),
+            max_subscriptions_per_connection=settings.ws_max_subscriptions,
+        )
+        self.db = db
+        self.broker = broker
+        self._tasks: dict[int, set[asyncio.Task[None]]] = {}
+        self.open_connections = 0
+
+    def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
+        # The token travels in connection_init, never in a cookie: a page of another origin
+        # has no ambient credentials to abuse, so any origin may connect.
+        return True
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        return Context(
+            request=None,
+            actor=ANONYMOUS,
+            db=self.db,
+            settings=self.settings,
+            locale=negotiate_locale(request.headers.get("accept-language")),
+            broker=self.broker,
+        )
+
+    async def run(  # type: ignore[override]
+        self, request: Request | WebSocket, context: Any = None, root_value: Any = None
+    ) -> Response | WebSocket:
+        if not isinstance(request, WebSocket):
+            return Response(status_code=404)
+        ctx = await self.get_context(request, request)
+        key = id(ctx)
+        self._tasks[key] = set()
+        self.open_connections += 1
+        ctx.websocket = request
+        try:
+            return await super().run(request, context=ctx, root_value=None)
+        finally:
+            self.open_connections -= 1
+            for task in self._tasks.pop(key, set()):
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+            await ctx.close()
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        try:
+            token = token_of(context.connection_params)
+            if token is not None:
+                from c2c_api.auth.tokens import actor_from_access_token
+
+                context.actor = await actor_from_access_token(self.db, token)
+        except InvalidToken as exc:
+            log.info("websocket connection refused: %s", exc)
+            raise ConnectionRejectionError() from exc
+        websocket = context.websocket
+        assert isinstance(websocket, WebSocket)
+        self._start(context, self._keep_alive(websocket))
+        if context.actor.expires_at is not None:
+            self._start(context, self._end_at_expiry(context, websocket))
+        return None
+
+    def _start(self, context: Context, coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.setdefault(id(context), set()).add(task)
+
+    async def _keep_alive(self, websocket: WebSocket) -> None:
+        interval = self.settings.ws_keepalive_interval
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await websocket.send_json({"type": "ping", "payload": {"keepAlive": True}})
+            except Exception:
+                return
+
+    async def _end_at_expiry(self, context: Context, websocket: WebSocket) -> None:
+        expires_at = context.actor.expires_at
+        assert expires_at is not None
+        # Re-read the (injectable) clock at least every second rather than sleeping once.
+        while (left := (expires_at - utcnow()).total_seconds()) > 0:
+            await asyncio.sleep(min(left, EXPIRY_CHECK_SECONDS))
+        with contextlib.suppress(Exception):
+            await websocket.close(code=TOKEN_EXPIRED, reason="Unauthorized: the token expired")
