@@ -179,7 +179,7 @@ _LISTING = Listing.__table__.c  # type: ignore[attr-defined]
 
 class ListingPolicy:
     """Who may see and do what with a listing: each rule written once, in Python for a row in
-    hand and in SQL for a scoped select, and the two agree (tests/authz/test_listing_policy.py).
+    hand and in SQL for a scoped select, and the two agree (tests/policy/test_listing_policy.py).
 
     - *live*: published and not past its end (`ends_at`) or lifetime (`expires_at`): what
       search, saved searches and questions deal with;

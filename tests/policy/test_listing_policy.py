@@ -3,7 +3,7 @@
 A grid of listings, every status x {no end, end ahead, past `ends_at`, past `expires_at`} x
 {marketplace, storefront}, is written to the database; for every kind of caller, the rows the
 SQL clause selects are exactly those the predicate accepts, and both match the table of
-docs/listings.md ("Who sees a listing").
+docs/listings.md ("Who sees what").
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _is_past(ending: str) -> bool:
 
 
 def expected_visible(who: str, status: str, ending: str, in_storefront: bool) -> bool:
-    """docs/listings.md, "Who sees a listing", written out independently of the policy."""
+    """docs/listings.md, "Who sees what", written out independently of the policy."""
     reads = "EXPIRED" if status in ("PUBLISHED", "PAUSED") and _is_past(ending) else status
     if reads in PUBLIC or who in ("owner", "operator"):
         return True
