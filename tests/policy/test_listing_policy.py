@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import col, select
 
 from auth_factories import create_member, create_partner
-from c2c_api.authz import ANONYMOUS, Actor, ActorKind, ListingPolicy, scopes_for
+from c2c_api.authz import ANONYMOUS, Actor, ActorKind, ListingPolicy, PhotoPolicy, scopes_for
 from c2c_api.categories.models import Category
 from c2c_api.categories.taxonomy import ListingKind
 from c2c_api.db import Database
@@ -225,3 +225,17 @@ class TestOwnershipAndModeration:
         owner = Actor(ActorKind.MEMBER, frozenset({"account:read"}), grid.owner)
         assert not ListingPolicy.can_edit(owner, grid.listings[0])
         assert ListingPolicy.can_see_history(owner, grid.listings[0])
+
+
+class TestPhotoPolicy:
+    def test_the_uploader_and_operators_see_a_photo_whatever_its_listing(self) -> None:
+        uploader, other = uuid.uuid4(), uuid.uuid4()
+        member_scopes = frozenset(scopes_for(ActorKind.MEMBER))
+        owner = Actor(ActorKind.MEMBER, member_scopes, uploader)
+        stranger = Actor(ActorKind.MEMBER, member_scopes, other)
+        staff = Actor(ActorKind.OPERATOR, frozenset(), other)
+        for actor in (owner, staff):
+            assert PhotoPolicy.can_see(actor, owner_id=uploader, listing_visible=False)
+        for actor in (stranger, ANONYMOUS):
+            assert not PhotoPolicy.can_see(actor, owner_id=uploader, listing_visible=False)
+            assert PhotoPolicy.can_see(actor, owner_id=uploader, listing_visible=True)
