@@ -176,11 +176,12 @@ PUBLIC_LISTING_STATUSES = frozenset(
 )
 # Statuses that time ends: past `ends_at` or `expires_at` they read EXPIRED.
 ENDING_STATUSES = (ListingStatus.PUBLISHED, ListingStatus.PAUSED)
+_LISTING = Listing.__table__.c  # type: ignore[attr-defined]
 
 
 class ListingPolicy:
     """Who may see and do what with a listing: each rule written once, in Python for a row in
-    hand and in SQL for a scoped select, and the two agree (tests/authz/test_listing_policy.py).
+    hand and in SQL for a scoped select, and the two agree (tests/policy/test_listing_policy.py).
 
     - *live*: published and not past its end (`ends_at`) or lifetime (`expires_at`): what
       search, saved searches and questions deal with;
@@ -221,7 +222,7 @@ class ListingPolicy:
     def live_clauses(now: datetime) -> list[sa.ColumnElement[bool]]:
         """`is_live` in SQL, as separate conditions (search ANDs them with its own: the status
         comparison is what its indexes start with, docs/search.md)."""
-        table = Listing.__table__.c  # type: ignore[attr-defined]
+        table = _LISTING
         return [
             table.status == ListingStatus.PUBLISHED,
             sa.or_(table.ends_at.is_(None), table.ends_at > now),
@@ -277,7 +278,7 @@ class ListingPolicy:
         exactly for the rows `can_see` accepts)."""
         if actor.is_operator:
             return sa.true()
-        table = Listing.__table__.c  # type: ignore[attr-defined]
+        table = _LISTING
         public = sa.or_(
             table.status.in_(sorted(PUBLIC_LISTING_STATUSES)),
             # paused past its end reads EXPIRED (a published one already is public)
@@ -302,7 +303,28 @@ class ListingPolicy:
             )
         return sa.or_(*alternatives)
 
+    @staticmethod
+    def own_clause(actor: Actor) -> sa.ColumnElement[bool]:
+        """The caller's own listings, every status (myListings); Unauthenticated without a
+        member."""
+        member_id = require_member(actor)
+        return _LISTING.seller_id == member_id
+
+    @staticmethod
+    def storefront_catalog_clause(actor: Actor) -> sa.ColumnElement[bool]:
+        """A storefront's whole catalog for its partner with partner:catalog (storefrontListings),
+        removed listings included so that it can restore them; Forbidden for anyone else."""
+        partner_id = require_partner(actor)
+        if "partner:catalog" not in actor.scopes:
+            raise Forbidden()
+        return _LISTING.partner_id == partner_id
+
     # -- actions (callers scope the fetch with can_see first: NotFound before Forbidden) ---------
+
+    @staticmethod
+    def can_create(actor: Actor) -> bool:
+        """Create a listing: a member with listings:write."""
+        return actor.member_id is not None and "listings:write" in actor.scopes
 
     @classmethod
     def can_edit(cls, actor: Actor, listing: Listing) -> bool:
@@ -341,3 +363,21 @@ class ListingPolicy:
     def can_answer_question(cls, actor: Actor, listing: Listing) -> bool:
         """Answer a public question: the seller only."""
         return cls.is_owner(actor, listing)
+
+
+# --- photos -------------------------------------------------------------------------------------
+
+
+class PhotoPolicy:
+    """Who sees a photo: its uploader and operators always; anyone else while the photo belongs
+    to a listing they may see (ListingPolicy.can_see, checked by the caller in one batch)."""
+
+    @staticmethod
+    def sees_unconditionally(actor: Actor, *, owner_id: uuid.UUID) -> bool:
+        """The uploader or an operator: no need to look at the photo's listing."""
+        return actor.is_operator or (actor.member_id is not None and actor.member_id == owner_id)
+
+    @classmethod
+    def can_see(cls, actor: Actor, *, owner_id: uuid.UUID, listing_visible: bool) -> bool:
+        """Whether `actor` may see the photo, given whether it may see the photo's listing."""
+        return listing_visible or cls.sees_unconditionally(actor, owner_id=owner_id)

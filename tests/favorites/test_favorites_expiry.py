@@ -7,6 +7,7 @@ alone, so it left that listing out while `node` and `addFavorite` showed it.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from auth_factories import create_member
@@ -19,10 +20,10 @@ from c2c_api.listings.service import get_visible_listings
 from engagement_support import create_listing
 
 
-def fan_actor(member_id: object) -> Actor:
+def fan_actor(member_id: uuid.UUID) -> Actor:
     return Actor(
         kind=ActorKind.MEMBER,
-        member_id=member_id,  # type: ignore[arg-type]
+        member_id=member_id,
         scopes=frozenset({"account:write", "account:read"}),
     )
 

@@ -3,7 +3,7 @@
 A grid of listings, every status x {no end, end ahead, past `ends_at`, past `expires_at`} x
 {marketplace, storefront}, is written to the database; for every kind of caller, the rows the
 SQL clause selects are exactly those the predicate accepts, and both match the table of
-docs/listings.md ("Who sees a listing").
+docs/listings.md ("Who sees what").
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import col, select
 
 from auth_factories import create_member, create_partner
-from c2c_api.authz import ANONYMOUS, Actor, ActorKind, ListingPolicy, scopes_for
+from c2c_api.authz import ANONYMOUS, Actor, ActorKind, ListingPolicy, PhotoPolicy, scopes_for
 from c2c_api.categories.models import Category
 from c2c_api.categories.taxonomy import ListingKind
 from c2c_api.db import Database
@@ -50,7 +50,7 @@ def _is_past(ending: str) -> bool:
 
 
 def expected_visible(who: str, status: str, ending: str, in_storefront: bool) -> bool:
-    """docs/listings.md, "Who sees a listing", written out independently of the policy."""
+    """docs/listings.md, "Who sees what", written out independently of the policy."""
     reads = "EXPIRED" if status in ("PUBLISHED", "PAUSED") and _is_past(ending) else status
     if reads in PUBLIC or who in ("owner", "operator"):
         return True
@@ -225,3 +225,17 @@ class TestOwnershipAndModeration:
         owner = Actor(ActorKind.MEMBER, frozenset({"account:read"}), grid.owner)
         assert not ListingPolicy.can_edit(owner, grid.listings[0])
         assert ListingPolicy.can_see_history(owner, grid.listings[0])
+
+
+class TestPhotoPolicy:
+    def test_the_uploader_and_operators_see_a_photo_whatever_its_listing(self) -> None:
+        uploader, other = uuid.uuid4(), uuid.uuid4()
+        member_scopes = frozenset(scopes_for(ActorKind.MEMBER))
+        owner = Actor(ActorKind.MEMBER, member_scopes, uploader)
+        stranger = Actor(ActorKind.MEMBER, member_scopes, other)
+        staff = Actor(ActorKind.OPERATOR, frozenset(), other)
+        for actor in (owner, staff):
+            assert PhotoPolicy.can_see(actor, owner_id=uploader, listing_visible=False)
+        for actor in (stranger, ANONYMOUS):
+            assert not PhotoPolicy.can_see(actor, owner_id=uploader, listing_visible=False)
+            assert PhotoPolicy.can_see(actor, owner_id=uploader, listing_visible=True)

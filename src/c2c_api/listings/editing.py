@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api import authz
-from c2c_api.authz import ENDING_STATUSES, Actor
+from c2c_api.authz import ENDING_STATUSES, Actor, ListingPolicy
 from c2c_api.categories.service import get_taxonomy
 from c2c_api.categories.taxonomy import ListingKind
 from c2c_api.errors import Forbidden, InvalidInput, NotFound
@@ -74,7 +74,7 @@ async def create_listing(
     written.
     """
     member_id = authz.require_member(actor)
-    if "listings:write" not in actor.scopes:
+    if not ListingPolicy.can_create(actor):
         raise Forbidden()
     columns = check_columns(kind, values, details)
     missing = [field_name(kind, c) for c in ("title", "category_slug") if c not in columns]

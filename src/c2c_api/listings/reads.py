@@ -10,9 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from c2c_api import authz
 from c2c_api.authz import Actor, ListingPolicy
-from c2c_api.errors import Forbidden
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.keyset import keyset_page
 from c2c_api.listings.models import Listing, ListingRevision, ListingStatus
@@ -81,8 +79,7 @@ async def list_my_listings(
     after: Cursor | None = None,
 ) -> Page[Listing]:
     """The caller's own listings, newest first, keyset-paginated (every status)."""
-    member_id = authz.require_member(actor)
-    query = select(Listing).where(Listing.seller_id == member_id)
+    query = select(Listing).where(ListingPolicy.own_clause(actor))
     if status is not None:
         query = query.where(Listing.status == status)
     return await _newest_first(session, query, after, limit)
@@ -98,10 +95,7 @@ async def list_storefront_listings(
 ) -> Page[Listing]:
     """A storefront's listings for its partner (partner:catalog), newest first; removed ones
     included so that moderators can restore them."""
-    partner_id = authz.require_partner(actor)
-    if "partner:catalog" not in actor.scopes:
-        raise Forbidden()
-    query = select(Listing).where(Listing.partner_id == partner_id)
+    query = select(Listing).where(ListingPolicy.storefront_catalog_clause(actor))
     if status is not None:
         query = query.where(Listing.status == status)
     return await _newest_first(session, query, after, limit)

@@ -16,6 +16,7 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
+from c2c_api.authz import PhotoPolicy
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.loaders import loader, parse_node_ids, settle
 from c2c_api.graphql.permissions import requires
@@ -99,9 +100,7 @@ class PhotoType(relay.Node):
         storage = photo_storage(ctx)
 
         def own(photo: Photo) -> bool:
-            return ctx.actor.is_operator or (
-                ctx.actor.member_id is not None and photo.owner_id == ctx.actor.member_id
-            )
+            return PhotoPolicy.sees_unconditionally(ctx.actor, owner_id=photo.owner_id)
 
         listing_ids = {
             p.listing_id for p in found.values() if p.listing_id is not None and not own(p)
@@ -115,9 +114,10 @@ class PhotoType(relay.Node):
         out: list[PhotoType | None] = []
         for i in ids:
             photo = found.get(i) if i is not None else None
-            visible = photo is not None and (
-                own(photo)
-                or (photo.listing_id is not None and photo.listing_id in visible_listings)
+            visible = photo is not None and PhotoPolicy.can_see(
+                ctx.actor,
+                owner_id=photo.owner_id,
+                listing_visible=photo.listing_id in visible_listings,
             )
             out.append(cls.from_model(photo, storage) if visible and photo else None)
         return out
