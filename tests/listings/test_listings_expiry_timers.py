@@ -93,7 +93,7 @@ class TestExpiryTimers:
         assert paused["pauseListing"]["listing"]["status"] == "PAUSED"
         assert (await _only(db))[1].status == TimerStatus.PENDING  # a paused listing still ends
         await gql(client, lifecycle("closeListing"), {"id": gid}, token=owner)
-        listing, timer = await _only(db)
+        _listing, timer = await _only(db)
         assert timer.status == TimerStatus.CANCELLED
         clock.freeze(utcnow() + timedelta(days=365))
         await drain(app_worker(db))
