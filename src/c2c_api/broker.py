@@ -85,56 +85,91 @@ class InProcessBroker:
 class RedisBroker:
     """Redis pub/sub (redis-py asyncio): every API process sees what any worker publishes.
 
-    One connection publishes; each subscription holds its own pub/sub connection, released
-    (UNSUBSCRIBE, then closed) when the subscription's context exits, however it exits.
+    One connection publishes; one pub/sub connection per process carries every channel its
+    subscribers listen to (SUBSCRIBE when a channel's first local subscriber arrives,
+    UNSUBSCRIBE when its last one leaves, however it leaves), and a reader task fans messages
+    out to the local subscribers' queues.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, max_queue: int = 1000) -> None:
         from redis.asyncio import Redis
 
         self.url = url
         self._redis: Redis = Redis.from_url(url)
+        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        self._local = InProcessBroker(max_queue=max_queue)
+        self._lock = asyncio.Lock()
+        self._reader: asyncio.Task[None] | None = None
 
     @property
     def client(self) -> Redis:
         return self._redis
+
+    def subscriber_count(self, channel: str) -> int:
+        """Local subscribers of the channel (Redis sees one subscription per process)."""
+        return self._local.subscriber_count(channel)
 
     async def publish(self, channel: str, message: Message) -> None:
         await self._redis.publish(channel, json.dumps(message, separators=(",", ":")))
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[Message]]:
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         try:
-            await pubsub.subscribe(channel)
-
-            async def messages() -> AsyncIterator[Message]:
-                async for raw in pubsub.listen():
-                    if raw.get("type") != "message":
-                        continue
-                    try:
-                        data = json.loads(raw["data"])
-                    except (TypeError, ValueError):
-                        log.warning("ignored a malformed message on %s", channel)
-                        continue
-                    if isinstance(data, dict):
-                        yield data
-
-            yield messages()
+            async with self._local.subscribe(channel) as messages:
+                async with self._lock:
+                    await self._pubsub.subscribe(channel)  # idempotent for a known channel
+                    if self._reader is None or self._reader.done():
+                        self._reader = asyncio.get_running_loop().create_task(
+                            self._read(), name="c2c-redis-broker-reader"
+                        )
+                yield messages
         finally:
-            # Shielded: a cancelled subscriber (a client gone) still releases its subscription.
-            with contextlib.suppress(Exception):
-                await asyncio.shield(_release(pubsub, channel))
+            # Also when the subscriber was cancelled (a client gone): its task runs this
+            # cleanup before it ends, so nothing is left subscribed behind it.
+            await self._release(channel)
+
+    async def _release(self, channel: str) -> None:
+        async with self._lock:
+            if self._local.subscriber_count(channel) == 0:
+                try:
+                    await self._pubsub.unsubscribe(channel)
+                except Exception:
+                    log.warning("could not unsubscribe from %s", channel, exc_info=True)
+
+    async def _read(self) -> None:
+        from redis.exceptions import RedisError
+
+        while True:
+            try:
+                raw = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError, RuntimeError) as exc:
+                log.warning("redis broker reader: %s; retrying", exc)
+                await asyncio.sleep(1.0)
+                continue
+            if raw is None or raw.get("type") != "message":
+                continue
+            channel = raw["channel"]
+            name = channel.decode() if isinstance(channel, bytes) else str(channel)
+            try:
+                data = json.loads(raw["data"])
+            except (TypeError, ValueError):
+                log.warning("ignored a malformed message on %s", name)
+                continue
+            if isinstance(data, dict):
+                await self._local.publish(name, data)
 
     async def close(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+        with contextlib.suppress(Exception):
+            await self._pubsub.aclose()
         await self._redis.aclose()
-
-
-async def _release(pubsub: Any, channel: str) -> None:
-    try:
-        await pubsub.unsubscribe(channel)
-    finally:
-        await pubsub.aclose()
+        await self._local.close()
 
 
 def broker_from_settings(settings: Settings) -> Broker:
