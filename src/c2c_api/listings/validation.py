@@ -353,7 +353,7 @@ def check_columns(
     time must carry a UTC offset.
     """
     for other in details or {}:
-        if other is not kind and (details or {})[other]:
+        if other is not kind:  # even an empty sub-input of another kind is a mistake
             name = KIND_INPUTS.get(other, other.value.lower())
             raise InvalidInput(f"A {kind.value} listing has no `{name}` details.", fields=[name])
     merged = dict(values)
