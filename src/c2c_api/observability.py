@@ -60,6 +60,17 @@ def record_graphql_operation(operation_type: str, outcome: str) -> None:
     GRAPHQL_OPERATIONS.labels(operation_type, outcome).inc()
 
 
+CLIENT_CLOSED_REQUEST = 499
+"""The status recorded (nginx's convention) for a request whose client went away first."""
+
+
+def mark_client_disconnected(scope: Scope) -> None:
+    """Record that the client disconnected before any answer (counted as 499, not 500)."""
+    state = scope.setdefault("state", {})
+    if isinstance(state, dict):
+        state["client_disconnected"] = True
+
+
 def request_id_of(scope: Scope) -> str:
     """The request id the middleware fixed for this request ('' outside a request)."""
     state = scope.get("state")
@@ -119,6 +130,9 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - start
+            state = scope.get("state")
+            if status == 500 and isinstance(state, dict) and state.get("client_disconnected"):
+                status = CLIENT_CLOSED_REQUEST
             method = scope["method"]
             # Label values come from a closed set: a made-up method must not mint new series.
             method_label = method if method in KNOWN_METHODS else "OTHER"

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 # The listing helpers live next to the listing tests.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "listings"))
@@ -132,3 +133,32 @@ class TestOperatorEdits:
         )
         assert response.json()["errors"][0]["extensions"]["code"] == "INSUFFICIENT_SCOPE"
         assert await count_rows(db, "categories") == len(default_nodes())
+
+
+class TestAttributeDefinitionsAreCheckedByTheService:
+    """Any adapter gets the typed error: the shape check lives in the service."""
+
+    @pytest.mark.parametrize("attributes", [{"key": "colour"}, ["colour"], "colour", 3])
+    async def test_not_a_list_of_objects(self, db: Database, attributes: object) -> None:
+        from c2c_api.categories import service
+        from c2c_api.errors import InvalidInput
+        from factories import create_member, operator_actor
+
+        await ensure_default_categories(db)
+        async with db.write_sessionmaker() as session:
+            actor = operator_actor(await create_member(session, is_operator=True), "admin:catalog")
+            with pytest.raises(InvalidInput) as caught:
+                await service.create_category(
+                    session,
+                    actor,
+                    slug="gadgets",
+                    parent=None,
+                    position=1,
+                    name_en="Gadgets",
+                    name_fr="Gadgets",
+                    attributes=attributes,
+                )
+            assert caught.value.fields == ["attributes"]
+            with pytest.raises(InvalidInput) as caught:
+                await service.update_category(session, actor, slug="fashion", attributes=attributes)
+            assert caught.value.fields == ["attributes"]

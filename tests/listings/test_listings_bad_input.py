@@ -243,6 +243,7 @@ UPDATE_CASES = [
     ("NUL in the title", {"title": "a\u0000b"}, "INVALID_INPUT", ["title"]),
     ("NUL in the description", {"description": "a\u0000b"}, "INVALID_INPUT", ["description"]),
     ("another kind's details", {"rental": {"pricePerDay": 100}}, "INVALID_INPUT", ["rental"]),
+    ("another kind's empty details", {"auction": {}}, "INVALID_INPUT", ["auction"]),
     ("cleared title", {"title": None}, "INVALID_INPUT", ["title"]),
 ]
 

@@ -48,6 +48,9 @@ class TestCreatePartner:
             ("shop", "  ", ["name"]),
             ("shop", "n" * 121, ["name"]),
             ("!", "", ["slug", "name"]),
+            ("shop", "Sh\x00op", ["name"]),
+            ("shop", "Sh\x1bop", ["name"]),
+            ("shop", "Line\nbreak", ["name"]),
         ],
     )
     async def test_refuses_invalid_input(

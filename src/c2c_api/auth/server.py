@@ -26,7 +26,7 @@ from authlib.oauth2.rfc6749.errors import (
     InvalidRequestError,
     InvalidScopeError,
 )
-from authlib.oauth2.rfc6749.util import scope_to_list
+from authlib.oauth2.rfc6749.util import extract_basic_authorization, scope_to_list
 from authlib.oauth2.rfc7636 import CodeChallenge
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -436,11 +436,36 @@ class C2CAuthorizationServer(AuthorizationServer):
         return None
 
     def authenticate_client(self, request: Any, methods: list[str], endpoint: str = "token") -> Any:
+        """One client authentication method per request (RFC 6749 section 2.3), no fallback.
+
+        HTTP Basic and a `client_secret` in the body together are `invalid_request`; with
+        HTTP Basic only Basic is tried (a wrong secret is `invalid_client`, 401, never a
+        second chance with the body's `client_id`, which must then name the same client).
+        """
         header = request.headers.get("Authorization") or ""
-        if header.lower().startswith("basic ") and not _readable_basic(header[6:]):
+        uses_basic = header.lower().startswith("basic ")
+        if uses_basic and not _readable_basic(header[6:]):
             raise InvalidClientError(
                 "The Basic credentials are not base64 of UTF-8 text.", status_code=401
             )
+        if uses_basic:
+            if "client_secret" in request.form:
+                raise InvalidRequestError(
+                    "Use one client authentication method per request: HTTP Basic or "
+                    "client_secret in the body, not both."
+                )
+            basic_id, _ = extract_basic_authorization(request.headers)
+            body_id = request.form.get("client_id")
+            if body_id is not None and body_id != basic_id:
+                raise InvalidRequestError(
+                    "The client_id in the body is not the one of the HTTP Basic credentials."
+                )
+            if "client_secret_basic" not in methods:
+                raise InvalidClientError(
+                    "This endpoint does not accept HTTP Basic client authentication.",
+                    status_code=401,
+                )
+            methods = ["client_secret_basic"]
         try:
             return super().authenticate_client(request, methods, endpoint)
         except InvalidClientError as error:

@@ -193,16 +193,6 @@ class CategorySuccess:
 CategoryPayload = Annotated[CategorySuccess | UserError, strawberry.union("CategoryPayload")]
 
 
-def _attributes(value: object) -> list[dict[str, object]] | None:
-    from c2c_api.errors import InvalidInput
-
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise InvalidInput("Give a list of attribute definitions.", fields=["attributes"])
-    return value
-
-
 async def _success(info: Info, slug: str, updated_at: datetime) -> CategorySuccess:
     ctx: Context = info.context
     ctx.loaders.pop("__catalog__", None)
@@ -258,7 +248,7 @@ class CategoryMutation:
             name_en=input.name_en,
             name_fr=input.name_fr,
             kinds=[str(k) for k in input.kinds] if input.kinds is not None else None,
-            attributes=_attributes(input.attributes),
+            attributes=input.attributes,
         )
         return await _success(info, row.slug, row.updated_at)
 
@@ -278,7 +268,7 @@ class CategoryMutation:
             name_fr=input.name_fr,
             kinds=[str(k) for k in input.kinds] if input.kinds is not None else None,
             clear_kinds=input.inherit_kinds,
-            attributes=_attributes(input.attributes),
+            attributes=input.attributes,
         )
         return await _success(info, row.slug, row.updated_at)
 

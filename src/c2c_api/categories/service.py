@@ -198,6 +198,15 @@ def _node_fields(
         raise InvalidInput(_first_error(error), fields=_error_fields(error)) from error
 
 
+def _attribute_definitions(value: object) -> list[dict[str, Any]] | None:
+    """Attribute definitions as given (JSON): None, or a list of objects; else INVALID_INPUT."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise InvalidInput("Give a list of attribute definitions.", fields=["attributes"])
+    return value
+
+
 def _first_error(error: ValueError) -> str:
     text = str(error).splitlines()
     return text[0][:300] if text else "The input is not valid."
@@ -229,10 +238,14 @@ async def create_category(
     name_en: str,
     name_fr: str,
     kinds: list[str] | None = None,
-    attributes: list[dict[str, Any]] | None = None,
+    attributes: object = None,
 ) -> Category:
-    """Add a category (operators with admin:catalog); a slug is never reused."""
+    """Add a category (operators with admin:catalog); a slug is never reused.
+
+    `attributes` is untrusted JSON from any adapter: a list of attribute definitions, checked.
+    """
     _ensure_catalog_admin(actor)
+    definitions = _attribute_definitions(attributes)
     import re
 
     if not re.match(SLUG_PATTERN, slug) or len(slug) > 60:
@@ -253,7 +266,7 @@ async def create_category(
         name_en=name_en,
         name_fr=name_fr,
         kinds=kinds,
-        attributes=attributes or [],
+        attributes=definitions or [],
     )
     row = row_from_node(node)
     _check_tree([*rows, row])
@@ -273,10 +286,11 @@ async def update_category(
     name_fr: str | None = None,
     kinds: list[str] | None = None,
     clear_kinds: bool = False,
-    attributes: list[dict[str, Any]] | None = None,
+    attributes: object = None,
 ) -> Category:
     """Change names, position, kinds or attributes (operators with admin:catalog)."""
     _ensure_catalog_admin(actor)
+    definitions = _attribute_definitions(attributes)
     rows = await _all_rows(session)
     row = next((r for r in rows if r.slug == slug), None)
     if row is None:
@@ -289,7 +303,7 @@ async def update_category(
         name_en=name_en if name_en is not None else current.name.en,
         name_fr=name_fr if name_fr is not None else current.name.fr,
         kinds=None if clear_kinds else (kinds if kinds is not None else row.kinds),
-        attributes=attributes if attributes is not None else row.attributes,
+        attributes=definitions if definitions is not None else row.attributes,
     )
     new = row_from_node(node)
     _check_tree([new if r.slug == slug else r for r in rows])

@@ -7,7 +7,6 @@ fields at fault (camelCase paths such as `auction.endsAt`).
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +16,7 @@ from c2c_api.categories.taxonomy import ListingKind
 from c2c_api.errors import DomainError, InvalidInput
 from c2c_api.kit.countries import is_country_code
 from c2c_api.kit.money import MAX_AMOUNT, is_currency
+from c2c_api.kit.text import has_control_characters
 from c2c_api.listings.errors import (
     CoordinatesOutOfRange,
     EndTimeInPast,
@@ -186,7 +186,7 @@ def _text(errors: _Errors, listing: Listing, column: str, limit: int, *, require
         errors.add(InvalidInput, column, "Enter a text.")
     elif len(value) > limit:
         errors.add(InvalidInput, column, f"Use at most {limit} characters.")
-    elif any(unicodedata.category(c) == "Cc" and c not in "\n\t\r" for c in value):
+    elif has_control_characters(value, allow_line_breaks=True):
         errors.add(InvalidInput, column, "Remove the control characters.")
 
 
@@ -353,7 +353,7 @@ def check_columns(
     time must carry a UTC offset.
     """
     for other in details or {}:
-        if other is not kind and (details or {})[other]:
+        if other is not kind:  # even an empty sub-input of another kind is a mistake
             name = KIND_INPUTS.get(other, other.value.lower())
             raise InvalidInput(f"A {kind.value} listing has no `{name}` details.", fields=[name])
     merged = dict(values)

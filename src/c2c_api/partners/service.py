@@ -18,6 +18,7 @@ from c2c_api import authz
 from c2c_api.authz import Actor, require_partner
 from c2c_api.errors import Forbidden, InvalidInput, NotFound, SlugTaken
 from c2c_api.kit.clock import utcnow
+from c2c_api.kit.text import has_control_characters
 from c2c_api.partners.models import Partner, PartnerStatus
 from c2c_api.users import service as users
 from c2c_api.users.models import Member
@@ -99,6 +100,8 @@ async def create_partner(session: AsyncSession, actor: Actor, *, slug: str, name
         problems["slug"] = "This slug is reserved."
     if not name or len(name) > NAME_MAX:
         problems["name"] = f"Use 1 to {NAME_MAX} characters."
+    elif has_control_characters(name):
+        problems["name"] = "Remove the control characters."
     if problems:
         fields = list(problems)
         message = problems[fields[0]] if len(fields) == 1 else "Several fields are not valid."

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,6 +31,7 @@ from c2c_api.errors import (
     Unauthenticated,
 )
 from c2c_api.i18n import negotiate_locale, translate
+from c2c_api.observability import mark_client_disconnected
 from c2c_api.photos.errors import PhotoStorageUnavailable, PhotoTooLarge, PhotoUnsupportedFormat
 
 log = logging.getLogger("c2c_api.errors")
@@ -154,7 +155,12 @@ def exception_handlers() -> dict[Any, Any]:
 
 
 class UnexpectedErrorMiddleware:
-    """Turns an exception that escaped every handler into a masked 500 problem (pure ASGI)."""
+    """Turns an exception that escaped every handler into a masked 500 problem (pure ASGI).
+
+    A client that disconnects while its body is read (starlette's ClientDisconnect, from
+    GraphQL bodies and REST uploads alike) is no error: one info line, no answer, and the
+    request is counted with the status 499 (client closed request).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -173,6 +179,15 @@ class UnexpectedErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # The client went away while we read its body: nobody to answer, nothing wrong here.
+            log.info(
+                "client disconnected during %s %s",
+                scope.get("method"),
+                scope.get("path"),
+                extra={"request_id": _request_id(scope)},
+            )
+            mark_client_disconnected(scope)
         except Exception:
             request_id = _request_id(scope)
             log.exception(
