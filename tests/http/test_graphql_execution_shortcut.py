@@ -15,6 +15,7 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from c2c_api.config import Settings
 from c2c_api.db import Database
 from c2c_api.demo import seed_demo
 from c2c_api.graphql.execution import LeafShortcutContext, plans_of
@@ -201,8 +202,12 @@ class TestRealSchema:
             for edge in body["data"]["listings"]["edges"]:
                 edge.pop("cursor")
             body["data"]["listings"]["pageInfo"].pop("endCursor")
+            body.pop("extensions")  # the budget left differs from one request to the next
         assert json.dumps(bodies[0], sort_keys=True) == json.dumps(bodies[1], sort_keys=True)
 
+    @pytest.mark.skipif(
+        not Settings().graphql_execution_shortcut, reason="C2C_GRAPHQL_EXECUTION_SHORTCUT is off"
+    )
     def test_the_app_schema_uses_the_shortcut(self) -> None:
         schema = build_schema()
         assert schema.execution_context_class is LeafShortcutContext
