@@ -482,3 +482,9 @@ def cost_table(schema: GraphQLSchema) -> str:
             if rule:
                 lines.append(f"| `{type_name}.{name}` | {rule} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m c2c_api.graphql.cost: the table of docs/limits.md
+    from c2c_api.graphql.schema import build_schema
+
+    print(cost_table(build_schema()._schema), end="")
