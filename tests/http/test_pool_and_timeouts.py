@@ -68,6 +68,20 @@ class TestStatementTimeout:
                 await asyncio.sleep(0.15)  # time between statements does not count
                 assert (await session.execute(sa.text("SELECT 1"))).scalar() == 1
 
+    async def test_the_synchronous_engine_is_cut_too(self, short_timeout_db: Database) -> None:
+        def slow() -> sa.exc.DBAPIError:
+            with short_timeout_db.sync_sessionmaker() as session:
+                try:
+                    session.execute(sa.text(SLOW_SQL[backend(short_timeout_db)]))
+                except sa.exc.DBAPIError as error:
+                    return error
+            raise AssertionError("not interrupted")
+
+        started = time.monotonic()
+        error = await asyncio.to_thread(slow)
+        assert time.monotonic() - started < 2
+        assert is_statement_timeout(error)
+
     def test_other_errors_are_not_timeouts(self) -> None:
         error = sa.exc.OperationalError("SELECT 1", {}, Exception("disk I/O error"))
         assert not is_statement_timeout(error)
