@@ -52,15 +52,15 @@ class Settings(BaseSettings):
     # Query cost (docs/limits.md): the most one request may cost, per kind of caller, and each
     # client's budget (a token bucket: capacity, refilled per second), shared through Redis
     # when C2C_REDIS_URL is set.
-    graphql_cost_max_anonymous: int = Field(default=2_000, ge=1)
-    graphql_cost_max_member: int = Field(default=5_000, ge=1)
+    graphql_cost_max_anonymous: int = Field(default=5_000, ge=1)
+    graphql_cost_max_member: int = Field(default=10_000, ge=1)
     graphql_cost_max_partner: int = Field(default=20_000, ge=1)
     graphql_cost_max_operator: int = Field(default=50_000, ge=1)
-    graphql_budget_capacity_anonymous: int = Field(default=20_000, ge=1)
+    graphql_budget_capacity_anonymous: int = Field(default=25_000, ge=1)
     graphql_budget_capacity_member: int = Field(default=50_000, ge=1)
     graphql_budget_capacity_partner: int = Field(default=200_000, ge=1)
     graphql_budget_capacity_operator: int = Field(default=500_000, ge=1)
-    graphql_budget_refill_anonymous: float = Field(default=200.0, gt=0)
+    graphql_budget_refill_anonymous: float = Field(default=250.0, gt=0)
     graphql_budget_refill_member: float = Field(default=500.0, gt=0)
     graphql_budget_refill_partner: float = Field(default=2_000.0, gt=0)
     graphql_budget_refill_operator: float = Field(default=5_000.0, gt=0)

@@ -203,10 +203,14 @@ def create_sync_engine(settings: Settings) -> sa.Engine:
         kwargs["execution_options"] = {"sqlite_begin": "IMMEDIATE"}
     else:
         kwargs.update(pool_size=5, max_overflow=5, pool_pre_ping=True)
+        timeout = settings.database_statement_timeout_ms
+        kwargs["connect_args"] = {"options": f"-c statement_timeout={timeout}"}
     engine = sa.create_engine(settings.sync_database_url, **kwargs)
     if settings.is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        if settings.database_statement_timeout_ms:
+            _sqlite_statement_timeout(engine, settings.database_statement_timeout_ms)
     return engine
 
 

@@ -49,6 +49,7 @@ from graphql import (
     get_nullable_type,
     is_leaf_type,
     is_list_type,
+    validate,
 )
 from graphql.type.definition import GraphQLInterfaceType
 from strawberry.extensions import SchemaExtension
@@ -81,7 +82,7 @@ LIST_SIZES: dict[str, int] = {
 }
 # Fields that cost more than the objects they return: statements that read many rows.
 FIELD_WEIGHTS: dict[str, int] = {
-    "Query.listings": 100,  # a search: ranking over up to three tiers, up to 9 statements
+    "Query.listings": 200,  # a search: ranking over up to three tiers, up to 9 statements
     "ListingSearchConnection.facets": 100,  # counts every match (up to 20,000)
     "ListingSearchConnection.totalCount": 20,  # counts up to 1,000 matches
 }
@@ -340,10 +341,23 @@ def make_query_cost(settings: Settings, plans: PlanCache) -> type[SchemaExtensio
         _report: dict[str, Any] | None = None
 
         async def on_validate(self) -> AsyncIterator[None]:
-            yield
+            # Strawberry reads the validation errors before the hooks' code after `yield`
+            # runs: the cost is checked before it, once the document is valid.
             execution_context = self.execution_context
-            if execution_context.pre_execution_errors:
-                return  # invalid already: nothing to cost
+            if execution_context.pre_execution_errors is None:
+                # No validation cache ran before this extension: validate here (once).
+                assert execution_context.graphql_document is not None
+                execution_context.pre_execution_errors = validate(
+                    execution_context.schema._schema,
+                    execution_context.graphql_document,
+                    execution_context.validation_rules,
+                )
+            if not execution_context.pre_execution_errors:
+                await self._check()
+            yield
+
+        async def _check(self) -> None:
+            execution_context = self.execution_context
             document = execution_context.graphql_document
             query = execution_context.query
             context = execution_context.context
@@ -468,3 +482,9 @@ def cost_table(schema: GraphQLSchema) -> str:
             if rule:
                 lines.append(f"| `{type_name}.{name}` | {rule} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m c2c_api.graphql.cost: the table of docs/limits.md
+    from c2c_api.graphql.schema import build_schema
+
+    print(cost_table(build_schema()._schema), end="")
