@@ -89,6 +89,13 @@ _FR: dict[str, str] = {
     ),
     "A listing has too many photos.": "Une annonce a trop de photos.",
     "A photo is listed twice.": "Une photo figure deux fois.",
+    "Send the photo as multipart/form-data in a field named `file`.": (
+        "Envoyez la photo en multipart/form-data dans un champ nommé `file`."
+    ),
+    "The photo storage is unavailable; try again later.": (
+        "Le stockage des photos est indisponible ; réessayez plus tard."
+    ),
+    "The request body is larger than {n} bytes.": ("Le corps de la requête dépasse {n} octets."),
     "Send the photo in a multipart field named `file`.": (
         "Envoyez la photo dans un champ multipart nommé `file`."
     ),

@@ -147,11 +147,12 @@ def render() -> str:
         lines.append("")
     detail = [m for m in messages if not m.codes]
     lines += [
-        "## Field messages",
+        "## Other messages",
         "",
         "Messages about one input field, kept in a variable before they reach an error (most with",
-        "`INVALID_INPUT`, those of `kit.passwords` with `WEAK_PASSWORD`); when several fields are",
-        'wrong the message is "Several fields are not valid." and `fields` lists them.',
+        "`INVALID_INPUT`, those of `kit.passwords` with `WEAK_PASSWORD`; when several fields are",
+        'wrong the message is "Several fields are not valid." and `fields` lists them), and the',
+        "`detail` of REST problems set by the transports (codes below).",
         "",
         "| English | French | from |",
         "|---|---|---|",

@@ -3,7 +3,8 @@
 - the default message (own docstring) of every DomainError subclass;
 - the message (first argument or `message=`) of every call to a DomainError class in
   `src/c2c_api`, `super().__init__(...)` inside a DomainError subclass included;
-- every text marked with `i18n.translatable(...)` (messages kept in a variable first).
+- every text marked with `i18n.translatable(...)` (messages kept in a variable first), given
+  to `i18n.translate(...)` where it is used, or given as `detail=` of a REST `problem(...)`.
 
 An f-string becomes a template (`"Use at most {0} characters."`), matched against the
 catalogue's templates by its literal parts. Lower-case messages are operator diagnostics
@@ -162,13 +163,17 @@ def _messages_in(
         codes: set[ErrorCode] | None = None
         if name == "translatable":
             codes = set()
+        elif name in ("problem", "translate"):
+            codes = set()  # a REST problem's detail, or a text translated where it is used
         elif name in by_name:
             codes = by_name[name]
         elif name == "__init__" and id(node) in owner:
             codes = by_name[owner[id(node)]]
         if codes is None:
             continue
-        argument = node.args[0] if name == "translatable" and node.args else None
+        argument = node.args[0] if name in ("translatable", "translate") and node.args else None
+        if name == "problem":
+            argument = next((k.value for k in node.keywords if k.arg == "detail"), None)
         argument = argument or _message_argument(node)
         text = _text(argument) if argument is not None else None
         if text is not None:

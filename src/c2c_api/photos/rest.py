@@ -22,6 +22,7 @@ from c2c_api.authz import check_scopes, endpoint_scopes, require_scopes
 from c2c_api.config import Settings
 from c2c_api.db import Database
 from c2c_api.errors import InvalidInput, Unauthenticated
+from c2c_api.i18n import negotiate_locale, translate
 from c2c_api.photos import service
 from c2c_api.photos.errors import PhotoNotAnImage, PhotoTooLarge, StorageUnavailable
 from c2c_api.photos.images import RENDITION_SIZES, PhotoLimits
@@ -70,7 +71,10 @@ async def upload_photo(request: Request) -> Response:
     if media != "multipart/form-data":
         return problem(
             415,
-            detail="Send the photo as multipart/form-data in a field named `file`.",
+            detail=translate(
+                "Send the photo as multipart/form-data in a field named `file`.",
+                negotiate_locale(request.headers.get("accept-language")),
+            ),
             code="UNSUPPORTED_MEDIA_TYPE",
         )
     declared = request.headers.get("content-length", "")
@@ -132,7 +136,10 @@ async def serve_media(request: Request) -> Response:
     except StorageUnavailable:
         return problem(
             503,
-            detail="The photo storage is unavailable; try again later.",
+            detail=translate(
+                "The photo storage is unavailable; try again later.",
+                negotiate_locale(request.headers.get("accept-language")),
+            ),
             code="STORAGE_UNAVAILABLE",
             headers={"retry-after": "30", "cache-control": "no-store"},
         )
