@@ -9,10 +9,11 @@ declare their scopes with `@requiresScopes` (see graphql/permissions.py), REST r
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -42,26 +43,37 @@ SCOPES: dict[str, Scope] = {
         Scope("account:read", "Read your own account: e-mail, settings.", ActorKind.MEMBER),
         Scope("account:write", "Change your profile, password and settings.", ActorKind.MEMBER),
         Scope("listings:write", "Publish and manage your listings.", ActorKind.MEMBER),
-        Scope("offers:write", "Make, counter and accept offers and bids.", ActorKind.MEMBER),
-        Scope("orders:write", "Buy, pay, and take part in your orders.", ActorKind.MEMBER),
         Scope("messages:write", "Read and send your messages.", ActorKind.MEMBER),
-        Scope("ratings:write", "Rate the members you dealt with.", ActorKind.MEMBER),
         # partners (confidential clients, client credentials)
         Scope("partner:read", "Read your partner (storefront) profile.", ActorKind.PARTNER),
         Scope("partner:members", "See the members of your storefront.", ActorKind.PARTNER),
         Scope("partner:catalog", "Manage your storefront's catalog.", ActorKind.PARTNER),
+        # operators (platform staff, first-party clients)
+        Scope("admin:moderation", "Moderate listings, messages and members.", ActorKind.OPERATOR),
+        Scope("admin:partners", "Create and manage partners.", ActorKind.OPERATOR),
+        Scope("admin:catalog", "Manage the category tree.", ActorKind.OPERATOR),
+    ]
+}
+"""The scopes in use: each is required by at least one operation (docs/oauth.md, generated;
+tests/test_scopes.py). Only these are advertised (server metadata, consent page) and granted."""
+
+RESERVED_SCOPES: dict[str, Scope] = {
+    s.name: s
+    for s in [
+        Scope("offers:write", "Make, counter and accept offers and bids.", ActorKind.MEMBER),
+        Scope("orders:write", "Buy, pay, and take part in your orders.", ActorKind.MEMBER),
+        Scope("ratings:write", "Rate the members you dealt with.", ActorKind.MEMBER),
         Scope("partner:orders", "See and act on your storefront's orders.", ActorKind.PARTNER),
         Scope("partner:config", "Change your storefront's settings and fees.", ActorKind.PARTNER),
         Scope("partner:webhooks", "Manage webhook subscriptions.", ActorKind.PARTNER),
         Scope("partner:reports", "Read your storefront's reports.", ActorKind.PARTNER),
-        # operators (platform staff, first-party clients)
-        Scope("admin:moderation", "Moderate listings, messages and members.", ActorKind.OPERATOR),
         Scope("admin:disputes", "Decide disputes.", ActorKind.OPERATOR),
-        Scope("admin:partners", "Create and manage partners.", ActorKind.OPERATOR),
         Scope("admin:payments", "See and act on payments and the ledger.", ActorKind.OPERATOR),
-        Scope("admin:catalog", "Manage the category tree.", ActorKind.OPERATOR),
     ]
 }
+"""Names kept for the deal journey (offers, orders, ratings, partner reports and webhooks,
+disputes, payments): neither advertised nor granted nor accepted in a registration until an
+operation requires one; it then moves to SCOPES."""
 
 
 def scopes_for(audience: ActorKind) -> list[str]:
@@ -137,8 +149,34 @@ def can_see_partner(actor: Actor, partner_id: uuid.UUID) -> bool:
     return actor.partner_id == partner_id or actor.is_operator
 
 
+E = TypeVar("E", bound=Callable[..., Any])
+
+
+def require_scopes(*alternatives: str | Sequence[str]) -> Callable[[E], E]:
+    """Declares the scopes a REST endpoint requires (any one alternative, every scope of it), as
+    `@requiresScopes` does for GraphQL: docs/oauth.md lists them. The endpoint checks them
+    with `check_scopes(actor, endpoint_scopes(endpoint))` once it knows the caller."""
+    alts = [[a] if isinstance(a, str) else list(a) for a in alternatives]
+    unknown = unknown_scopes(s for alt in alts for s in alt)
+    if not alts or unknown:
+        raise ValueError(f"require_scopes needs scopes in use; unknown: {unknown}")
+
+    def declare(endpoint: E) -> E:
+        endpoint.required_scopes = alts  # type: ignore[attr-defined]
+        return endpoint
+
+    return declare
+
+
+def endpoint_scopes(endpoint: object) -> list[list[str]]:
+    """The scope alternatives declared on a REST endpoint with `require_scopes` ([] if none)."""
+    declared: list[list[str]] = getattr(endpoint, "required_scopes", [])
+    return declared
+
+
 def unknown_scopes(names: Iterable[str]) -> list[str]:
-    """The names that are not scopes (for validating client registrations)."""
+    """The names that are not scopes in use (for validating client registrations); reserved
+    names are refused too."""
     return [n for n in names if n not in SCOPES]
 
 

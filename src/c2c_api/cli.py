@@ -125,6 +125,47 @@ def export_schema(output: str | None) -> None:
         click.echo(sdl, nl=False)
 
 
+DOCS_DIR = Path("docs")
+
+
+@main.group()
+def docs() -> None:
+    """Reference pages generated from the code (docs/errors.md, docs/oauth.md)."""
+
+
+def _write_or_check(path: Path, text: str, check: bool) -> None:
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    if check:
+        if current != text:
+            click.echo(f"{path} is stale: run `make docs`", err=True)
+            sys.exit(1)
+        click.echo(f"{path} is current")
+    elif current != text:
+        path.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {path}")
+
+
+@docs.command("errors")
+@click.option("--check", is_flag=True, help="Fail (exit 1) when the page is stale.")
+@click.option("--docs-dir", type=click.Path(file_okay=False, path_type=Path), default=DOCS_DIR)
+def docs_errors(check: bool, docs_dir: Path) -> None:
+    """Write docs/errors.md: every error code, its meaning, English and French messages."""
+    from c2c_api.docgen.errors import render
+
+    _write_or_check(docs_dir / "errors.md", render(), check)
+
+
+@docs.command("oauth")
+@click.option("--check", is_flag=True, help="Fail (exit 1) when the section is stale.")
+@click.option("--docs-dir", type=click.Path(file_okay=False, path_type=Path), default=DOCS_DIR)
+def docs_oauth(check: bool, docs_dir: Path) -> None:
+    """Rewrite the scopes section of docs/oauth.md (what requires each scope)."""
+    from c2c_api.docgen.oauth import update
+
+    path = docs_dir / "oauth.md"
+    _write_or_check(path, update(path.read_text(encoding="utf-8")), check)
+
+
 def _register_subcommands() -> None:
     """Domain command groups live beside their domain."""
     from importlib import import_module

@@ -78,6 +78,80 @@ class ErrorCode(StrEnum):
     CURRENCY_REQUIRED = "CURRENCY_REQUIRED"
 
 
+# What each code means, for docs/errors.md and the SDL (a test fails when one is missing).
+DESCRIPTIONS: dict[ErrorCode, str] = {
+    ErrorCode.NOT_FOUND: (
+        "The thing does not exist, or the caller may not see it (the two are not told apart)."
+    ),
+    ErrorCode.FORBIDDEN: "The caller sees the thing but may not do this to it.",
+    ErrorCode.UNAUTHENTICATED: (
+        "A signed-in member or a partner token is required (or the token is of the wrong kind)."
+    ),
+    ErrorCode.INSUFFICIENT_SCOPE: (
+        "The access token lacks a scope the operation requires; `requiredScopes` lists the "
+        "alternatives (any one inner list, with every scope of it)."
+    ),
+    ErrorCode.INVALID_INPUT: "Some input is not valid; `fields` names it.",
+    ErrorCode.INVALID_ID: (
+        "A global id argument is malformed or is the id of another type (`fields` names the "
+        "argument; `expectedTypes` in extensions when known). Nothing was looked up."
+    ),
+    ErrorCode.CONFLICT: "The change conflicts with the current state (a uniqueness rule).",
+    ErrorCode.INVALID_STATE: "The thing is not in a state that allows this operation.",
+    ErrorCode.RATE_LIMITED: "Too many attempts; retry later (REST: `Retry-After`).",
+    ErrorCode.EMAIL_TAKEN: "An account with this e-mail address already exists.",
+    ErrorCode.WEAK_PASSWORD: "The new password is refused (length, e-mail, variety).",
+    ErrorCode.INVALID_CREDENTIALS: "Wrong e-mail address or password.",
+    ErrorCode.INVALID_TOKEN: "An e-mail link's token is invalid, used or expired.",
+    ErrorCode.ACCOUNT_SUSPENDED: "The member's account is suspended.",
+    ErrorCode.SLUG_TAKEN: "A partner (storefront) slug is already in use.",
+    ErrorCode.CATEGORY_UNKNOWN: "No category has this slug.",
+    ErrorCode.CATEGORY_NOT_ASSIGNABLE: "A listing needs a leaf category, not a parent one.",
+    ErrorCode.CATEGORY_KIND_NOT_ALLOWED: (
+        "This kind of listing is not allowed in this category (e.g. a SALE under Services)."
+    ),
+    ErrorCode.ATTRIBUTE_UNKNOWN: (
+        "An attribute key the category does not define; `problems` lists each key."
+    ),
+    ErrorCode.ATTRIBUTE_INVALID: "An attribute value has the wrong type or range.",
+    ErrorCode.ATTRIBUTE_REQUIRED: "A required attribute of the category is absent or null.",
+    ErrorCode.PHOTO_NOT_AN_IMAGE: "The uploaded file is not an image (empty, text, unknown).",
+    ErrorCode.PHOTO_DAMAGED: "The image is of a known format but fails to decode.",
+    ErrorCode.PHOTO_UNSUPPORTED_FORMAT: "The image format is not JPEG, PNG or WebP.",
+    ErrorCode.PHOTO_TOO_LARGE: "The upload has more bytes than allowed.",
+    ErrorCode.PHOTO_TOO_MANY_PIXELS: "The image has too many pixels (or is a decompression bomb).",
+    ErrorCode.LISTING_INVALID_PRICE: (
+        "An amount is <= 0, too large, or inconsistent (reserve below start, buy-now at or "
+        "below start, ...)."
+    ),
+    ErrorCode.CURRENCY_UNSUPPORTED: "The currency is not one the marketplace supports.",
+    ErrorCode.END_TIME_IN_PAST: "An end time or deadline is not in the future.",
+    ErrorCode.END_TIME_TOO_FAR: "An end time is beyond the listing kind's longest duration.",
+    ErrorCode.COORDINATES_OUT_OF_RANGE: "A latitude, longitude or radius is out of range.",
+    ErrorCode.LISTING_NOT_EDITABLE: "The listing is closed, expired, sold or removed.",
+    ErrorCode.LISTING_INCOMPLETE: "Publishing a draft that lacks fields; `fields` names them.",
+    ErrorCode.VERSION_CONFLICT: (
+        "`expectedVersion` is not the listing's current version: reload and retry."
+    ),
+    ErrorCode.CATEGORY_RETIRED: "The category is retired: choose another one.",
+    ErrorCode.PHOTO_NOT_FOUND: "A photo id names no photo of the caller.",
+    ErrorCode.PHOTO_ATTACHED_ELSEWHERE: "The photo already belongs to another listing.",
+    ErrorCode.TOO_MANY_PHOTOS: "The listing would have more photos than allowed.",
+    ErrorCode.STORAGE_UNAVAILABLE: "Photos cannot be stored right now; retry in a moment.",
+    ErrorCode.QUESTION_NOT_FOUND: "The question does not exist or the caller may not see it.",
+    ErrorCode.QUESTION_ON_OWN_LISTING: "A seller cannot ask a question on their own listing.",
+    ErrorCode.LISTING_NOT_OPEN_FOR_QUESTIONS: "Questions are asked on published listings only.",
+    ErrorCode.QUESTION_ALREADY_ANSWERED: (
+        "The question is answered; an answer can be corrected for 15 minutes only."
+    ),
+    ErrorCode.INVALID_CURSOR: "The cursor was not issued for this list (or this search).",
+    ErrorCode.SEARCH_LIMIT_EXCEEDED: (
+        "A search goes beyond a limit (page size, query length, radius, facets, ...)."
+    ),
+    ErrorCode.CURRENCY_REQUIRED: "A price filter needs a currency.",
+}
+
+
 class DomainError(Exception):
     """Base of every expected failure."""
 
@@ -122,7 +196,7 @@ class InsufficientScope(DomainError):
     def __init__(self, required: Sequence[Sequence[str]]) -> None:
         alternatives = [" ".join(s) for s in required]
         super().__init__(
-            "This operation requires the scope " + " or ".join(repr(a) for a in alternatives),
+            f"This operation requires one of these scopes: {', '.join(map(repr, alternatives))}.",
             context={"requiredScopes": [list(s) for s in required]},
         )
 

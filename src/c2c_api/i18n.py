@@ -1,6 +1,17 @@
-"""Messages in English and French, chosen by Accept-Language."""
+"""Messages in English and French, chosen by Accept-Language.
+
+The catalogue is keyed by the English text. A key may be a template (`"Use at most {n}
+characters."`): a message built with an f-string of the same shape is translated with the
+values it carries. Every client-facing message is found mechanically and must have its French
+(docs/errors.md, `c2c-api docs errors`; tests/errors/test_error_catalogue.py): the default message
+(docstring) of every DomainError class, the messages passed to their constructors, and the texts
+marked with `translatable()`. Lower-case messages are operator diagnostics (CLI), not translated.
+"""
 
 from __future__ import annotations
+
+import re
+from functools import cache
 
 SUPPORTED_LOCALES = ("en", "fr")
 DEFAULT_LOCALE = "en"
@@ -69,6 +80,90 @@ _FR: dict[str, str] = {
     ),
     "This file is too large.": "Ce fichier est trop volumineux.",
     "This image has too many pixels.": "Cette image a trop de pixels.",
+    "Photos cannot be stored right now; try again in a moment.": (
+        "Les photos ne peuvent pas être enregistrées pour le moment ; réessayez dans un instant."
+    ),
+    "This photo belongs to another listing.": "Cette photo appartient à une autre annonce.",
+    "This photo does not exist or is not yours.": (
+        "Cette photo n'existe pas ou n'est pas la vôtre."
+    ),
+    "A listing has too many photos.": "Une annonce a trop de photos.",
+    "A photo is listed twice.": "Une photo figure deux fois.",
+    "Send the photo as multipart/form-data in a field named `file`.": (
+        "Envoyez la photo en multipart/form-data dans un champ nommé `file`."
+    ),
+    "The photo storage is unavailable; try again later.": (
+        "Le stockage des photos est indisponible ; réessayez plus tard."
+    ),
+    "The request body is larger than {n} bytes.": ("Le corps de la requête dépasse {n} octets."),
+    "Send the photo in a multipart field named `file`.": (
+        "Envoyez la photo dans un champ multipart nommé `file`."
+    ),
+    # ids, tokens, scopes
+    "This is not a valid id of the expected type.": (
+        "Cet identifiant n'est pas valide ou n'est pas du type attendu."
+    ),
+    "The access token is invalid, expired or revoked.": (
+        "Le jeton d'accès est invalide, expiré ou révoqué."
+    ),
+    "This operation requires one of these scopes: {scopes}.": (
+        "Cette opération demande l'une de ces portées : {scopes}."
+    ),
+    # listings, favorites, questions
+    "This listing does not exist.": "Cette annonce n'existe pas.",
+    "Some fields are required.": "Certains champs sont obligatoires.",
+    "This field cannot be cleared.": "Ce champ ne peut pas être vidé.",
+    "Only a draft can be published.": "Seul un brouillon peut être publié.",
+    "This listing is already removed.": "Cette annonce est déjà retirée.",
+    "This listing is not removed.": "Cette annonce n'est pas retirée.",
+    "A {kind} listing has no `{field}` details.": (
+        "Une annonce {kind} n'a pas de détails `{field}`."
+    ),
+    "This question does not exist.": "Cette question n'existe pas.",
+    "You cannot ask a question on your own listing.": (
+        "Vous ne pouvez pas poser de question sur votre propre annonce."
+    ),
+    "Questions can only be asked on a published listing.": (
+        "Les questions ne peuvent être posées que sur une annonce publiée."
+    ),
+    "This question was already answered; answers can be corrected for 15 minutes only.": (
+        "Cette question a déjà reçu une réponse ; une réponse ne peut être corrigée que "
+        "pendant 15 minutes."
+    ),
+    "Only the seller of the listing can do this.": "Seul le vendeur de l'annonce peut faire cela.",
+    # search and saved searches
+    "Sorting by distance needs a point (filter.near).": (
+        "Le tri par distance demande un point (filter.near)."
+    ),
+    "The minimum price is above the maximum.": "Le prix minimum dépasse le prix maximum.",
+    "Attribute filters need a category.": (
+        "Les filtres de caractéristiques demandent une catégorie."
+    ),
+    "Ask for 1 to {n} listings.": "Demandez de 1 à {n} annonces.",
+    "Use an amount from 0 to {n} minor units.": "Utilisez un montant de 0 à {n} unités mineures.",
+    "Use a radius of at most {n} km.": "Utilisez un rayon d'au plus {n} km.",
+    "Use at most {n} attribute filters.": "Utilisez au plus {n} filtres de caractéristiques.",
+    "You can keep at most {n} saved searches.": (
+        "Vous pouvez garder au plus {n} recherches enregistrées."
+    ),
+    "Facets are counted for searches matching at most {n} listings: narrow this one (words, "
+    "a category, a place or a price range).": (
+        "Les facettes sont comptées pour les recherches d'au plus {n} annonces : affinez "
+        "celle-ci (mots, catégorie, lieu ou fourchette de prix)."
+    ),
+    # categories (operators)
+    "Use lowercase letters, digits and single hyphens.": (
+        "Utilisez des lettres minuscules, des chiffres et des tirets simples."
+    ),
+    "Give a list of attribute definitions.": "Donnez une liste de définitions de caractéristiques.",
+    "Demo data is never loaded in production.": (
+        "Les données de démonstration ne sont jamais chargées en production."
+    ),
+    # lengths and counts (templates: any number)
+    "Use at least {n} characters.": "Utilisez au moins {n} caractères.",
+    "Use at most {n} characters.": "Utilisez au plus {n} caractères.",
+    "Use 1 to {n} characters.": "Utilisez de 1 à {n} caractères.",
+    "Ask for 1 to {n} items.": "Demandez de 1 à {n} éléments.",
 }
 
 CATALOGUE: dict[str, dict[str, str]] = {"fr": _FR}
@@ -96,17 +191,46 @@ def negotiate_locale(accept_language: str | None) -> str:
     return min(candidates)[2] if candidates else DEFAULT_LOCALE
 
 
+def translatable(text: str) -> str:
+    """Marks a client-facing message kept in a variable before it reaches a DomainError, so
+    that the catalogue check finds it (as gettext's N_); returns `text` unchanged."""
+    return text
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@cache
+def _template_pattern(template: str) -> re.Pattern[str]:
+    parts = _PLACEHOLDER.split(template)
+    regex = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+    )
+    return re.compile(regex + r"\Z", re.DOTALL)
+
+
 def translate(message: str, locale: str) -> str:
-    """The message in `locale` when the catalogue has it, else as given (English)."""
-    return CATALOGUE.get(locale, {}).get(message, message)
+    """The message in `locale` when the catalogue has it (or a template of its shape), else as
+    given (English)."""
+    catalogue = CATALOGUE.get(locale, {})
+    exact = catalogue.get(message)
+    if exact is not None:
+        return exact
+    for template, translated in catalogue.items():
+        if "{" in template:
+            match = _template_pattern(template).match(message)
+            if match is not None:
+                return translated.format(**match.groupdict())
+    return message
 
 
 def _merge_domain_catalogues() -> None:
     """Domains keep their French messages next to their errors; the catalogue gathers them."""
     from c2c_api.categories.errors import MESSAGES_FR as categories_fr
     from c2c_api.listings.errors import MESSAGES_FR as listings_fr
+    from c2c_api.search.errors import MESSAGES_FR as search_fr
 
-    for extra in (categories_fr, listings_fr):
+    for extra in (categories_fr, listings_fr, search_fr):
         for english, french in extra.items():
             _FR.setdefault(english, french)
 

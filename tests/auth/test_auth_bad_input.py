@@ -247,7 +247,7 @@ class TestBearerTokenErrors:
         ).json()["access_token"]
         header, payload, signature = token.split(".")
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        claims["scope"] = "account:read admin:payments"
+        claims["scope"] = "account:read admin:moderation"
         forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
         response = await client.post(
             "/graphql", json=VIEWER, headers=bearer(f"{header}.{forged}.{signature}")

@@ -86,10 +86,10 @@ class TestClientCredentials:
     async def test_default_scope_is_every_partner_scope_of_the_client(
         self, db: Database, app
     ) -> None:  # type: ignore[no-untyped-def]
-        _, registered, secret = await partner_client(db, scopes=["partner:read", "partner:orders"])
+        _, registered, secret = await partner_client(db, scopes=["partner:read", "partner:catalog"])
         async with oauth_client(app, client_id=registered.client_id, client_secret=secret) as oauth:
             token = await oauth.fetch_token(TOKEN_URL, grant_type="client_credentials")
-        assert token["scope"] == "partner:read partner:orders"
+        assert token["scope"] == "partner:read partner:catalog"
 
     async def test_member_scopes_are_never_granted(self, db: Database, app) -> None:  # type: ignore[no-untyped-def]
         _, registered, secret = await partner_client(db)

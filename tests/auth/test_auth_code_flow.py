@@ -109,7 +109,7 @@ class TestAuthorizationCodeWithPkce:
             for scope, expects_consent in [
                 ("account:read", True),
                 ("account:read", False),
-                ("account:read offers:write", True),
+                ("account:read listings:write", True),
             ]:
                 async with oauth_client(app, registered, scope=scope) as oauth:
                     url, _ = oauth.create_authorization_url(
@@ -124,7 +124,7 @@ class TestAuthorizationCodeWithPkce:
                     response = await browser.get(response.headers["location"])
                 if expects_consent:
                     assert response.status_code == 200
-                    assert "offers:write" in response.text or scope == "account:read"
+                    assert "listings:write" in response.text or scope == "account:read"
                     response = await submit(browser, response, button=("decision", "approve"))
                 assert response.headers["location"].startswith(REDIRECT_URI)
 
@@ -223,15 +223,15 @@ class TestRefreshRotation:
     async def test_a_narrower_scope_may_be_asked(self, db: Database, app) -> None:  # type: ignore[no-untyped-def]
         member = await create_member(db)
         registered, _ = await create_oauth_client(db, first_party=True)
-        first = await run_code_flow(app, db, registered, member, "account:read offers:write")
+        first = await run_code_flow(app, db, registered, member, "account:read listings:write")
         async with oauth_client(app, registered) as oauth:
             narrower = await oauth.refresh_token(
-                TOKEN_URL, refresh_token=first["refresh_token"], scope="offers:write"
+                TOKEN_URL, refresh_token=first["refresh_token"], scope="listings:write"
             )
-            assert narrower["scope"] == "offers:write"
+            assert narrower["scope"] == "listings:write"
             with pytest.raises(OAuthError) as error:
                 await oauth.refresh_token(
-                    TOKEN_URL, refresh_token=narrower["refresh_token"], scope="orders:write"
+                    TOKEN_URL, refresh_token=narrower["refresh_token"], scope="messages:write"
                 )
         assert error.value.error == "invalid_scope"
 

@@ -167,7 +167,7 @@ class TestCli:
         created = json.loads(
             await run(
                 "clients", "create", "--name", "Shop front", "--kind", "confidential",
-                "--redirect-uri", "https://shop.example/cb", "--scope", "account:read offers:write",
+                "--redirect-uri", "https://shop.example/cb", "--scope", "account:read",
                 "--json",
             )
         )  # fmt: skip

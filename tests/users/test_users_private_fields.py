@@ -47,8 +47,8 @@ class TestPrivateProfileFields:
     ) -> None:
         member, _ = await create_member_with_token(db, scopes=["account:read"])
         gid = to_base64("Member", str(member.id))
-        _, payments_only = await create_member_with_token(
-            db, scopes=["admin:payments"], operator=True
+        _, catalog_only = await create_member_with_token(
+            db, scopes=["admin:catalog"], operator=True
         )
         _, moderator = await create_member_with_token(
             db, scopes=["admin:moderation"], operator=True
@@ -57,7 +57,7 @@ class TestPrivateProfileFields:
             await client.post(
                 "/graphql",
                 json={"query": NODE, "variables": {"id": gid}},
-                headers=bearer(payments_only),
+                headers=bearer(catalog_only),
             )
         ).json()
         shown = (

@@ -10,7 +10,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api.auth.models import ClientKind, OAuthClient
-from c2c_api.authz import SCOPES, ActorKind, unknown_scopes
+from c2c_api.authz import RESERVED_SCOPES, SCOPES, ActorKind, unknown_scopes
 from c2c_api.errors import InvalidInput, NotFound
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.secrets import digest
@@ -50,6 +50,11 @@ async def create_client(
 
     `client_id`/`client_secret` are generated unless given (demo data uses fixed ones).
     """
+    reserved = [s for s in scopes if s in RESERVED_SCOPES]
+    if reserved:
+        raise InvalidInput(
+            f"reserved scopes, not in use yet: {', '.join(reserved)}", fields=["scopes"]
+        )
     unknown = unknown_scopes(scopes)
     if unknown:
         raise InvalidInput(f"unknown scopes: {', '.join(unknown)}", fields=["scopes"])

@@ -76,7 +76,9 @@ async def issue_client_credentials_token(
             raise NotFound(f"no client {client_id!r}")
         if not client.check_grant_type("client_credentials"):
             raise InvalidInput(UnauthorizedClientError.error)
-        allowed = [s for s in client.row.scopes if SCOPES[s].audience == ActorKind.PARTNER]
+        allowed = [
+            s for s in client.row.scopes if s in SCOPES and SCOPES[s].audience == ActorKind.PARTNER
+        ]
         refused = [s for s in scopes if s not in allowed]
         if refused:
             raise InvalidInput(InvalidScopeError.error, fields=["scopes"])

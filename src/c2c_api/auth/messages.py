@@ -115,6 +115,7 @@ SCOPE_LABELS: dict[str, tuple[str, str]] = {
     "admin:disputes": ("Decide disputes", "Trancher les litiges"),
     "admin:partners": ("Manage partners", "Gérer les partenaires"),
     "admin:payments": ("See and act on payments", "Voir et agir sur les paiements"),
+    "admin:catalog": ("Manage the category tree", "Gérer l'arbre des catégories"),
 }
 
 

@@ -53,8 +53,11 @@ __all__ = ["C2CAuthorizationServer", "Client", "HttpInput", "StarletteOAuth2Requ
 GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials"]
 
 
-def _audience(name: str) -> ActorKind:
-    return SCOPES[name].audience
+def _audience(name: str) -> ActorKind | None:
+    """Who can hold a scope in use; None for any other name (a reserved scope still in an old
+    registration is never granted)."""
+    scope = SCOPES.get(name)
+    return scope.audience if scope is not None else None
 
 
 def _readable_basic(token: str) -> bool:

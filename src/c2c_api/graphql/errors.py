@@ -10,8 +10,9 @@ from typing import Any, ParamSpec, TypeVar
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
+from strawberry.types.enum import StrawberryEnumDefinition
 
-from c2c_api.errors import DomainError, ErrorCode
+from c2c_api.errors import DESCRIPTIONS, DomainError, ErrorCode
 from c2c_api.i18n import translate
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,10 @@ ErrorCodeEnum = strawberry.enum(
     name="ErrorCode",
     description="Stable, documented codes of expected failures (see docs/errors.md).",
 )
+# Each value's meaning shows in the SDL too (the same text as docs/errors.md).
+_definition: StrawberryEnumDefinition = ErrorCodeEnum.__strawberry_definition__  # type: ignore[attr-defined]
+for _value in _definition.values:
+    _value.description = DESCRIPTIONS.get(ErrorCode(_value.value))
 
 
 @strawberry.type(description="An expected failure of a mutation, returned as data.")

@@ -6,6 +6,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from starlette.concurrency import run_in_threadpool
 
+from c2c_api.i18n import translatable
+
 _hasher = PasswordHasher()  # Argon2id, library defaults (RFC 9106 low-memory profile)
 
 MIN_LENGTH = 10
@@ -15,13 +17,13 @@ MAX_LENGTH = 256
 def password_problem(password: str, *, email: str = "") -> str | None:
     """Why a new password is refused, or None when it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return translatable(f"Use at least {MIN_LENGTH} characters.")
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return translatable(f"Use at most {MAX_LENGTH} characters.")
     if email and password.lower() == email.lower():
-        return "Do not use your e-mail address as password."
+        return translatable("Do not use your e-mail address as password.")
     if len(set(password)) < 4:
-        return "Use more different characters."
+        return translatable("Use more different characters.")
     return None
 
 

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from c2c_api import authz
 from c2c_api.authz import Actor, require_partner
 from c2c_api.errors import Forbidden, InvalidInput, NotFound, SlugTaken
+from c2c_api.i18n import translatable
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.text import has_control_characters
 from c2c_api.partners.models import Partner, PartnerStatus
@@ -92,16 +93,16 @@ async def create_partner(session: AsyncSession, actor: Actor, *, slug: str, name
     name = name.strip()
     problems: dict[str, str] = {}
     if not SLUG_PATTERN.match(slug):
-        problems["slug"] = (
+        problems["slug"] = translatable(
             "Use 2 to 63 lowercase letters, digits and single hyphens, "
             "starting and ending with a letter or digit."
         )
     elif slug in RESERVED_SLUGS:
-        problems["slug"] = "This slug is reserved."
+        problems["slug"] = translatable("This slug is reserved.")
     if not name or len(name) > NAME_MAX:
-        problems["name"] = f"Use 1 to {NAME_MAX} characters."
+        problems["name"] = translatable(f"Use 1 to {NAME_MAX} characters.")
     elif has_control_characters(name):
-        problems["name"] = "Remove the control characters."
+        problems["name"] = translatable("Remove the control characters.")
     if problems:
         fields = list(problems)
         message = problems[fields[0]] if len(fields) == 1 else "Several fields are not valid."

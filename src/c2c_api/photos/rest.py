@@ -18,10 +18,11 @@ from starlette.routing import BaseRoute, Route
 from strawberry.relay import GlobalID
 
 from c2c_api.auth.bearer import InvalidToken, authenticate
-from c2c_api.authz import check_scopes
+from c2c_api.authz import check_scopes, endpoint_scopes, require_scopes
 from c2c_api.config import Settings
 from c2c_api.db import Database
 from c2c_api.errors import InvalidInput, Unauthenticated
+from c2c_api.i18n import negotiate_locale, translate
 from c2c_api.photos import service
 from c2c_api.photos.errors import PhotoNotAnImage, PhotoTooLarge, StorageUnavailable
 from c2c_api.photos.images import RENDITION_SIZES, PhotoLimits
@@ -30,7 +31,6 @@ from c2c_api.photos.storage import CACHE_CONTROL, MEDIA_PATH, PhotoStorage
 from c2c_api.rest.problems import problem
 
 UPLOAD_PATH = "/v1/photos"
-UPLOAD_SCOPES = [["listings:write"]]
 MULTIPART_OVERHEAD = 64 * 1024
 """Bytes allowed on top of the photo limit for multipart boundaries, headers and fields."""
 
@@ -57,6 +57,7 @@ def _storage(request: Request) -> PhotoStorage:
     return storage
 
 
+@require_scopes("listings:write")
 async def upload_photo(request: Request) -> Response:
     """Upload one photo as multipart/form-data (field `file`); 201 with its renditions."""
     db: Database = request.app.state.db
@@ -65,12 +66,15 @@ async def upload_photo(request: Request) -> Response:
         actor = await authenticate(request, db)
     except InvalidToken:
         raise Unauthenticated("The access token is invalid, expired or revoked.") from None
-    check_scopes(actor, UPLOAD_SCOPES)
+    check_scopes(actor, endpoint_scopes(upload_photo))
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "multipart/form-data":
         return problem(
             415,
-            detail="Send the photo as multipart/form-data in a field named `file`.",
+            detail=translate(
+                "Send the photo as multipart/form-data in a field named `file`.",
+                negotiate_locale(request.headers.get("accept-language")),
+            ),
             code="UNSUPPORTED_MEDIA_TYPE",
         )
     declared = request.headers.get("content-length", "")
@@ -132,7 +136,10 @@ async def serve_media(request: Request) -> Response:
     except StorageUnavailable:
         return problem(
             503,
-            detail="The photo storage is unavailable; try again later.",
+            detail=translate(
+                "The photo storage is unavailable; try again later.",
+                negotiate_locale(request.headers.get("accept-language")),
+            ),
             code="STORAGE_UNAVAILABLE",
             headers={"retry-after": "30", "cache-control": "no-store"},
         )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from c2c_api.i18n import negotiate_locale, translate
 from c2c_api.rest.problems import problem
 
 
@@ -113,7 +114,9 @@ class BodyLimitMiddleware:
     async def _refuse(
         self, scope: Scope, receive: Receive, send: Send, limit: int, code: str
     ) -> None:
-        message = f"The request body is larger than {limit} bytes."
+        headers = dict(scope.get("headers") or [])
+        locale = negotiate_locale(headers.get(b"accept-language", b"").decode("latin-1"))
+        message = translate(f"The request body is larger than {limit} bytes.", locale)
         state = scope.get("state")
         request_id = str(state.get("request_id", "")) if isinstance(state, dict) else ""
         if scope["path"] in self.graphql_paths:

@@ -35,7 +35,7 @@ from c2c_api.errors import (
     RateLimited,
     WeakPassword,
 )
-from c2c_api.i18n import SUPPORTED_LOCALES
+from c2c_api.i18n import SUPPORTED_LOCALES, translatable
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.countries import is_country_code
 from c2c_api.kit.passwords import hash_password, password_problem, verify_password
@@ -95,27 +95,27 @@ class _Problems:
 def _clean_display_name(value: str, problems: _Problems) -> str:
     name = unicodedata.normalize("NFC", value).strip()
     if not name:
-        problems.add("displayName", "Enter a display name.")
+        problems.add("displayName", translatable("Enter a display name."))
     elif len(name) > DISPLAY_NAME_MAX:
-        problems.add("displayName", f"Use at most {DISPLAY_NAME_MAX} characters.")
+        problems.add("displayName", translatable(f"Use at most {DISPLAY_NAME_MAX} characters."))
     elif _CONTROL.search(name):
-        problems.add("displayName", "Remove the control characters.")
+        problems.add("displayName", translatable("Remove the control characters."))
     return name
 
 
 def _clean_locale(value: str, problems: _Problems) -> str:
     locale = value.strip().lower()
     if locale not in SUPPORTED_LOCALES:
-        problems.add("locale", "Choose a supported language: en or fr.")
+        problems.add("locale", translatable("Choose a supported language: en or fr."))
     return locale
 
 
 def _clean_bio(value: str, problems: _Problems) -> str:
     bio = value.strip()
     if len(bio) > BIO_MAX:
-        problems.add("bio", f"Use at most {BIO_MAX} characters.")
+        problems.add("bio", translatable(f"Use at most {BIO_MAX} characters."))
     elif _CONTROL_BUT_LINES.search(bio):
-        problems.add("bio", "Remove the control characters.")
+        problems.add("bio", translatable("Remove the control characters."))
     return bio
 
 
@@ -130,7 +130,9 @@ def _clean_avatar_url(value: str, problems: _Problems) -> str | None:
         or not parts.hostname
         or _CONTROL.search(url)
     ):
-        problems.add("avatarUrl", "Use an https:// address of at most 500 characters.")
+        problems.add(
+            "avatarUrl", translatable("Use an https:// address of at most 500 characters.")
+        )
     return url
 
 
@@ -140,7 +142,7 @@ def _clean_country(value: str, problems: _Problems) -> str | None:
         return None
     # pycountry carries the ISO 3166-1 list itself (only assigned codes, no regions like EU).
     if not is_country_code(code):
-        problems.add("country", "Use an ISO 3166-1 alpha-2 country code, such as FR.")
+        problems.add("country", translatable("Use an ISO 3166-1 alpha-2 country code, such as FR."))
     return code
 
 
@@ -149,9 +151,9 @@ def _clean_city(value: str, problems: _Problems) -> str | None:
     if not city:
         return None
     if len(city) > CITY_MAX:
-        problems.add("city", f"Use at most {CITY_MAX} characters.")
+        problems.add("city", translatable(f"Use at most {CITY_MAX} characters."))
     elif _CONTROL.search(city):
-        problems.add("city", "Remove the control characters.")
+        problems.add("city", translatable("Remove the control characters."))
     return city
 
 
