@@ -157,8 +157,9 @@ class GraphQLWebSocket(GraphQL[Context, None]):
     async def _end_at_expiry(self, context: Context, websocket: WebSocket) -> None:
         expires_at = context.actor.expires_at
         assert expires_at is not None
-        # Re-read the (injectable) clock at least every second rather than sleeping once.
-        while (left := (expires_at - utcnow()).total_seconds()) > 0:
+        # Re-read the (injectable) clock at least every second rather than sleeping once: no
+        # event to wait for, time itself is what changes.
+        while (left := (expires_at - utcnow()).total_seconds()) > 0:  # noqa: ASYNC110
             await asyncio.sleep(min(left, EXPIRY_CHECK_SECONDS))
         with contextlib.suppress(Exception):
             await websocket.close(code=TOKEN_EXPIRED, reason="Unauthorized: the token expired")
