@@ -19,6 +19,9 @@ DEFAULT_LOCALE = "en"
 # French translations of English catalogue messages; English is the key.
 _FR: dict[str, str] = {
     "Not found.": "Introuvable.",
+    "Subscriptions need a WebSocket connection (graphql-transport-ws on /graphql).": (
+        "Les abonnements demandent une connexion WebSocket (graphql-transport-ws sur /graphql)."
+    ),
     "You may not do this.": "Vous n'avez pas le droit de faire cela.",
     "Sign in first.": "Connectez-vous d'abord.",
     "This operation needs a signed-in member.": "Cette opération demande un membre connecté.",

@@ -34,6 +34,14 @@ TRANSPORT_CODES: dict[str, str] = {
     "METHOD_NOT_ALLOWED": "GET for a mutation, or an HTTP method the endpoint does not take.",
     "NOT_ACCEPTABLE": "The Accept header names no media type the endpoint answers with.",
     "REQUEST_TOO_LARGE": "The body is larger than the endpoint accepts.",
+    "INVALID_STRING": (
+        "A string (or object key) of `variables` holds a lone UTF-16 surrogate: not Unicode "
+        "text (nothing ran)."
+    ),
+    "INPUT_TOO_DEEP": (
+        "`variables` or a literal nest lists/objects deeper than allowed, or the document is "
+        "nested beyond what the parser follows (nothing ran)."
+    ),
 }
 
 GRAPHQL_WHERE: dict[ErrorCode, str] = {

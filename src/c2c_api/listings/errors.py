@@ -78,6 +78,7 @@ class CategoryRetired(InvalidInput):
 
 
 MESSAGES_FR: dict[str, str] = {
+    "A {kind} listing has no such field.": "Une annonce {kind} n'a pas ce champ.",
     "Only operators can restore a listing that an operator removed.": (
         "Seuls les opérateurs peuvent rétablir une annonce retirée par un opérateur."
     ),
