@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     worker_in_process: bool | None = None
     worker_poll_interval: float = Field(default=1.0, gt=0, le=60, description="seconds")
     worker_batch_size: int = Field(default=50, ge=1, le=1000)
+    # Events claimed per transaction (database-effect handlers commit together).
+    worker_claim_batch: int = Field(default=10, ge=1, le=100)
     worker_lease_seconds: int = Field(default=60, ge=5, le=3600)
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
     outbox_retry_base_seconds: float = Field(default=10.0, gt=0, le=3600)

@@ -102,6 +102,7 @@ def build_worker(
             cap=timedelta(seconds=settings.outbox_retry_max_seconds),
         ),
         batch_size=settings.worker_batch_size,
+        claim_batch=settings.worker_claim_batch,
         poll_interval=settings.worker_poll_interval,
         lease=timedelta(seconds=settings.worker_lease_seconds),
     )

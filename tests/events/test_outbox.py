@@ -298,7 +298,7 @@ class TestTwoWorkersOnPostgres:
         for name in ("a", "b"):
             handlers = Handlers()
             handlers.on_transaction("job", handler_for(name))
-            workers.append(Worker(db, handlers, batch_size=100))
+            workers.append(Worker(db, handlers, batch_size=100, claim_batch=5))
         await asyncio.gather(*(w.handle_due_events() for w in workers))
         assert sorted(event_id for _, event_id in handled) == sorted(ids)
         assert {name for name, _ in handled} == {"a", "b"}

@@ -84,7 +84,8 @@ async def done_count(db: Database, topic: str) -> int:
 
 class TestDatabaseEffectsOnce:
     async def test_expiry_events_of_a_killed_worker_are_handled_once(self, db: Database) -> None:
-        count = 12 if not db.settings.is_sqlite else 150
+        # SQLite: enough events that the worker is still busy when the test takes the lock.
+        count = 12 if not db.settings.is_sqlite else 600
         async with db.transaction() as session:
             await seed_categories(session)
             seller = await create_member(session)
@@ -136,7 +137,7 @@ class TestDatabaseEffectsOnce:
             await holder.execute(
                 sa.text("SELECT id FROM listings WHERE id = :id FOR UPDATE"), {"id": held}
             )
-            worker = start_worker(db)
+            worker = start_worker(db, C2C_WORKER_CLAIM_BATCH="1")  # one event per transaction
             try:
 
                 async def blocked() -> bool:
@@ -159,7 +160,7 @@ class TestDatabaseEffectsOnce:
     async def _kill_between_transactions(self, db: Database, count: int) -> None:
         """SQLite: once the worker has handled some events, the test takes the write lock, so
         the worker waits for it between two events; then it is killed."""
-        worker = start_worker(db)
+        worker = start_worker(db, C2C_WORKER_CLAIM_BATCH="1")
         path = db.settings.database_url.split(":///", 1)[1]
         lock = sqlite3.connect(path, timeout=30, isolation_level=None)
         try:

@@ -9,8 +9,9 @@
                         transaction open, marked done in another that checks the token. A lease
                         that expires (killed worker) is reclaimed: at least once.
     RetryPolicy         exponential backoff with jitter, dead letter after `max_attempts`
-    Worker              fire_due_timers() + handle_due_events(); run() polls and is woken by
-                        commits of this process that wrote events (service.wake_after_commit)
+    Worker              fire_due_timers() + handle_due_events(): events are claimed
+                        `claim_batch` per transaction; run() polls and is woken by commits of
+                        this process that wrote events (service.wake_after_commit)
 
 Several workers may run: PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED; SQLite write
 transactions (BEGIN IMMEDIATE) serialise them. Time comes from the injectable clock.
@@ -111,6 +112,7 @@ class Worker:
         *,
         policy: RetryPolicy | None = None,
         batch_size: int = 50,
+        claim_batch: int = 10,
         poll_interval: float = 1.0,
         lease: timedelta = timedelta(seconds=60),
         rng: random.Random | None = None,
@@ -119,6 +121,7 @@ class Worker:
         self.handlers = handlers
         self.policy = policy or RetryPolicy()
         self.batch_size = batch_size
+        self.claim_batch = claim_batch
         self.poll_interval = poll_interval
         self.lease = lease
         self.rng = rng or random.Random()  # noqa: S311 (jitter, not security)
@@ -169,47 +172,60 @@ class Worker:
             return len(timers)
 
     async def handle_due_events(self) -> int:
-        """Handle due events one transaction each, up to `batch_size`; how many were handled."""
+        """Handle due events, `claim_batch` per transaction, up to `batch_size`; how many."""
         async with self.db.sessionmaker() as session:  # a read first: no write lock when idle
             if (await session.exec(_due_events(utcnow()).limit(1))).first() is None:
                 return 0
         handled = 0
-        while handled < self.batch_size and await self.handle_one():
-            handled += 1
+        while handled < self.batch_size:
+            claimed = await self._handle_claimed(min(self.claim_batch, self.batch_size - handled))
+            if claimed == 0:
+                break
+            handled += claimed
         return handled
 
     async def handle_one(self) -> bool:
         """Claim the oldest due event and handle it; False when none is due."""
+        return await self._handle_claimed(1) > 0
+
+    async def _handle_claimed(self, limit: int) -> int:
+        """Claim up to `limit` due events in one transaction: transactional handlers run there
+        (each in a savepoint) and commit with their done marks; leased ones are claimed there
+        and run after the commit, one by one. The number claimed."""
         now = utcnow()
+        leases: list[tuple[OutboxEvent, uuid.UUID, LeasedHandler]] = []
         async with self.db.transaction() as session:
-            event = (
-                await session.exec(_due_events(now).limit(1).with_for_update(skip_locked=True))
-            ).first()
-            if event is None:
-                return False
-            transactional = self.handlers.transactional.get(event.topic)
-            leased = self.handlers.leased.get(event.topic)
-            if transactional is not None:
-                await self._handle_in_transaction(session, event, transactional, now)
-                return True
-            if leased is None:
-                log.debug("no handler for topic %s; event %s marked done", event.topic, event.id)
-                self._mark_done(event, now)
+            events = (
+                await session.exec(_due_events(now).limit(limit).with_for_update(skip_locked=True))
+            ).all()
+            for event in events:
+                transactional = self.handlers.transactional.get(event.topic)
+                if transactional is not None:
+                    await self._handle_in_transaction(session, event, transactional, now)
+                    continue
+                leased = self.handlers.leased.get(event.topic)
+                if leased is None:
+                    log.debug(
+                        "no handler for topic %s; event %s marked done", event.topic, event.id
+                    )
+                    self._mark_done(event, now)
+                    session.add(event)
+                    continue
+                token = uuid.uuid4()
+                event.claim_token = token
+                event.locked_until = now + self.lease
+                event.attempts += 1
                 session.add(event)
-                return True
-            token = uuid.uuid4()
-            event.claim_token = token
-            event.locked_until = now + self.lease
-            event.attempts += 1
-            session.add(event)
-        # The claim is committed: the handler runs with no transaction open.
-        error: BaseException | None = None
-        try:
-            await leased(event)
-        except Exception as exc:
-            error = exc
-        await self._finish_lease(event.id, token, event.topic, error)
-        return True
+                leases.append((event, token, leased))
+        # The claims are committed: leased handlers run with no transaction open.
+        for event, token, leased in leases:
+            error: BaseException | None = None
+            try:
+                await leased(event)
+            except Exception as exc:
+                error = exc
+            await self._finish_lease(event.id, token, event.topic, error)
+        return len(events)
 
     async def _handle_in_transaction(
         self,
