@@ -6,8 +6,8 @@
 Before each query type's block (and after the last) the process calls `os.getppid()`, whose C
 function `getppid` makes callgrind dump its counters: each dump then holds the instructions of
 one block (`python -m bench.instructions --read var/cg/full.<pid>` prints them per request).
-Configurations as in bench/inprocess.py: full, no-shortcut, no-cost. Instruction counts do not
-depend on the machine's load, unlike timings.
+Configurations as in bench/inprocess.py: full, no-cost (and, until 6bf0f34, no-shortcut).
+Instruction counts do not depend on the machine's load, unlike timings.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ async def run(config: str, listings: int, requests: int) -> None:
 
     app = _app(f"sqlite+aiosqlite:///{sqlite_path(listings)}")
     schema = app.state.schema
-    _configure(schema, config, list(schema.extensions), schema.execution_context_class)
+    _configure(schema, config, list(schema.extensions))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
 
