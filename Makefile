@@ -15,7 +15,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NATIVE_TLS := 1
 
-.PHONY: install serve test lint typecheck pytest pytest-no-shortcut schema docs migration clean bench bench-pg
+.PHONY: install serve test lint typecheck pytest schema docs migration clean bench bench-pg
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -43,14 +43,6 @@ pytest: install
 	$(VENV)/bin/pytest
 
 test: lint typecheck pytest
-
-# The GraphQL, listing and search tests again with graphql-core's own field execution (the
-# leaf shortcut of graphql/execution.py off): both paths must answer the same. CI runs it.
-NO_SHORTCUT_TESTS := tests/listings tests/search tests/favorites tests/questions \
-	tests/http/test_graphql_execution_shortcut.py tests/http/test_graphql_http.py \
-	tests/http/test_graphql_error_masking.py
-pytest-no-shortcut: install
-	C2C_GRAPHQL_EXECUTION_SHORTCUT=false $(VENV)/bin/pytest $(NO_SHORTCUT_TESTS)
 
 schema: install
 	$(VENV)/bin/c2c-api export-schema -o schema/schema.graphql

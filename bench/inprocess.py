@@ -1,17 +1,18 @@
-"""In-process CPU per request and query type: the execution shortcut and the query cost, on/off.
+"""In-process CPU per request and query type, with and without the query-cost analysis.
 
     python -m bench.seed --database sqlite --listings 5000 --members 500
     python -m bench.inprocess --listings 5000 --rounds 12 --per-round 6
 
 The app is called over `httpx.ASGITransport` (every middleware, no sockets) on the seeded
-SQLite database, with the benchmark's search document and variables (bench/queries.py). Three
-configurations of one app, switched between blocks: `full` (shortcut and cost analysis, the
-default), `no-shortcut` (strawberry's execution context) and `no-cost` (without the QueryCost
-extension). Each round runs every query type in every configuration (order rotated per round),
-`--per-round` requests each; the figure is the process CPU time (`time.process_time`, the
-SQLite thread included) per request, median over every request of the configuration. CPU time
-is less sensitive than wall time to other processes on the machine, not immune to them (caches,
-frequency): read differences of a few percent against the spread printed beside them.
+SQLite database, with the benchmark's search document and variables (bench/queries.py). Two
+configurations of one app, switched between blocks: `full` (the default) and `no-cost`
+(without the QueryCost extension); until 6bf0f34 a third, `no-shortcut`, measured the execution
+shortcut since removed (docs/performance.md section 7). Each round runs every query type in
+every configuration (order rotated per round), `--per-round` requests each; the figure is the
+process CPU time (`time.process_time`, the SQLite thread included) per request, median over
+every request of the configuration. CPU time is less sensitive than wall time to other
+processes on the machine, not immune to them (caches, frequency): read differences of a few
+percent against the spread between runs.
 
 It also times the cost analysis alone (plan lookup, evaluation, in-process budget) on the
 search document, many iterations.
@@ -34,7 +35,7 @@ from bench.queries import QUERY_TYPES, SEARCH_DOCUMENT
 from bench.run import server_env
 from bench.seed import sqlite_path
 
-CONFIGS = ("full", "no-shortcut", "no-cost")
+CONFIGS = ("full", "no-cost")
 
 
 def _app(url: str) -> Any:
@@ -51,12 +52,7 @@ def _app(url: str) -> Any:
     return create_app(Settings())
 
 
-def _configure(schema: Any, config: str, extensions: list[Any], shortcut: type) -> None:
-    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-
-    schema.execution_context_class = (
-        StrawberryGraphQLCoreExecutionContext if config == "no-shortcut" else shortcut
-    )
+def _configure(schema: Any, config: str, extensions: list[Any]) -> None:
     schema.extensions = [
         e
         for e in extensions
@@ -70,7 +66,6 @@ async def measure(url: str, rounds: int, per_round: int) -> dict[str, Any]:
     app = _app(url)
     schema = app.state.schema
     extensions = list(schema.extensions)
-    shortcut = schema.execution_context_class
     assert any(getattr(e, "__name__", "") == "QueryCost" for e in extensions)
     transport = httpx.ASGITransport(app=app)
     cpu: dict[str, dict[str, list[float]]] = {
@@ -94,10 +89,10 @@ async def measure(url: str, rounds: int, per_round: int) -> dict[str, Any]:
                     cursors[(qt.name, v)] = body["data"]["listings"]["pageInfo"]["endCursor"]
         tune_garbage_collector()
         for r in range(rounds):
-            order = CONFIGS[r % 3 :] + CONFIGS[: r % 3]
+            order = CONFIGS[r % 2 :] + CONFIGS[: r % 2]
             for qt in QUERY_TYPES:
                 for config in order:
-                    _configure(schema, config, extensions, shortcut)
+                    _configure(schema, config, extensions)
                     for i in range(per_round):
                         v = (r * per_round + i) % len(qt.variants)
                         after = cursors.get((qt.name, v)) if qt.second_page else None
@@ -105,7 +100,7 @@ async def measure(url: str, rounds: int, per_round: int) -> dict[str, Any]:
                         started = time.process_time()
                         await call(variables)
                         cpu[qt.name][config].append(time.process_time() - started)
-        _configure(schema, "full", extensions, shortcut)
+        _configure(schema, "full", extensions)
     return cpu
 
 
@@ -146,26 +141,20 @@ def time_cost_analysis(iterations: int) -> dict[str, float]:
 
 def report(cpu: dict[str, dict[str, list[float]]]) -> str:
     lines = [
-        "| query type | full (ms CPU) | no shortcut | shortcut gain | no cost analysis "
-        "| cost share |",
-        "|---|--:|--:|--:|--:|--:|",
+        "| query type | ms CPU per request | without the cost analysis | cost analysis share |",
+        "|---|--:|--:|--:|",
     ]
     totals = {c: 0.0 for c in CONFIGS}
     for name, by_config in cpu.items():
         med = {c: statistics.median(v) * 1000 for c, v in by_config.items()}
         for c in CONFIGS:
             totals[c] += med[c]
-        gain = (med["no-shortcut"] - med["full"]) / med["no-shortcut"] * 100
         share = (med["full"] - med["no-cost"]) / med["full"] * 100
-        lines.append(
-            f"| {name} | {med['full']:.2f} | {med['no-shortcut']:.2f} | {gain:+.1f} % | "
-            f"{med['no-cost']:.2f} | {share:+.1f} % |"
-        )
-    gain = (totals["no-shortcut"] - totals["full"]) / totals["no-shortcut"] * 100
+        lines.append(f"| {name} | {med['full']:.2f} | {med['no-cost']:.2f} | {share:+.1f} % |")
     share = (totals["full"] - totals["no-cost"]) / totals["full"] * 100
     lines.append(
-        f"| **all (sum of medians)** | {totals['full']:.2f} | {totals['no-shortcut']:.2f} | "
-        f"{gain:+.1f} % | {totals['no-cost']:.2f} | {share:+.1f} % |"
+        f"| **all (sum of medians)** | {totals['full']:.2f} | {totals['no-cost']:.2f} | "
+        f"{share:+.1f} % |"
     )
     return "\n".join(lines)
 

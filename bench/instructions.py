@@ -6,8 +6,8 @@
 Before each query type's block (and after the last) the process calls `os.getppid()`, whose C
 function `getppid` makes callgrind dump its counters: each dump then holds the instructions of
 one block (`python -m bench.instructions --read var/cg/full.<pid>` prints them per request).
-Configurations as in bench/inprocess.py: full, no-shortcut, no-cost. Instruction counts do not
-depend on the machine's load, unlike timings.
+Configurations as in bench/inprocess.py: full, no-cost (and, until 6bf0f34, no-shortcut).
+Instruction counts do not depend on the machine's load, unlike timings.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ async def run(config: str, listings: int, requests: int) -> None:
 
     app = _app(f"sqlite+aiosqlite:///{sqlite_path(listings)}")
     schema = app.state.schema
-    _configure(schema, config, list(schema.extensions), schema.execution_context_class)
+    _configure(schema, config, list(schema.extensions))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
 
@@ -61,16 +61,14 @@ async def run(config: str, listings: int, requests: int) -> None:
 
 def read(prefix: str, requests: int) -> list[tuple[str, float]]:
     """Instructions per request of each block, from the dumps of one run."""
-    files = sorted(glob.glob(prefix + ".*"), key=lambda f: int(f.rsplit(".", 1)[1]))
+    numbered = [f for f in glob.glob(prefix + ".*") if f.rsplit(".", 1)[1].isdigit()]
     totals = []
-    for name in files:
+    for name in sorted(numbered, key=lambda f: int(f.rsplit(".", 1)[1])):
         with open(name, encoding="utf-8", errors="replace") as dump:
-            text = dump.read()
-        match = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
-        trigger = re.search(r"^trigger: (.*)$", text, re.M)
-        if match and trigger and "getppid" in trigger.group(1):
-            totals.append(int(match.group(1)))
-    # dump k (k >= 1) holds what ran between the k-th and (k+1)-th getppid: block k
+            match = re.search(r"^summary: (\d+)", dump.read(), re.M)
+        assert match is not None, name
+        totals.append(int(match.group(1)))
+    # dump 1 holds start-up and warm-up (up to the first getppid); dump k + 1, block k
     blocks = totals[1 : len(QUERY_TYPES) + 1]
     return [(qt.name, n / requests) for qt, n in zip(QUERY_TYPES, blocks, strict=True)]
 

@@ -64,9 +64,6 @@ class Settings(BaseSettings):
     graphql_budget_refill_member: float = Field(default=500.0, gt=0)
     graphql_budget_refill_partner: float = Field(default=2_000.0, gt=0)
     graphql_budget_refill_operator: float = Field(default=5_000.0, gt=0)
-    # graphql/execution.py: plain leaf fields read without graphql-core's per-field machinery
-    # (enabled only on the graphql-core and strawberry versions it was written for).
-    graphql_execution_shortcut: bool = True
     # Subscriptions over WebSocket (graphql-transport-ws on /graphql; docs/subscriptions.md)
     ws_max_subscriptions: int = Field(default=20, ge=1, le=1000)
     ws_connection_init_timeout: float = Field(default=10.0, gt=0, le=300, description="seconds")

@@ -21,7 +21,6 @@ from c2c_api.config import Settings
 from c2c_api.errors import DomainError
 from c2c_api.favorites.graphql import FavoriteMutation, FavoriteQuery
 from c2c_api.graphql.cost import PlanCache, make_query_cost
-from c2c_api.graphql.execution import execution_context_class
 from c2c_api.graphql.extensions import MarkMutations, ShapeErrors
 from c2c_api.graphql.input_guard import GuardedParserCache, GuardedValidationCache
 from c2c_api.graphql.permissions import RequiresScopesDirective, field_scopes
@@ -118,7 +117,6 @@ SCHEMA_SETTINGS = (
     "graphql_max_tokens",
     "graphql_max_depth",
     "graphql_max_aliases",
-    "graphql_execution_shortcut",
     *(
         f"graphql_{what}_{kind}"
         for what in ("cost_max", "budget_capacity", "budget_refill")
@@ -151,9 +149,6 @@ def _build_schema(settings: Settings) -> C2CSchema:
         subscription=Subscription,
         types=list(LISTING_TYPES.values()),  # every kind of Listing, even when none is returned
         schema_directives=[RequiresScopesDirective],
-        # graphql-core's execution, with a shortcut for plain leaf fields when enabled and
-        # supported (graphql/execution.py)
-        execution_context_class=execution_context_class(settings.graphql_execution_shortcut),
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             # Bounded: an unbounded cache keyed by query text grows with every distinct query.
