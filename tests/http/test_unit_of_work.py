@@ -161,3 +161,20 @@ class TestMutationsCommitTheirOwnUseCase:
         body = await post(client, query, token)
         assert body["data"]["a"] == {"__typename": "CreatePartnerSuccess"}
         assert await partner_slugs(db) == ["kept"]
+
+    async def test_a_refused_mutation_does_not_hide_a_committed_one(
+        self, client: httpx.AsyncClient, db: Database
+    ) -> None:
+        """Mutation fields are nullable: a later mutation refused by its scope check nulls its
+        own field only, and the first one's committed success still reads as a success."""
+        _, token = await create_member_with_token(db, scopes=["admin:partners"], operator=True)
+        query = (
+            'mutation { a: createPartner(input: {slug: "seen", name: "A"}) { __typename } '
+            'b: updateProfile(input: {bio: "x"}) { __typename } }'
+        )
+        body = await post(client, query, token)
+        assert body["data"] == {"a": {"__typename": "CreatePartnerSuccess"}, "b": None}
+        [error] = body["errors"]
+        assert error["path"] == ["b"]
+        assert error["extensions"]["code"] == "INSUFFICIENT_SCOPE"
+        assert await partner_slugs(db) == ["seen"]

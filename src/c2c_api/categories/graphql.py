@@ -237,7 +237,7 @@ class CategoryMutation:
         extensions=[requires("admin:catalog")],
     )
     @mutation_payload
-    async def create_category(self, info: Info, input: CreateCategoryInput) -> CategoryPayload:
+    async def create_category(self, info: Info, input: CreateCategoryInput) -> CategoryPayload | None:
         ctx: Context = info.context
         row = await service.create_category(
             ctx.session,
@@ -257,7 +257,7 @@ class CategoryMutation:
         extensions=[requires("admin:catalog")],
     )
     @mutation_payload
-    async def update_category(self, info: Info, input: UpdateCategoryInput) -> CategoryPayload:
+    async def update_category(self, info: Info, input: UpdateCategoryInput) -> CategoryPayload | None:
         ctx: Context = info.context
         row = await service.update_category(
             ctx.session,
@@ -280,7 +280,7 @@ class CategoryMutation:
         extensions=[requires("admin:catalog")],
     )
     @mutation_payload
-    async def retire_category(self, info: Info, slug: str) -> CategoryPayload:
+    async def retire_category(self, info: Info, slug: str) -> CategoryPayload | None:
         ctx: Context = info.context
         row = await service.retire_category(ctx.session, ctx.actor, slug=slug)
         if row is None:  # pragma: no cover - the service raises

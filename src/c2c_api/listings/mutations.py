@@ -290,7 +290,7 @@ async def _lifecycle(
     action: Callable[..., Awaitable[Listing]],
     id: strawberry.ID,
     expected_version: int | None,
-) -> ListingPayload:
+) -> ListingPayload | None:
     """Run one lifecycle use case (publish, pause, resume, close) on a listing."""
     ctx: Context = info.context
     listing = await action(
@@ -394,7 +394,7 @@ class ListingMutation:
         extensions=[requires("listings:write")],
     )
     @mutation_payload
-    async def create_listing(self, info: Info, input: CreateListingInput) -> ListingPayload:
+    async def create_listing(self, info: Info, input: CreateListingInput) -> ListingPayload | None:
         ctx: Context = info.context
         listing = await service.create_listing(
             ctx.session,
@@ -416,7 +416,7 @@ class ListingMutation:
     @mutation_payload
     async def update_listing(
         self, info: Info, id: strawberry.ID, expected_version: int, input: ListingFieldsInput
-    ) -> ListingPayload:
+    ) -> ListingPayload | None:
         ctx: Context = info.context
         listing = await service.update_listing(
             ctx.session,
@@ -436,7 +436,7 @@ class ListingMutation:
     @mutation_payload
     async def publish_listing(
         self, info: Info, id: strawberry.ID, expected_version: int | None = None
-    ) -> ListingPayload:
+    ) -> ListingPayload | None:
         return await _lifecycle(info, service.publish_listing, id, expected_version)
 
     @strawberry.mutation(
@@ -446,7 +446,7 @@ class ListingMutation:
     @mutation_payload
     async def pause_listing(
         self, info: Info, id: strawberry.ID, expected_version: int | None = None
-    ) -> ListingPayload:
+    ) -> ListingPayload | None:
         return await _lifecycle(info, service.pause_listing, id, expected_version)
 
     @strawberry.mutation(
@@ -455,7 +455,7 @@ class ListingMutation:
     @mutation_payload
     async def resume_listing(
         self, info: Info, id: strawberry.ID, expected_version: int | None = None
-    ) -> ListingPayload:
+    ) -> ListingPayload | None:
         return await _lifecycle(info, service.resume_listing, id, expected_version)
 
     @strawberry.mutation(
@@ -465,7 +465,7 @@ class ListingMutation:
     @mutation_payload
     async def close_listing(
         self, info: Info, id: strawberry.ID, expected_version: int | None = None
-    ) -> ListingPayload:
+    ) -> ListingPayload | None:
         return await _lifecycle(info, service.close_listing, id, expected_version)
 
     @strawberry.mutation(
@@ -476,7 +476,7 @@ class ListingMutation:
         extensions=[requires("admin:moderation", "partner:catalog")],
     )
     @mutation_payload
-    async def remove_listing(self, info: Info, id: strawberry.ID, reason: str) -> ListingPayload:
+    async def remove_listing(self, info: Info, id: strawberry.ID, reason: str) -> ListingPayload | None:
         ctx: Context = info.context
         return _ok(
             await service.remove_listing(
@@ -489,7 +489,7 @@ class ListingMutation:
         extensions=[requires("admin:moderation", "partner:catalog")],
     )
     @mutation_payload
-    async def restore_listing(self, info: Info, id: strawberry.ID) -> ListingPayload:
+    async def restore_listing(self, info: Info, id: strawberry.ID) -> ListingPayload | None:
         ctx: Context = info.context
         return _ok(
             await service.restore_listing(ctx.session, ctx.actor, listing_id=listing_uuid(id))

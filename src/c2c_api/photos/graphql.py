@@ -181,7 +181,7 @@ class PhotoMutation:
         extensions=[requires("listings:write")],
     )
     @mutation_payload
-    async def upload_photo(self, info: Info, file: Upload) -> UploadPhotoPayload:
+    async def upload_photo(self, info: Info, file: Upload) -> UploadPhotoPayload | None:
         ctx: Context = info.context
         data = await read_upload(file, ctx.settings.photo_max_bytes)
         storage = photo_storage(ctx)

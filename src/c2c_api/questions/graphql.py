@@ -169,7 +169,7 @@ class QuestionMutation:
     @mutation_payload
     async def ask_question(
         self, info: Info, listing_id: strawberry.ID, body: str
-    ) -> AskQuestionPayload:
+    ) -> AskQuestionPayload | None:
         ctx: Context = info.context
         question = await service.ask_question(
             ctx.session, ctx.actor, listing_id=listing_uuid(listing_id), body=body
@@ -186,7 +186,7 @@ class QuestionMutation:
     @mutation_payload
     async def answer_question(
         self, info: Info, question_id: strawberry.ID, answer: str
-    ) -> AnswerQuestionPayload:
+    ) -> AnswerQuestionPayload | None:
         ctx: Context = info.context
         question = await service.answer_question(
             ctx.session, ctx.actor, question_id=question_uuid(question_id), answer=answer
@@ -202,7 +202,7 @@ class QuestionMutation:
         extensions=[requires("listings:write", "admin:moderation", "partner:catalog")],
     )
     @mutation_payload
-    async def hide_question(self, info: Info, question_id: strawberry.ID) -> HideQuestionPayload:
+    async def hide_question(self, info: Info, question_id: strawberry.ID) -> HideQuestionPayload | None:
         ctx: Context = info.context
         ident = question_uuid(question_id)
         await service.hide_question(ctx.session, ctx.actor, question_id=ident)

@@ -272,7 +272,7 @@ class UserMutation:
         extensions=[public()],
     )
     @payload_of_use_case
-    async def sign_up(self, info: Info, input: SignUpInput) -> SignUpPayload:
+    async def sign_up(self, info: Info, input: SignUpInput) -> SignUpPayload | None:
         ctx: Context = info.context
         member, _ = await accounts.sign_up(
             ctx.db,
@@ -290,7 +290,7 @@ class UserMutation:
         extensions=[public()],
     )
     @mutation_payload
-    async def verify_email(self, info: Info, token: str) -> VerifyEmailPayload:
+    async def verify_email(self, info: Info, token: str) -> VerifyEmailPayload | None:
         member = await service.verify_email(info.context.session, token=token)
         return VerifyEmailSuccess(member=MemberType.from_model(member))
 
@@ -299,7 +299,7 @@ class UserMutation:
         extensions=[requires("account:write")],
     )
     @mutation_payload
-    async def request_email_verification(self, info: Info) -> RequestEmailVerificationPayload:
+    async def request_email_verification(self, info: Info) -> RequestEmailVerificationPayload | None:
         ctx: Context = info.context
         await service.request_email_verification(ctx.session, ctx.actor, settings=ctx.settings)
         member = await service.get_member_or_raise(ctx.session, authz.require_member(ctx.actor))
@@ -313,7 +313,7 @@ class UserMutation:
         extensions=[public()],
     )
     @mutation_payload
-    async def request_password_reset(self, info: Info, email: str) -> RequestPasswordResetPayload:
+    async def request_password_reset(self, info: Info, email: str) -> RequestPasswordResetPayload | None:
         ctx: Context = info.context
         await service.request_password_reset(ctx.session, email=email, settings=ctx.settings)
         return RequestPasswordResetSuccess(accepted=True)
@@ -325,7 +325,7 @@ class UserMutation:
     @mutation_payload
     async def reset_password(
         self, info: Info, token: str, new_password: str
-    ) -> ResetPasswordPayload:
+    ) -> ResetPasswordPayload | None:
         member = await service.reset_password(
             info.context.session, token=token, new_password=new_password
         )
@@ -338,7 +338,7 @@ class UserMutation:
     @payload_of_use_case
     async def change_password(
         self, info: Info, current_password: str, new_password: str
-    ) -> ChangePasswordPayload:
+    ) -> ChangePasswordPayload | None:
         ctx: Context = info.context
         member = await accounts.change_password(
             ctx.db, ctx.actor, current_password=current_password, new_password=new_password
@@ -350,7 +350,7 @@ class UserMutation:
         extensions=[requires("account:write")],
     )
     @mutation_payload
-    async def update_profile(self, info: Info, input: UpdateProfileInput) -> UpdateProfilePayload:
+    async def update_profile(self, info: Info, input: UpdateProfileInput) -> UpdateProfilePayload | None:
         ctx: Context = info.context
         member = await service.update_profile(
             ctx.session,
