@@ -291,7 +291,9 @@ async def redis_buckets() -> AsyncIterator[tuple[RedisBuckets, RedisBuckets]]:
     if not url:
         pytest.skip(f"Redis tests skipped: set {REDIS_ENV} to run them")
     prefix = f"c2c:test:{uuid.uuid4().hex}:"
-    one, two = RedisBuckets(url, prefix=prefix), RedisBuckets(url, prefix=prefix)
+    # A generous timeout: on a loaded test machine a 0.5 s timeout would admit unchecked.
+    one = RedisBuckets(url, prefix=prefix, timeout=10)
+    two = RedisBuckets(url, prefix=prefix, timeout=10)
     yield one, two
     await one.close()
     await two.close()

@@ -140,3 +140,34 @@ class TestHeavyDocuments:
         assert ready_time < 1
         assert small.status_code == 200
         assert small_time < 1
+
+
+class TestTimeoutInGraphQL:
+    async def test_a_cut_statement_is_a_typed_error_and_its_siblings_answer(
+        self, short_timeout_db: Database
+    ) -> None:
+        import strawberry
+
+        from c2c_api.graphql.extensions import ShapeErrors
+
+        sql = SLOW_SQL[backend(short_timeout_db)]
+
+        @strawberry.type
+        class Query:
+            @strawberry.field
+            async def slow(self) -> int | None:
+                async with short_timeout_db.engine.connect() as conn:
+                    await conn.execute(sa.text(sql))
+                return 1
+
+            @strawberry.field
+            def quick(self) -> int:
+                return 2
+
+        schema = strawberry.Schema(query=Query, extensions=[ShapeErrors])
+        result = await schema.execute("{ slow quick }")
+        assert result.data == {"slow": None, "quick": 2}
+        assert result.errors is not None
+        [error] = result.errors
+        assert error.extensions == {"code": "STATEMENT_TIMEOUT"}
+        assert error.message.startswith("The database took too long")

@@ -125,10 +125,11 @@ class RedisBuckets:
     protects the database, it must not take the API down with Redis.
     """
 
-    def __init__(self, url: str, *, prefix: str = "c2c:budget:") -> None:
+    def __init__(self, url: str, *, prefix: str = "c2c:budget:", timeout: float = 0.5) -> None:
         from redis.asyncio import Redis
 
-        self._redis = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        # A slow Redis must not slow every request down: past `timeout`, allowed unchecked.
+        self._redis = Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         self._script = self._redis.register_script(TAKE_SCRIPT)
         self._prefix = prefix
 
