@@ -16,6 +16,7 @@ from ws_support import close_code, init, receive, send, serving, subscribe, ws_c
 
 from auth_factories import ALL_MEMBER_SCOPES, create_member_with_token, member_tokens
 from c2c_api.app import create_app
+from c2c_api.auth.grants import revoke_member_grants
 from c2c_api.authz import Actor, ActorKind
 from c2c_api.broker import InProcessBroker
 from c2c_api.config import Settings
@@ -156,6 +157,42 @@ class TestAuthentication:
         async with ws_client(url) as ws:
             await send(ws, {"type": "connection_init", "payload": {"Authorization": "Bearer x"}})
             assert await close_code(ws) == 4403
+
+    async def test_an_expired_token_is_refused_with_4403(
+        self, db: Database, live: tuple[Starlette, str]
+    ) -> None:
+        _, url = live
+        _, token = await create_member_with_token(db, scopes=ALL_MEMBER_SCOPES)
+        clock.advance(timedelta(hours=2))
+        async with ws_client(url) as ws:
+            await send(ws, {"type": "connection_init", "payload": {"token": token}})
+            assert await close_code(ws) == 4403
+
+    async def test_a_revoked_token_is_refused_with_4403(
+        self, db: Database, live: tuple[Starlette, str]
+    ) -> None:
+        _, url = live
+        member, token = await create_member_with_token(db, scopes=ALL_MEMBER_SCOPES)
+        async with db.transaction() as session:
+            await revoke_member_grants(session, member_id=member.id)
+        async with ws_client(url) as ws:
+            await send(
+                ws, {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+            )
+            assert await close_code(ws) == 4403
+
+    async def test_an_unknown_field_is_a_validation_error(
+        self, live: tuple[Starlette, str]
+    ) -> None:
+        _, url = live
+        async with ws_client(url) as ws:
+            await init(ws)
+            await subscribe(ws, "subscription { everything }")
+            message = await receive(ws)
+            assert message["type"] == "error"
+            assert message["payload"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+            await subscribe(ws, CHANGED, op_id="2", id="bogus")  # the connection goes on
+            assert (await receive(ws))["id"] == "2"
 
     async def test_a_subscribe_before_init_is_refused_with_4401(
         self, live: tuple[Starlette, str]
