@@ -148,7 +148,9 @@ class FavoriteMutation:
         extensions=[requires("account:write")],
     )
     @mutation_payload
-    async def add_favorite(self, info: Info, listing_id: strawberry.ID) -> AddFavoritePayload | None:
+    async def add_favorite(
+        self, info: Info, listing_id: strawberry.ID
+    ) -> AddFavoritePayload | None:
         ctx: Context = info.context
         ident = listing_uuid(listing_id)
         listing = await service.add_favorite(ctx.session, ctx.actor, listing_id=ident)
@@ -160,7 +162,9 @@ class FavoriteMutation:
         extensions=[requires("account:write")],
     )
     @mutation_payload
-    async def remove_favorite(self, info: Info, listing_id: strawberry.ID) -> RemoveFavoritePayload | None:
+    async def remove_favorite(
+        self, info: Info, listing_id: strawberry.ID
+    ) -> RemoveFavoritePayload | None:
         ctx: Context = info.context
         ident = listing_uuid(listing_id)
         await service.remove_favorite(ctx.session, ctx.actor, listing_id=ident)

@@ -476,7 +476,9 @@ class ListingMutation:
         extensions=[requires("admin:moderation", "partner:catalog")],
     )
     @mutation_payload
-    async def remove_listing(self, info: Info, id: strawberry.ID, reason: str) -> ListingPayload | None:
+    async def remove_listing(
+        self, info: Info, id: strawberry.ID, reason: str
+    ) -> ListingPayload | None:
         ctx: Context = info.context
         return _ok(
             await service.remove_listing(

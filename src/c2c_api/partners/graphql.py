@@ -196,7 +196,9 @@ class PartnerMutation:
         extensions=[requires("admin:partners")],
     )
     @mutation_payload
-    async def create_partner(self, info: Info, input: CreatePartnerInput) -> CreatePartnerPayload | None:
+    async def create_partner(
+        self, info: Info, input: CreatePartnerInput
+    ) -> CreatePartnerPayload | None:
         ctx: Context = info.context
         partner = await service.create_partner(
             ctx.session, ctx.actor, slug=input.slug, name=input.name

@@ -202,7 +202,9 @@ class QuestionMutation:
         extensions=[requires("listings:write", "admin:moderation", "partner:catalog")],
     )
     @mutation_payload
-    async def hide_question(self, info: Info, question_id: strawberry.ID) -> HideQuestionPayload | None:
+    async def hide_question(
+        self, info: Info, question_id: strawberry.ID
+    ) -> HideQuestionPayload | None:
         ctx: Context = info.context
         ident = question_uuid(question_id)
         await service.hide_question(ctx.session, ctx.actor, question_id=ident)

@@ -430,7 +430,9 @@ class SearchMutation:
         extensions=[requires("account:write")],
     )
     @mutation_payload
-    async def delete_saved_search(self, info: Info, id: strawberry.ID) -> DeleteSavedSearchPayload | None:
+    async def delete_saved_search(
+        self, info: Info, id: strawberry.ID
+    ) -> DeleteSavedSearchPayload | None:
         ctx: Context = info.context
         ident = global_id_uuid(id, "SavedSearch", field="id")
         await service.delete_saved_search(ctx.session, ctx.actor, saved_search_id=ident)
