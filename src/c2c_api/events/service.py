@@ -93,17 +93,7 @@ async def schedule_timer(
     The caller holds the subject's row lock (one writer per subject), so read-then-write is safe.
     """
     now = utcnow()
-    timer = (
-        await session.exec(
-            select(Timer)
-            .where(
-                Timer.subject_type == subject_type,
-                Timer.subject_id == subject_id,
-                Timer.action == action,
-            )
-            .with_for_update()
-        )
-    ).first()
+    timer = await _locked_timer(session, subject_type, subject_id, action)
     if timer is None:
         timer = Timer(
             subject_type=subject_type,
@@ -126,11 +116,11 @@ async def schedule_timer(
     return timer
 
 
-async def cancel_timer(
-    session: AsyncSession, *, subject_type: str, subject_id: uuid.UUID, action: str
-) -> bool:
-    """Cancel the subject's pending timer; True when one was pending."""
-    timer = (
+async def _locked_timer(
+    session: AsyncSession, subject_type: str, subject_id: uuid.UUID, action: str
+) -> Timer | None:
+    """The subject's timer for `action`, row-locked for this transaction."""
+    return (
         await session.exec(
             select(Timer)
             .where(
@@ -141,6 +131,13 @@ async def cancel_timer(
             .with_for_update()
         )
     ).first()
+
+
+async def cancel_timer(
+    session: AsyncSession, *, subject_type: str, subject_id: uuid.UUID, action: str
+) -> bool:
+    """Cancel the subject's pending timer; True when one was pending."""
+    timer = await _locked_timer(session, subject_type, subject_id, action)
     if timer is None or timer.status != TimerStatus.PENDING:
         return False
     timer.status = TimerStatus.CANCELLED

@@ -17,7 +17,13 @@ from c2c_api.kit.clock import utcnow
 from c2c_api.listings.errors import ListingNotEditable
 from c2c_api.listings.models import Listing, ListingRevision, ListingStatus
 from c2c_api.listings.reads import effective_status
-from c2c_api.listings.revisions import bump, check_version, ensure_owner, load_for_update
+from c2c_api.listings.revisions import (
+    bump,
+    check_version,
+    ensure_owner,
+    load_for_update,
+    locked_listing,
+)
 from c2c_api.listings.validation import EDITABLE, LISTING_LIFETIME, apply_derived, validate_listing
 
 
@@ -181,14 +187,7 @@ async def restore_listing(session: AsyncSession, actor: Actor, *, listing_id: uu
 async def expire_listing(session: AsyncSession, *, listing_id: uuid.UUID) -> bool:
     """Mark one published or paused listing EXPIRED if its end has passed (its expiry timer
     fired); True when it was expired now. Idempotent: anything else is left as it is."""
-    listing = (
-        await session.exec(
-            select(Listing)
-            .where(Listing.id == listing_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).first()
+    listing = await locked_listing(session, listing_id)
     now = utcnow()
     if listing is None or listing.status not in ENDING_STATUSES:
         return False

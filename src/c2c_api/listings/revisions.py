@@ -59,11 +59,9 @@ async def record_revision(
     await session.flush()
 
 
-async def load_for_update(
-    session: AsyncSession, actor: Actor, listing_id: uuid.UUID, *, moderating: bool = False
-) -> Listing:
-    """The listing, row-locked for this transaction; NotFound when the caller may not see it."""
-    listing = (
+async def locked_listing(session: AsyncSession, listing_id: uuid.UUID) -> Listing | None:
+    """The listing row-locked for this transaction, re-read (never a stale identity-map copy)."""
+    return (
         await session.exec(
             select(Listing)
             .where(Listing.id == listing_id)
@@ -71,6 +69,13 @@ async def load_for_update(
             .execution_options(populate_existing=True)
         )
     ).first()
+
+
+async def load_for_update(
+    session: AsyncSession, actor: Actor, listing_id: uuid.UUID, *, moderating: bool = False
+) -> Listing:
+    """The listing, row-locked for this transaction; NotFound when the caller may not see it."""
+    listing = await locked_listing(session, listing_id)
     if listing is None:
         raise NotFound()
     if moderating and ListingPolicy.can_moderate(actor, listing):
