@@ -237,7 +237,9 @@ class CategoryMutation:
         extensions=[requires("admin:catalog")],
     )
     @mutation_payload
-    async def create_category(self, info: Info, input: CreateCategoryInput) -> CategoryPayload | None:
+    async def create_category(
+        self, info: Info, input: CreateCategoryInput
+    ) -> CategoryPayload | None:
         ctx: Context = info.context
         row = await service.create_category(
             ctx.session,
@@ -257,7 +259,9 @@ class CategoryMutation:
         extensions=[requires("admin:catalog")],
     )
     @mutation_payload
-    async def update_category(self, info: Info, input: UpdateCategoryInput) -> CategoryPayload | None:
+    async def update_category(
+        self, info: Info, input: UpdateCategoryInput
+    ) -> CategoryPayload | None:
         ctx: Context = info.context
         row = await service.update_category(
             ctx.session,

@@ -19,7 +19,7 @@ from c2c_api.errors import InvalidId
 from c2c_api.graphql.errors import UserError, mutation_payload, payload_of_use_case
 from c2c_api.graphql.loaders import loader, parse_node_ids
 from c2c_api.graphql.permissions import public, requires
-from c2c_api.kit.ids import decode_global_id
+from c2c_api.graphql.relay import decode_global_id
 from c2c_api.users import accounts, service
 from c2c_api.users.models import Member
 
@@ -299,7 +299,9 @@ class UserMutation:
         extensions=[requires("account:write")],
     )
     @mutation_payload
-    async def request_email_verification(self, info: Info) -> RequestEmailVerificationPayload | None:
+    async def request_email_verification(
+        self, info: Info
+    ) -> RequestEmailVerificationPayload | None:
         ctx: Context = info.context
         await service.request_email_verification(ctx.session, ctx.actor, settings=ctx.settings)
         member = await service.get_member_or_raise(ctx.session, authz.require_member(ctx.actor))
@@ -313,7 +315,9 @@ class UserMutation:
         extensions=[public()],
     )
     @mutation_payload
-    async def request_password_reset(self, info: Info, email: str) -> RequestPasswordResetPayload | None:
+    async def request_password_reset(
+        self, info: Info, email: str
+    ) -> RequestPasswordResetPayload | None:
         ctx: Context = info.context
         await service.request_password_reset(ctx.session, email=email, settings=ctx.settings)
         return RequestPasswordResetSuccess(accepted=True)
@@ -350,7 +354,9 @@ class UserMutation:
         extensions=[requires("account:write")],
     )
     @mutation_payload
-    async def update_profile(self, info: Info, input: UpdateProfileInput) -> UpdateProfilePayload | None:
+    async def update_profile(
+        self, info: Info, input: UpdateProfileInput
+    ) -> UpdateProfilePayload | None:
         ctx: Context = info.context
         member = await service.update_profile(
             ctx.session,
