@@ -22,8 +22,8 @@ from c2c_api.graphql.loaders import BatchFn, loader, parse_node_ids
 from c2c_api.graphql.permissions import requires
 from c2c_api.graphql.relay import decode_cursor, encode_cursor, global_id_uuid
 from c2c_api.listings.ids import listing_uuid
-from c2c_api.listings.models import ListingQuestion
 from c2c_api.questions import service
+from c2c_api.questions.models import ListingQuestion
 from c2c_api.users.graphql import MemberType, member_loader
 
 if TYPE_CHECKING:
