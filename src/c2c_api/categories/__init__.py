@@ -10,7 +10,6 @@ from c2c_api.categories.attributes import (
     Localized,
     Option,
     TextFormat,
-    validate_attributes,
 )
 from c2c_api.categories.errors import (
     AttributeProblem,
@@ -44,6 +43,7 @@ from c2c_api.categories.taxonomy import (
     name,
     path,
     schema_for,
+    validate_attributes,
 )
 
 __all__ = [
