@@ -375,12 +375,9 @@ class ListingInterface(relay.Node):
     async def _storefront(
         self, info: Info
     ) -> Annotated[PartnerType, strawberry.lazy("c2c_api.partners.graphql")] | None:
-        from c2c_api.partners.graphql import PartnerType, partner_loader
+        from c2c_api.partners.graphql import PartnerType
 
-        if self._row.partner_id is None:
-            return None
-        partner = await partner_loader(info).load(self._row.partner_id)
-        return PartnerType.from_model(partner) if partner is not None else None
+        return await PartnerType.for_id(info, self._row.partner_id)
 
     storefront: Annotated[PartnerType, strawberry.lazy("c2c_api.partners.graphql")] | None = (
         strawberry.field(

@@ -50,6 +50,14 @@ class PartnerType(relay.Node):
     def from_model(cls, p: Partner) -> PartnerType:
         return cls(id=p.id, slug=p.slug, name=p.name, created_at=p.created_at)
 
+    @classmethod
+    async def for_id(cls, info: Info, partner_id: uuid.UUID | None) -> PartnerType | None:
+        """The partner `partner_id` (batched per request); None without one or when gone."""
+        if partner_id is None:
+            return None
+        partner = await partner_loader(info).load(partner_id)
+        return cls.from_model(partner) if partner is not None else None
+
     @strawberry.field(
         description=(
             "Members who joined through this storefront, oldest first. Visible to the partner "
