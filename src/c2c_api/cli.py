@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from pydantic import ValidationError
 
-from c2c_api.config import Settings, format_settings_error, get_settings
-
-T = TypeVar("T")
-
-
-def load_settings() -> Settings:
-    """Validated settings, or a clear message and exit status 2."""
-    try:
-        return get_settings()
-    except ValidationError as exc:
-        click.echo(format_settings_error(exc), err=True)
-        sys.exit(2)
-
-
-def run(coro: Awaitable[T]) -> T:
-    return asyncio.run(coro)  # type: ignore[arg-type]
+from c2c_api.config import Settings
+from c2c_api.kit.commands import load_settings
 
 
 def ensure_sqlite_dir(settings: Settings) -> None:
