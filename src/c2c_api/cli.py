@@ -149,6 +149,19 @@ def docs_oauth(check: bool, docs_dir: Path) -> None:
     _write_or_check(path, update(path.read_text(encoding="utf-8")), check)
 
 
+@main.command("seed")
+@click.option("--demo", is_flag=True, help="Load the demo data (development only, once).")
+def seed(demo: bool) -> None:
+    """Load data into the database (today: the demo data)."""
+    if not demo:
+        raise click.UsageError("say what to load: --demo")
+    from c2c_api.demo import seed_demo
+    from c2c_api.users.cli import with_database
+
+    info = with_database(seed_demo)
+    click.echo(info.instructions())
+
+
 def _register_subcommands() -> None:
     """Domain command groups live beside their domain."""
     from importlib import import_module
