@@ -32,9 +32,13 @@ serve: install
 	$(VENV)/bin/c2c-api seed --demo
 	$(VENV)/bin/c2c-api serve --host $(HOST) --port $(PORT)
 
+# Import rules: import-linter's contracts (pyproject.toml [tool.importlinter]) and no import
+# cycle between any two modules (scripts/check_import_cycles.py); docs/architecture.md.
 lint: install
-	$(VENV)/bin/ruff check src tests alembic bench
-	$(VENV)/bin/ruff format --check src tests alembic bench
+	$(VENV)/bin/ruff check src tests alembic bench scripts
+	$(VENV)/bin/ruff format --check src tests alembic bench scripts
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/python scripts/check_import_cycles.py
 
 typecheck: install
 	$(VENV)/bin/mypy

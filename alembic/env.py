@@ -12,7 +12,8 @@ from sqlalchemy.exc import SAWarning
 from sqlmodel import SQLModel
 
 from c2c_api.config import Settings
-from c2c_api.db import create_engine, import_models
+from c2c_api.db import create_engine
+from c2c_api.registry import import_models
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

@@ -584,10 +584,11 @@ def seed_sqlite(n: int, members_n: int, seed: int, chunk: int = 20_000) -> str:
     import sqlalchemy as sa
 
     from c2c_api.config import Settings
-    from c2c_api.db import create_sync_engine, import_models
-    from c2c_api.listings.models import Favorite as FavoriteTable
+    from c2c_api.db import create_sync_engine
+    from c2c_api.favorites.models import Favorite as FavoriteTable
     from c2c_api.listings.models import Listing
     from c2c_api.photos.models import Photo
+    from c2c_api.registry import import_models
     from c2c_api.users.models import Member
 
     import_models()

@@ -16,8 +16,9 @@ from sqlmodel import SQLModel
 from c2c_api import migrations
 from c2c_api.app import create_app
 from c2c_api.config import Settings
-from c2c_api.db import Database, import_models
+from c2c_api.db import Database
 from c2c_api.kit.clock import clock
+from c2c_api.registry import import_models
 from dbsupport import BACKENDS, drop_postgres_database, new_database_url
 
 import_models()

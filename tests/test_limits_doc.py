@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from c2c_api.graphql.cost import cost_table
+from c2c_api.docgen.costs import cost_table
 from c2c_api.graphql.schema import build_schema
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "limits.md"
@@ -13,7 +13,7 @@ def test_the_cost_table_is_current() -> None:
     text = DOC.read_text(encoding="utf-8")
     documented = text[text.index(START) + len(START) : text.index(END)]
     assert documented == cost_table(build_schema()._schema), (
-        "docs/limits.md is stale: replace its cost table with `python -m c2c_api.graphql.cost`"
+        "docs/limits.md is stale: replace its cost table with `python -m c2c_api.docgen.costs`"
     )
 
 

@@ -24,6 +24,7 @@ from c2c_api.graphql.ws import GraphQLWebSocket
 from c2c_api.kit.ratelimit import buckets_for
 from c2c_api.photos.rest import UPLOAD_PATH, photo_routes, upload_body_limit
 from c2c_api.photos.storage import storage_from_settings
+from c2c_api.registry import import_catalogues
 from c2c_api.rest.body_limit import BodyLimitMiddleware, LargerLimit
 from c2c_api.rest.problems import UnexpectedErrorMiddleware, exception_handlers
 
@@ -61,6 +62,7 @@ async def readyz(request: Request) -> Response:
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
     """Build the app; `db` may be injected (tests), else one is created for `settings`."""
     settings = settings or get_settings()
+    import_catalogues()  # every domain's French, whatever the schema happens to import
     database = db or Database(settings)
     schema = build_schema(settings)
     graphql = GraphQLEndpoint(schema, database)

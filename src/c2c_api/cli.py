@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from pydantic import ValidationError
 
-from c2c_api.config import Settings, format_settings_error, get_settings
-
-T = TypeVar("T")
-
-
-def load_settings() -> Settings:
-    """Validated settings, or a clear message and exit status 2."""
-    try:
-        return get_settings()
-    except ValidationError as exc:
-        click.echo(format_settings_error(exc), err=True)
-        sys.exit(2)
-
-
-def run(coro: Awaitable[T]) -> T:
-    return asyncio.run(coro)  # type: ignore[arg-type]
+from c2c_api.config import Settings
+from c2c_api.kit.commands import load_settings
 
 
 def ensure_sqlite_dir(settings: Settings) -> None:
@@ -164,6 +147,19 @@ def docs_oauth(check: bool, docs_dir: Path) -> None:
 
     path = docs_dir / "oauth.md"
     _write_or_check(path, update(path.read_text(encoding="utf-8")), check)
+
+
+@main.command("seed")
+@click.option("--demo", is_flag=True, help="Load the demo data (development only, once).")
+def seed(demo: bool) -> None:
+    """Load data into the database (today: the demo data)."""
+    if not demo:
+        raise click.UsageError("say what to load: --demo")
+    from c2c_api.demo import seed_demo
+    from c2c_api.users.cli import with_database
+
+    info = with_database(seed_demo)
+    click.echo(info.instructions())
 
 
 def _register_subcommands() -> None:

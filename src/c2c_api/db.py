@@ -404,15 +404,3 @@ class Database:
             await self._probe_engine.dispose()
         if self._sync_engine is not None:
             self._sync_engine.dispose()
-
-
-def import_models() -> None:
-    """Import every models module so SQLModel.metadata knows every table."""
-    from c2c_api.auth import models as _auth  # noqa: F401
-    from c2c_api.categories import models as _categories  # noqa: F401
-    from c2c_api.events import models as _events  # noqa: F401
-    from c2c_api.listings import models as _listings  # noqa: F401
-    from c2c_api.partners import models as _partners  # noqa: F401
-    from c2c_api.photos import models as _photos  # noqa: F401
-    from c2c_api.search import models as _search  # noqa: F401
-    from c2c_api.users import models as _users  # noqa: F401

@@ -6,11 +6,17 @@ values it carries. Every client-facing message is found mechanically and must ha
 (docs/errors.md, `c2c-api docs errors`; tests/errors/test_error_catalogue.py): the default message
 (docstring) of every DomainError class, the messages passed to their constructors, and the texts
 marked with `translatable()`. Lower-case messages are operator diagnostics (CLI), not translated.
+
+Shared messages are below; a domain's own French lives beside its errors (`MESSAGES_FR` in
+categories/, listings/, search/ errors.py), registered with `register_catalogue` when that
+module is imported. `c2c_api.registry.import_catalogues()` imports them all (the app does at
+start-up), so the catalogue is whole whatever was imported first.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 
 SUPPORTED_LOCALES = ("en", "fr")
@@ -172,6 +178,15 @@ _FR: dict[str, str] = {
 CATALOGUE: dict[str, dict[str, str]] = {"fr": _FR}
 
 
+def register_catalogue(locale: str, messages: Mapping[str, str]) -> None:
+    """Add a domain's translations (English text -> `locale`) to the catalogue. Domains keep
+    their French next to their errors and register it when their errors module is imported
+    (this kernel module imports no domain); an entry already present is kept."""
+    catalogue = CATALOGUE.setdefault(locale, {})
+    for english, translated in messages.items():
+        catalogue.setdefault(english, translated)
+
+
 def negotiate_locale(accept_language: str | None) -> str:
     """The best supported locale for an Accept-Language header (RFC 9110 weights)."""
     if not accept_language:
@@ -225,17 +240,3 @@ def translate(message: str, locale: str) -> str:
             if match is not None:
                 return translated.format(**match.groupdict())
     return message
-
-
-def _merge_domain_catalogues() -> None:
-    """Domains keep their French messages next to their errors; the catalogue gathers them."""
-    from c2c_api.categories.errors import MESSAGES_FR as categories_fr
-    from c2c_api.listings.errors import MESSAGES_FR as listings_fr
-    from c2c_api.search.errors import MESSAGES_FR as search_fr
-
-    for extra in (categories_fr, listings_fr, search_fr):
-        for english, french in extra.items():
-            _FR.setdefault(english, french)
-
-
-_merge_domain_catalogues()

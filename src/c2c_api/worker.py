@@ -136,7 +136,7 @@ async def run_worker(settings: Settings, *, once: bool = False) -> int:
 )
 def worker_command(once: bool, metrics_port: int | None) -> None:
     """Deliver outbox events and fire timers (several may run against PostgreSQL)."""
-    from c2c_api.cli import load_settings, run
+    from c2c_api.kit.commands import load_settings, run
     from c2c_api.logging import configure_logging
 
     settings = load_settings()

@@ -15,9 +15,9 @@ from sqlmodel import col
 from test_auth_code_flow import browser_for
 
 from auth_factories import bearer, create_member, create_member_with_token, create_oauth_client
-from c2c_api.auth.models import AccessToken
+from c2c_api.auth.models import AccessToken, LoginAttempt
 from c2c_api.db import Database
-from c2c_api.users.models import LoginAttempt, Member
+from c2c_api.users.models import Member
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 FORM = {"Content-Type": FORM_TYPE}

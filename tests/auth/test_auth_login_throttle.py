@@ -10,8 +10,8 @@ from browser import forms_of, submit
 from test_auth_code_flow import browser_for
 
 from auth_factories import PASSWORD, create_member
+from c2c_api.auth.models import LoginAttempt
 from c2c_api.db import Database
-from c2c_api.users.models import LoginAttempt
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 

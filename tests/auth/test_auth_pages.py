@@ -19,11 +19,11 @@ from auth_factories import (
     create_oauth_client,
     create_partner,
 )
-from c2c_api.auth.models import ClientKind
+from c2c_api.auth.models import ClientKind, LoginSession
 from c2c_api.auth.sessions import record_attempt
 from c2c_api.db import Database
 from c2c_api.kit.clock import clock, utcnow
-from c2c_api.users.models import LoginSession, MailMessage, Member, MemberStatus
+from c2c_api.users.models import MailMessage, Member, MemberStatus
 
 
 async def login(browser: httpx.AsyncClient, email: str, password: str) -> httpx.Response:

@@ -12,8 +12,9 @@ from sqlmodel import func, select
 from auth_factories import bearer, create_member, create_member_with_token
 from c2c_api.authz import Actor, ActorKind
 from c2c_api.db import Database
+from c2c_api.favorites.models import Favorite
 from c2c_api.favorites.service import add_favorite
-from c2c_api.listings.models import Favorite, ListingStatus
+from c2c_api.listings.models import ListingStatus
 from c2c_api.users.models import Member
 from engagement_support import create_listing, gid, publish_through_service
 

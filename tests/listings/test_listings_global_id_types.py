@@ -16,9 +16,11 @@ from strawberry.relay import GlobalID
 
 from auth_factories import create_member_with_token
 from c2c_api.db import Database
-from c2c_api.listings.models import Favorite, Listing, ListingQuestion, ListingStatus
+from c2c_api.favorites.models import Favorite
+from c2c_api.listings.models import Listing, ListingStatus
 from c2c_api.photos import RENDITION_SIZES
 from c2c_api.photos.models import Photo
+from c2c_api.questions.models import ListingQuestion
 from engagement_support import publish_through_service
 
 

@@ -19,9 +19,11 @@ import pytest
 from auth_factories import bearer, create_member, create_member_with_token, partner_token
 from c2c_api.config import Settings
 from c2c_api.db import Database
+from c2c_api.favorites.models import Favorite
 from c2c_api.kit import cursors
 from c2c_api.kit.clock import utcnow
-from c2c_api.listings.models import Favorite, ListingQuestion, Visibility
+from c2c_api.listings.models import Visibility
+from c2c_api.questions.models import ListingQuestion
 from c2c_api.search.models import SavedSearch
 from engagement_support import create_listing, listing_gid
 

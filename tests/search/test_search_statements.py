@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from search_support import create_listing, seed_categories
 
 from c2c_api.db import Database
-from c2c_api.listings.models import Favorite
+from c2c_api.favorites.models import Favorite
 from c2c_api.photos import RENDITION_SIZES
 from c2c_api.photos.models import Photo
 from factories import create_member

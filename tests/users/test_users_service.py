@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from c2c_api.auth.models import LoginSession
 from c2c_api.authz import ANONYMOUS
 from c2c_api.config import Settings
 from c2c_api.db import Database
@@ -28,7 +29,7 @@ from c2c_api.kit.clock import clock, utcnow
 from c2c_api.kit.passwords import verify_password
 from c2c_api.kit.secrets import digest
 from c2c_api.users import service
-from c2c_api.users.models import LoginSession, MailMessage, Member, MemberStatus
+from c2c_api.users.models import MailMessage, Member, MemberStatus
 from factories import FACTORY_PASSWORD, create_member, create_partner, member_actor
 
 NEW_PASSWORD = "a-brand-new-password"

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 
 from auth_factories import PASSWORD as RIGHT_PASSWORD
 from auth_factories import create_member
+from c2c_api.auth.models import LoginAttempt
 from c2c_api.db import Database
 from c2c_api.kit.clock import clock, utcnow
-from c2c_api.users.models import LoginAttempt, Member
+from c2c_api.users.models import Member
 
 PASSWORD = "a very long password 123"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

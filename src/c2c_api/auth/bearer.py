@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
+from c2c_api.auth.tokens import InvalidToken, actor_from_access_token
 from c2c_api.authz import ANONYMOUS, Actor
 
 if TYPE_CHECKING:
     from c2c_api.db import Database
 
-
-class InvalidToken(Exception):
-    """The bearer token is malformed, expired, revoked or not ours (-> 401 invalid_token)."""
+__all__ = ["InvalidToken", "authenticate", "bearer_token"]
 
 
 def bearer_token(request: Request) -> str | None:
@@ -32,6 +31,4 @@ async def authenticate(request: Request, db: Database) -> Actor:
     token = bearer_token(request)
     if token is None:
         return ANONYMOUS
-    from c2c_api.auth.tokens import actor_from_access_token
-
     return await actor_from_access_token(db, token)

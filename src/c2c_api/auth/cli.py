@@ -47,8 +47,8 @@ def clients_create(
     as_json: bool,
 ) -> None:
     """Register a client; its secret is shown only this once."""
-    from c2c_api.cli import load_settings, run
     from c2c_api.db import Database
+    from c2c_api.kit.commands import load_settings, run
     from c2c_api.partners.service import get_partner_by_slug
 
     settings = load_settings()
@@ -94,8 +94,8 @@ def clients_create(
 @clients.command("list")
 def clients_list() -> None:
     """List clients (never their secrets)."""
-    from c2c_api.cli import load_settings, run
     from c2c_api.db import Database
+    from c2c_api.kit.commands import load_settings, run
 
     settings = load_settings()
 
@@ -129,8 +129,8 @@ def clients_list() -> None:
 @click.argument("client_id")
 def clients_revoke(client_id: str) -> None:
     """Revoke a client: no new tokens, and its tokens stop working."""
-    from c2c_api.cli import load_settings, run
     from c2c_api.db import Database
+    from c2c_api.kit.commands import load_settings, run
 
     settings = load_settings()
 
@@ -158,8 +158,8 @@ def keys() -> None:
 @keys.command("rotate")
 def keys_rotate() -> None:
     """Create a new signing key; older keys stay published until their tokens expire."""
-    from c2c_api.cli import load_settings, run
     from c2c_api.db import Database
+    from c2c_api.kit.commands import load_settings, run
 
     settings = load_settings()
 
@@ -178,8 +178,8 @@ def keys_rotate() -> None:
 @keys.command("list")
 def keys_list() -> None:
     """List signing keys: current, retired (published until …), expired."""
-    from c2c_api.cli import load_settings, run
     from c2c_api.db import Database
+    from c2c_api.kit.commands import load_settings, run
 
     settings = load_settings()
 

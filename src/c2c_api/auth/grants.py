@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from c2c_api.auth.models import AccessToken, RefreshToken
+from c2c_api.auth.models import AccessToken, LoginSession, RefreshToken
 from c2c_api.kit.clock import utcnow
-from c2c_api.users.models import LoginSession
 
 
 def _member_revocations(member_id: uuid.UUID) -> list[sa.Update]:

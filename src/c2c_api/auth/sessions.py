@@ -17,10 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from c2c_api.auth import throttle
+from c2c_api.auth.models import LoginAttempt, LoginSession
 from c2c_api.config import Settings
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.secrets import digest, new_token
-from c2c_api.users.models import LoginAttempt, LoginSession, Member, MemberStatus
+from c2c_api.users.models import Member, MemberStatus
 
 SESSION_COOKIE = "c2c_session"
 CSRF_COOKIE = "c2c_csrf"

@@ -24,8 +24,8 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from c2c_api.auth.models import LoginAttempt
 from c2c_api.kit.clock import utcnow
-from c2c_api.users.models import LoginAttempt
 
 SUBJECT_MAX = 254
 ADDRESS_MAX = 64

@@ -21,7 +21,6 @@ from joserfc.jws import extract_compact, validate_compact
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from c2c_api.auth.bearer import InvalidToken
 from c2c_api.auth.keys import ALGORITHM, keystore
 from c2c_api.auth.models import AccessToken, OAuthClient
 from c2c_api.authz import SCOPES, Actor, ActorKind
@@ -35,6 +34,10 @@ if TYPE_CHECKING:
 
 TOKEN_TYPE = "at+jwt"
 PARTNER_CLAIM = "partner_id"
+
+
+class InvalidToken(Exception):
+    """The bearer token is malformed, expired, revoked or not ours (-> 401 invalid_token)."""
 
 
 def audience(settings: Settings) -> str:

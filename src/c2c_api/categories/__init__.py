@@ -1,6 +1,7 @@
-"""Categories: the default taxonomy and per-category attribute schemas (pure Python, no tables).
-
-The listings domain stores categories and calls these functions; see docs/categories.md.
+"""Categories: the default taxonomy and per-category attribute schemas (taxonomy.py and
+attributes.py: pure Python), and the stored, operator-managed copy of the tree (models.py,
+service.py, graphql.py). Listings validate their category and attributes through these
+functions; see docs/categories.md.
 """
 
 from c2c_api.categories.attributes import (
@@ -10,7 +11,6 @@ from c2c_api.categories.attributes import (
     Localized,
     Option,
     TextFormat,
-    validate_attributes,
 )
 from c2c_api.categories.errors import (
     AttributeProblem,
@@ -44,6 +44,7 @@ from c2c_api.categories.taxonomy import (
     name,
     path,
     schema_for,
+    validate_attributes,
 )
 
 __all__ = [

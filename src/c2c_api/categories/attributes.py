@@ -51,7 +51,7 @@ from c2c_api.categories.errors import (
 from c2c_api.errors import ErrorCode
 
 if TYPE_CHECKING:
-    from c2c_api.categories.taxonomy import Taxonomy
+    pass
 
 # JavaScript clients lose precision beyond 2**53 - 1: bounds stay inside.
 SAFE_INTEGER = 2**53 - 1
@@ -332,26 +332,6 @@ def validate_against(
     if problems:
         _raise(problems)
     return {key: result[key] for key in schema if key in result}
-
-
-def validate_attributes(
-    category_slug: str,
-    attributes: object,
-    *,
-    partial: bool = False,
-    taxonomy: Taxonomy | None = None,
-) -> dict[str, Any]:
-    """Normalised attributes for a listing in `category_slug` (default taxonomy unless given).
-
-    Raises UnknownCategory (fields ["category"]) or an InvalidAttributes error whose `fields`
-    are "attributes.<key>" for every bad key.
-    """
-    if taxonomy is None:
-        # Deferred: taxonomy.py builds the default tree from this module's definitions.
-        from c2c_api.categories.taxonomy import default_taxonomy
-
-        taxonomy = default_taxonomy()
-    return taxonomy.validate_attributes(category_slug, attributes, partial=partial)
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from c2c_api.errors import ErrorCode, InvalidInput
+from c2c_api.i18n import register_catalogue
 
 
 class UnknownCategory(InvalidInput):
@@ -89,4 +90,6 @@ MESSAGES_FR: dict[str, str] = {
     ),
     "Some required attributes are missing.": "Des caractéristiques obligatoires manquent.",
 }
-"""French for the messages above, to merge into c2c_api.i18n's catalogue (a shared file)."""
+"""French for the messages above, registered with c2c_api.i18n's catalogue below."""
+
+register_catalogue("fr", MESSAGES_FR)

@@ -664,6 +664,23 @@ def default_taxonomy() -> Taxonomy:
 # Module-level shortcuts on the default taxonomy.
 
 
+def validate_attributes(
+    category_slug: str,
+    attributes: object,
+    *,
+    partial: bool = False,
+    taxonomy: Taxonomy | None = None,
+) -> dict[str, Any]:
+    """Normalised attributes for a listing in `category_slug` (default taxonomy unless given).
+
+    Raises UnknownCategory (fields ["category"]) or an InvalidAttributes error whose `fields`
+    are "attributes.<key>" for every bad key.
+    """
+    if taxonomy is None:
+        taxonomy = default_taxonomy()
+    return taxonomy.validate_attributes(category_slug, attributes, partial=partial)
+
+
 def iter_nodes() -> Iterator[CategoryNode]:
     return default_taxonomy().iter_nodes()
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 from c2c_api.docgen.messages import SOURCE_ROOT, Message, collect_messages, error_classes
 from c2c_api.errors import DESCRIPTIONS, DomainError, ErrorCode
 from c2c_api.graphql.extensions import _REQUEST_ERROR_CODES
-from c2c_api.rest.problems import DEFAULT_DOMAIN_STATUS, STATUS_BY_ERROR
+from c2c_api.rest.problems import DEFAULT_DOMAIN_STATUS, status_of
 
 # Codes of the transports themselves (GraphQL over HTTP, request limits, masking), not domain
 # errors: English only, meant for developers. A test fails when the code sets one not listed.
@@ -60,12 +60,8 @@ DEFAULT_GRAPHQL_WHERE = (
 
 
 def rest_status(cls: type[DomainError]) -> int:
-    """The status of a domain error over REST (rest/problems.py's table, by MRO)."""
-    for klass in cls.__mro__:
-        status = STATUS_BY_ERROR.get(klass)
-        if status is not None:
-            return status
-    return DEFAULT_DOMAIN_STATUS
+    """The status of a domain error over REST (rest/problems.py's tables)."""
+    return status_of(cls)
 
 
 def transport_codes_in_source() -> set[str]:

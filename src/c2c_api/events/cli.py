@@ -22,7 +22,7 @@ def outbox() -> None:
 @click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
 def outbox_list(dead: bool, limit: int) -> None:
     """Pending events (or dead letters), oldest first."""
-    from c2c_api.cli import load_settings, run
+    from c2c_api.kit.commands import load_settings, run
 
     async def go() -> Sequence[OutboxEvent]:
         db = Database(load_settings())
@@ -46,7 +46,7 @@ def outbox_list(dead: bool, limit: int) -> None:
 @click.option("--all-dead", is_flag=True, help="Every dead letter.")
 def outbox_retry(ident: str | None, all_dead: bool) -> None:
     """Put a dead event (ID) or every dead event back in the queue, due now."""
-    from c2c_api.cli import load_settings, run
+    from c2c_api.kit.commands import load_settings, run
 
     if (ident is None) == (not all_dead):
         raise click.UsageError("give an event ID or --all-dead (not both)")

@@ -1,14 +1,13 @@
-"""GraphQL types and entry points of favorites (the watchlist).
+"""GraphQL entry points of favorites (the watchlist): myFavorites, addFavorite, removeFavorite.
 
-`favorite_count` and `viewer_has_favorited` resolve the Listing interface's fields of the same
-names, each through a request-scoped DataLoader: one statement per page of listings.
+The Listing interface's favoriteCount and viewerHasFavorited fields resolve through
+favorites/loaders.py, which imports no listing type (so the Listing types may use it).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -16,11 +15,10 @@ from strawberry.types import Info
 
 from c2c_api.favorites import service
 from c2c_api.graphql.errors import UserError, mutation_payload
-from c2c_api.graphql.loaders import loader, settle
 from c2c_api.graphql.permissions import requires
+from c2c_api.graphql.relay import decode_cursor, encode_cursor
 from c2c_api.listings.graphql import ListingInterface, listing_to_graphql
-from c2c_api.listings.mutations import listing_uuid as _listing_uuid
-from c2c_api.partners.graphql import decode_cursor, encode_cursor
+from c2c_api.listings.ids import listing_uuid as _listing_uuid
 
 if TYPE_CHECKING:
     from c2c_api.graphql.context import Context
@@ -30,45 +28,6 @@ def listing_uuid(global_id: str, field: str = "listingId") -> uuid.UUID:
     """The UUID inside a listing's global id (any listing type); INVALID_ID when malformed or
     the id of another type."""
     return _listing_uuid(global_id, field)
-
-
-async def _counts_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
-    return await service.favorite_counts(ctx.session, ids)
-
-
-def favorite_counts_loader(ctx: Context) -> Any:
-    """The request's loader of favorite counts (one GROUP BY per page of listings)."""
-    return loader(ctx, "favorite_counts", _counts_batch)
-
-
-def _count(value: int | None) -> int:
-    return int(value or 0)
-
-
-def favorite_count(info: Info, listing_id: uuid.UUID) -> int | Awaitable[int]:
-    """How many members watch the listing: at once on a primed page, else an awaitable."""
-    return settle(favorite_counts_loader(info.context).load(listing_id), _count)
-
-
-async def _viewer_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, bool]:
-    assert ctx.actor.member_id is not None
-    watched = await service.favorited_by(ctx.session, ctx.actor.member_id, ids)
-    return {i: i in watched for i in ids}
-
-
-def viewer_may_read_favorites(ctx: Context) -> bool:
-    """A member's own favorites are account data: readable with account:read."""
-    return ctx.actor.member_id is not None and "account:read" in ctx.actor.scopes
-
-
-async def viewer_has_favorited(info: Info, listing_id: uuid.UUID) -> bool | None:
-    """Whether the calling member watches the listing; null for anonymous callers, partners
-    and tokens without account:read."""
-    ctx: Context = info.context
-    if not viewer_may_read_favorites(ctx):
-        return None
-    value = await loader(ctx, "viewer_favorites", _viewer_batch).load(listing_id)
-    return bool(value)
 
 
 @strawberry.type(description="The listing is in the caller's favorites (adding twice is fine).")

@@ -12,9 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api.authz import Actor, ListingPolicy, require_member
 from c2c_api.errors import NotFound
+from c2c_api.favorites.models import Favorite
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.keyset import Position, keyset_page
-from c2c_api.listings.models import Favorite, Listing
+from c2c_api.listings.models import Listing
 from c2c_api.listings.service import get_visible_listings
 
 Cursor = Position

@@ -24,7 +24,8 @@ from c2c_api.graphql.cost import PlanCache, make_query_cost
 from c2c_api.graphql.extensions import MarkMutations, ShapeErrors
 from c2c_api.graphql.input_guard import GuardedParserCache, GuardedValidationCache
 from c2c_api.graphql.permissions import RequiresScopesDirective, field_scopes
-from c2c_api.listings.graphql import LISTING_TYPES, ListingMutation, ListingQuery
+from c2c_api.listings.graphql import LISTING_TYPES
+from c2c_api.listings.mutations import ListingMutation, ListingQuery
 from c2c_api.listings.subscriptions import ListingSubscription
 from c2c_api.partners.graphql import PartnerMutation, PartnerQuery
 from c2c_api.photos.graphql import PhotoMutation, PhotoQuery

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, TypeVarTuple, cast, overload
+from typing import Any, Generic, TypeVar, TypeVarTuple, cast, overload
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
@@ -25,6 +26,19 @@ T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
 # What sqlmodel's col() gives: typed Mapped, a column expression at run time.
 Column = sa.ColumnElement[Any] | Mapped[Any]
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One keyset page: the items and whether more follow."""
+
+    items: list[T]
+    has_next: bool
+
+    @classmethod
+    def of(cls, rows: list[T], limit: int) -> Page[T]:
+        """From `limit + 1` fetched rows."""
+        return cls(items=rows[:limit], has_next=len(rows) > limit)
 
 
 def _sql(column: Column) -> sa.ColumnElement[Any]:

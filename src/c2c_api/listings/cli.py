@@ -42,7 +42,7 @@ def listings() -> None:
 def expire(batch_size: int) -> None:
     """Mark published and paused listings past their end as EXPIRED, once (run it from a
     scheduler, e.g. every minute)."""
-    from c2c_api.cli import load_settings, run
+    from c2c_api.kit.commands import load_settings, run
 
     settings = load_settings()
 

@@ -21,6 +21,7 @@ Every error names the input fields at fault in `fields` (camelCase paths such as
 from __future__ import annotations
 
 from c2c_api.errors import Conflict, ErrorCode, InvalidInput, InvalidState
+from c2c_api.i18n import register_catalogue
 
 
 class InvalidPrice(InvalidInput):
@@ -105,3 +106,5 @@ MESSAGES_FR: dict[str, str] = {
         "Cette catégorie n'est plus proposée : choisissez-en une autre."
     ),
 }
+
+register_catalogue("fr", MESSAGES_FR)

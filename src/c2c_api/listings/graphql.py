@@ -17,6 +17,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
+from strawberry.types.base import get_object_definition
 
 from c2c_api.authz import ListingPolicy
 from c2c_api.categories.graphql import (
@@ -30,6 +31,7 @@ from c2c_api.categories.taxonomy import ListingKind
 from c2c_api.graphql.loaders import loader, parse_node_ids, settle
 from c2c_api.kit.money import CURRENCIES, Money
 from c2c_api.listings import service
+from c2c_api.listings.ids import LISTING_TYPE_NAMES
 from c2c_api.listings.models import (
     Condition,
     Listing,
@@ -96,7 +98,7 @@ async def prime_card_relations(
     """Load the relations a page of cards selects (`selected`: the node's field names) before
     its cards resolve: the same statements the loaders would send, one per relation, and the
     card fields then answer synchronously (no coroutine and no task per card)."""
-    from c2c_api.favorites.graphql import favorite_counts_loader
+    from c2c_api.favorites.loaders import favorite_counts_loader
     from c2c_api.photos.graphql import listing_photos_loader
     from c2c_api.users.graphql import member_loader
 
@@ -373,12 +375,9 @@ class ListingInterface(relay.Node):
     async def _storefront(
         self, info: Info
     ) -> Annotated[PartnerType, strawberry.lazy("c2c_api.partners.graphql")] | None:
-        from c2c_api.partners.graphql import PartnerType, partner_loader
+        from c2c_api.partners.graphql import PartnerType
 
-        if self._row.partner_id is None:
-            return None
-        partner = await partner_loader(info).load(self._row.partner_id)
-        return PartnerType.from_model(partner) if partner is not None else None
+        return await PartnerType.for_id(info, self._row.partner_id)
 
     storefront: Annotated[PartnerType, strawberry.lazy("c2c_api.partners.graphql")] | None = (
         strawberry.field(
@@ -447,7 +446,7 @@ class ListingInterface(relay.Node):
     )
 
     def _favorite_count(self, info: Info) -> Any:
-        from c2c_api.favorites.graphql import favorite_count
+        from c2c_api.favorites.loaders import favorite_count
 
         return favorite_count(info, self._row.id)
 
@@ -456,7 +455,7 @@ class ListingInterface(relay.Node):
     )
 
     async def _viewer_has_favorited(self, info: Info) -> bool | None:
-        from c2c_api.favorites.graphql import viewer_has_favorited
+        from c2c_api.favorites.loaders import viewer_has_favorited
 
         return await viewer_has_favorited(info, self._row.id)
 
@@ -605,6 +604,11 @@ LISTING_TYPES: dict[ListingKind, type[ListingInterface]] = {
     ListingKind.WANTED: WantedListing,
 }
 
+if {k: get_object_definition(t, strict=True).name for k, t in LISTING_TYPES.items()} != (
+    LISTING_TYPE_NAMES
+):
+    raise RuntimeError("listings/ids.py LISTING_TYPE_NAMES differs from the Listing types")
+
 
 def listing_to_graphql(listing: Listing) -> ListingInterface:
     """The GraphQL object of the listing's kind (callers have checked the caller may see it)."""
@@ -635,16 +639,12 @@ def listing_to_graphql(listing: Listing) -> ListingInterface:
     )
 
 
-from c2c_api.listings.mutations import ListingMutation, ListingQuery  # noqa: E402
-
 __all__ = [
     "LISTING_TYPES",
     "AuctionListing",
     "DonationListing",
     "GroupBuyListing",
     "ListingInterface",
-    "ListingMutation",
-    "ListingQuery",
     "MoneyType",
     "RentalListing",
     "SaleListing",

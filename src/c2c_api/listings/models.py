@@ -1,4 +1,4 @@
-"""Listings of every kind, their edit history, favorites and public questions."""
+"""Listings of every kind and their edit history (favorites and questions: their own domains)."""
 
 from __future__ import annotations
 
@@ -143,31 +143,4 @@ class ListingRevision(SQLModel, table=True):
     actor_partner_id: uuid.UUID | None = Field(default=None, foreign_key="partners.id")
     snapshot: dict[str, Any] = Field(sa_type=JSON)
     changed_fields: list[str] = Field(default_factory=list, sa_type=JSON)
-    created_at: datetime = created_at_field()
-
-
-class Favorite(SQLModel, table=True):
-    """A member watches a listing."""
-
-    __tablename__ = "favorites"
-
-    member_id: uuid.UUID = Field(foreign_key="members.id", primary_key=True, ondelete="CASCADE")
-    listing_id: uuid.UUID = Field(
-        foreign_key="listings.id", primary_key=True, index=True, ondelete="CASCADE"
-    )
-    created_at: datetime = created_at_field()
-
-
-class ListingQuestion(SQLModel, table=True):
-    """A public question on a listing, answered publicly by its seller."""
-
-    __tablename__ = "listing_questions"
-
-    id: uuid.UUID = uuid_pk()
-    listing_id: uuid.UUID = Field(foreign_key="listings.id", index=True, ondelete="CASCADE")
-    asker_id: uuid.UUID = Field(foreign_key="members.id")
-    body: str = Field(max_length=1000)
-    answer: str | None = Field(default=None, max_length=2000)
-    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    hidden_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = created_at_field()

@@ -11,16 +11,14 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
-from strawberry.types.base import get_object_definition
 
 from c2c_api.categories.graphql import ListingKindEnum
 from c2c_api.categories.taxonomy import ListingKind
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.permissions import requires
-from c2c_api.kit.ids import global_id_uuid
+from c2c_api.graphql.relay import connection, decode_cursor, global_id_uuid
 from c2c_api.listings import service
 from c2c_api.listings.graphql import (
-    LISTING_TYPES,
     ConditionEnum,
     ListingInterface,
     ListingStatusEnum,
@@ -28,8 +26,8 @@ from c2c_api.listings.graphql import (
     VisibilityEnum,
     listing_to_graphql,
 )
+from c2c_api.listings.ids import listing_uuid
 from c2c_api.listings.models import Listing, ListingStatus
-from c2c_api.partners.graphql import connection, decode_cursor
 
 if TYPE_CHECKING:
     from c2c_api.graphql.context import Context
@@ -271,18 +269,6 @@ def _photo_ids(data: ListingFieldsInput) -> list[uuid.UUID] | None:
         global_id_uuid(gid, "Photo", field=f"photoIds.{index}")
         for index, gid in enumerate(data.photo_ids or [])
     ]
-
-
-# A listing's global id names its concrete type (SaleListing, AuctionListing, ...).
-LISTING_TYPE_NAMES = frozenset(
-    get_object_definition(t, strict=True).name for t in LISTING_TYPES.values()
-)
-
-
-def listing_uuid(gid: str, field: str = "id") -> uuid.UUID:
-    """The UUID inside a listing's global id (any listing type); InvalidId for anything else
-    (malformed, or the id of another type such as a Question)."""
-    return global_id_uuid(gid, *LISTING_TYPE_NAMES, field=field)
 
 
 async def _lifecycle(

@@ -12,9 +12,10 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from c2c_api.authz import Actor, ListingPolicy
 from c2c_api.kit.clock import utcnow
-from c2c_api.kit.keyset import keyset_page
+from c2c_api.kit.keyset import Page, Position, keyset_page
 from c2c_api.listings.models import Listing, ListingRevision, ListingStatus
-from c2c_api.partners.service import Cursor, Page
+
+Cursor = Position
 
 
 def effective_status(listing: Listing, now: datetime | None = None) -> ListingStatus:

@@ -23,8 +23,8 @@ from c2c_api.listings.graphql import (
     MoneyType,
     money,
 )
+from c2c_api.listings.ids import listing_uuid
 from c2c_api.listings.models import Listing
-from c2c_api.listings.mutations import listing_uuid
 
 if TYPE_CHECKING:
     from c2c_api.graphql.context import Context

@@ -1,4 +1,4 @@
-"""`c2c-api partners …` and `c2c-api seed --demo`."""
+"""`c2c-api partners …`."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ CLI_OPERATOR = Actor(
 
 
 def register(main: click.Group) -> None:
-    """Add the `partners` group and the `seed` command to the CLI."""
+    """Add the `partners` group to the CLI."""
 
     @main.group()
     def partners() -> None:
@@ -63,14 +63,3 @@ def register(main: click.Group) -> None:
 
         lines = with_database(work)
         click.echo("\n".join(lines) if lines else "no partners")
-
-    @main.command("seed")
-    @click.option("--demo", is_flag=True, help="Load the demo data (development only, once).")
-    def seed(demo: bool) -> None:
-        """Load data into the database (today: the demo data)."""
-        if not demo:
-            raise click.UsageError("say what to load: --demo")
-        from c2c_api.demo import seed_demo
-
-        info = with_database(seed_demo)
-        click.echo(info.instructions())

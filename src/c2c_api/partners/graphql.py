@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -11,11 +11,10 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from c2c_api.errors import InvalidCursor
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.loaders import loader, parse_node_ids
 from c2c_api.graphql.permissions import requires
-from c2c_api.kit import cursors
+from c2c_api.graphql.relay import connection, decode_cursor
 from c2c_api.partners import service
 from c2c_api.partners.models import Partner
 
@@ -35,57 +34,9 @@ def partner_loader(info: Info) -> Any:
     return loader(info.context, "partners", _partners_batch)
 
 
-# --- keyset cursors: opaque and signed, (created_at, id) inside -------------------------------
-
 # One scope per connection (its schema coordinate): a cursor of one list is refused by another.
 PARTNERS_SCOPE = "Query.partners"
 PARTNER_MEMBERS_SCOPE = "Partner.members"
-
-
-def _secret(info: Info) -> str:
-    ctx: Context = info.context
-    return ctx.settings.secret_key
-
-
-def encode_cursor(info: Info, scope: str, created_at: datetime, ident: uuid.UUID) -> str:
-    """The signed cursor of one row of the connection `scope`."""
-    return cursors.encode_position(_secret(info), scope, created_at, ident)
-
-
-def decode_cursor(info: Info, scope: str, cursor: str | None) -> service.Cursor | None:
-    """The position a cursor points at (UTC); INVALID_CURSOR unless issued for `scope`."""
-    if cursor is None:
-        return None
-    try:
-        return cursors.decode_position(_secret(info), scope, cursor)
-    except cursors.CursorError as exc:
-        raise InvalidCursor(fields=["after"]) from exc
-
-
-def connection(
-    info: Info,
-    page: service.Page[T],
-    *,
-    scope: str,
-    node: Callable[[T], N],
-    key: Callable[[T], tuple[datetime, uuid.UUID]],
-    after: str | None,
-) -> relay.Connection[N]:
-    """A Relay connection for one keyset page (cursors signed for `scope`)."""
-    secret = _secret(info)
-    edges = [
-        relay.Edge(node=node(r), cursor=cursors.encode_position(secret, scope, *key(r)))
-        for r in page.items
-    ]
-    return relay.Connection(
-        edges=edges,
-        page_info=relay.PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-    )
 
 
 @strawberry.type(name="Partner", description="A white-label storefront (tenant).")
@@ -98,6 +49,14 @@ class PartnerType(relay.Node):
     @classmethod
     def from_model(cls, p: Partner) -> PartnerType:
         return cls(id=p.id, slug=p.slug, name=p.name, created_at=p.created_at)
+
+    @classmethod
+    async def for_id(cls, info: Info, partner_id: uuid.UUID | None) -> PartnerType | None:
+        """The partner `partner_id` (batched per request); None without one or when gone."""
+        if partner_id is None:
+            return None
+        partner = await partner_loader(info).load(partner_id)
+        return cls.from_model(partner) if partner is not None else None
 
     @strawberry.field(
         description=(

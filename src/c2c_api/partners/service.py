@@ -5,9 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +16,7 @@ from c2c_api.authz import Actor, require_partner
 from c2c_api.errors import Forbidden, InvalidInput, NotFound, SlugTaken
 from c2c_api.i18n import translatable
 from c2c_api.kit.clock import utcnow
+from c2c_api.kit.keyset import Page, Position
 from c2c_api.kit.text import has_control_characters
 from c2c_api.partners.models import Partner, PartnerStatus
 from c2c_api.users import service as users
@@ -32,21 +30,7 @@ RESERVED_SLUGS = frozenset(
 )
 MAX_PAGE = 100
 
-Cursor = tuple[datetime, uuid.UUID]
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One keyset page: the items and whether more follow."""
-
-    items: list[T]
-    has_next: bool
-
-    @classmethod
-    def of(cls, rows: list[T], limit: int) -> Page[T]:
-        """From `limit + 1` fetched rows."""
-        return cls(items=rows[:limit], has_next=len(rows) > limit)
+Cursor = Position
 
 
 async def get_partners(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Partner]:

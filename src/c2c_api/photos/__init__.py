@@ -1,7 +1,8 @@
 """Photos: checked by decoding, cleaned of metadata, resized, stored (docs/photos.md).
 
-Not wired to HTTP, GraphQL or the database here: callers (listings) process an upload, save its
-renditions under a photo id of theirs, and keep the facts they need.
+The package exports the image pipeline (images.py) and the storage (storage.py), which know
+nothing of HTTP, GraphQL or the database; the upload use cases (service.py), the table
+(models.py), `POST /v1/photos` and /media (rest.py) and the Photo type (graphql.py) build on them.
 
     photo = await process_upload_async(data, limits=PhotoLimits.from_settings(settings))
     keys = await save_renditions(storage, photo_id, photo)

@@ -26,7 +26,7 @@ def gc(older_than_hours: int) -> None:
     """Delete photos never attached to a listing (rows, then their files)."""
     from datetime import timedelta
 
-    from c2c_api.cli import load_settings, run
+    from c2c_api.kit.commands import load_settings, run
 
     settings = load_settings()
 

@@ -17,14 +17,13 @@ from strawberry import relay
 from strawberry.types import Info
 
 from c2c_api.errors import NotFound
-from c2c_api.favorites.graphql import listing_uuid
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.loaders import BatchFn, loader, parse_node_ids
 from c2c_api.graphql.permissions import requires
-from c2c_api.kit.ids import global_id_uuid
-from c2c_api.listings.models import ListingQuestion
-from c2c_api.partners.graphql import decode_cursor, encode_cursor
+from c2c_api.graphql.relay import decode_cursor, encode_cursor, global_id_uuid
+from c2c_api.listings.ids import listing_uuid
 from c2c_api.questions import service
+from c2c_api.questions.models import ListingQuestion
 from c2c_api.users.graphql import MemberType, member_loader
 
 if TYPE_CHECKING:
@@ -172,7 +171,7 @@ class QuestionMutation:
     ) -> AskQuestionPayload | None:
         ctx: Context = info.context
         question = await service.ask_question(
-            ctx.session, ctx.actor, listing_id=listing_uuid(listing_id), body=body
+            ctx.session, ctx.actor, listing_id=listing_uuid(listing_id, "listingId"), body=body
         )
         return AskQuestionSuccess(question=QuestionType.from_model(question))
 

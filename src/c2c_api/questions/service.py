@@ -24,8 +24,9 @@ from c2c_api.authz import Actor, ListingPolicy, require_member
 from c2c_api.errors import ErrorCode, Forbidden, InvalidInput, InvalidState, NotFound
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.keyset import Position, after_position, check_page_size, newest_first, split_page
-from c2c_api.listings.models import Listing, ListingQuestion
+from c2c_api.listings.models import Listing
 from c2c_api.listings.service import get_visible_listings
+from c2c_api.questions.models import ListingQuestion
 
 BODY_MIN, BODY_MAX = 3, 1000
 ANSWER_MIN, ANSWER_MAX = 1, 2000

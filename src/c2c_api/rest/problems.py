@@ -1,6 +1,7 @@
 """RFC 9457 problem details for every non-GraphQL error response.
 
-- `DomainError` → `application/problem+json` with the status of `STATUS_BY_ERROR` (one table).
+- `DomainError` → `application/problem+json` with the status of `status_of` (one table by
+  class, `STATUS_BY_ERROR`, refined by code, `STATUS_BY_CODE`).
 - Starlette's `HTTPException` (unknown route 404, wrong method 405, …) → the same shape.
 - Any other exception → a masked 500 naming the request id, logged once with its traceback
   (`UnexpectedErrorMiddleware`, so the server's own error page and log are never reached).
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from c2c_api.errors import (
     Conflict,
     DomainError,
+    ErrorCode,
     Forbidden,
     InsufficientScope,
     InvalidCredentials,
@@ -32,7 +34,6 @@ from c2c_api.errors import (
 )
 from c2c_api.i18n import negotiate_locale, translate
 from c2c_api.observability import mark_client_disconnected
-from c2c_api.photos.errors import PhotoStorageUnavailable, PhotoTooLarge, PhotoUnsupportedFormat
 
 log = logging.getLogger("c2c_api.errors")
 
@@ -50,20 +51,33 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Conflict: 409,
     InvalidState: 409,
     RateLimited: 429,
-    PhotoTooLarge: 413,
-    PhotoUnsupportedFormat: 415,
-    PhotoStorageUnavailable: 503,
+}
+# Codes whose status is more specific than their class's (by code: this kernel module imports
+# no domain's errors).
+STATUS_BY_CODE: dict[ErrorCode, int] = {
+    ErrorCode.PHOTO_TOO_LARGE: 413,
+    ErrorCode.PHOTO_UNSUPPORTED_FORMAT: 415,
+    ErrorCode.STORAGE_UNAVAILABLE: 503,
 }
 DEFAULT_DOMAIN_STATUS = 400
 
 
-def status_for(error: DomainError) -> int:
-    """The HTTP status of a domain error (see `STATUS_BY_ERROR`)."""
-    for cls in type(error).__mro__:
-        status = STATUS_BY_ERROR.get(cls)
+def status_of(cls: type[DomainError]) -> int:
+    """The HTTP status of a domain error class: its code's (`STATUS_BY_CODE`), else its
+    nearest class's along the MRO (`STATUS_BY_ERROR`)."""
+    status = STATUS_BY_CODE.get(cls.code)
+    if status is not None:
+        return status
+    for klass in cls.__mro__:
+        status = STATUS_BY_ERROR.get(klass)
         if status is not None:
             return status
     return DEFAULT_DOMAIN_STATUS
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status of a domain error (see `status_of`)."""
+    return status_of(type(error))
 
 
 class ProblemResponse(JSONResponse):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from c2c_api import errors
 from c2c_api.errors import ErrorCode, InvalidInput
+from c2c_api.i18n import register_catalogue
 
 
 class InvalidCursor(errors.InvalidCursor):
@@ -58,12 +59,4 @@ MESSAGES_FR: dict[str, str] = {
     ),
 }
 
-
-def _register_messages() -> None:
-    from c2c_api.i18n import CATALOGUE
-
-    for english, french in MESSAGES_FR.items():
-        CATALOGUE["fr"].setdefault(english, french)
-
-
-_register_messages()
+register_catalogue("fr", MESSAGES_FR)

@@ -23,15 +23,14 @@ from c2c_api.categories.graphql import CategoryType, ListingKindEnum, request_ca
 from c2c_api.graphql.errors import UserError, mutation_payload
 from c2c_api.graphql.loaders import parse_node_ids, selected_under
 from c2c_api.graphql.permissions import public, requires
-from c2c_api.kit.ids import global_id_uuid
+from c2c_api.graphql.relay import connection, decode_cursor, global_id_uuid
+from c2c_api.kit.keyset import Page
 from c2c_api.listings.graphql import (
     ConditionEnum,
     ListingInterface,
     listing_to_graphql,
     prime_card_relations,
 )
-from c2c_api.partners.graphql import connection, decode_cursor
-from c2c_api.partners.service import Page
 from c2c_api.search import service
 from c2c_api.search.filters import DEFAULT_PAGE_SIZE, DEFAULT_RADIUS_KM, Sort
 from c2c_api.search.models import SavedSearch

@@ -21,7 +21,7 @@ T = TypeVar("T")
 
 def with_database(work: Callable[[Database], Awaitable[T]]) -> T:
     """Run `work` with a Database for the configured settings; domain errors exit with 1."""
-    from c2c_api.cli import load_settings, run
+    from c2c_api.kit.commands import load_settings, run
 
     async def go() -> T:
         db = Database(load_settings())

@@ -12,6 +12,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 from strawberry.types.base import get_object_definition
+from strawberry.types.lazy_type import LazyType
 
 from c2c_api import authz
 from c2c_api.auth.sessions import client_address
@@ -19,13 +20,18 @@ from c2c_api.errors import InvalidId
 from c2c_api.graphql.errors import UserError, mutation_payload, payload_of_use_case
 from c2c_api.graphql.loaders import loader, parse_node_ids
 from c2c_api.graphql.permissions import public, requires
-from c2c_api.kit.ids import decode_global_id
+from c2c_api.graphql.relay import decode_global_id
 from c2c_api.users import accounts, service
 from c2c_api.users.models import Member
 
 if TYPE_CHECKING:
     from c2c_api.graphql.context import Context
     from c2c_api.partners.graphql import PartnerType
+
+
+# partners builds on members (Partner.members), so this module does not import partners: the
+# Partner type is strawberry's lazy reference, resolved at schema build and, here, at run time.
+_PARTNER_TYPE: LazyType[Any, Any] = LazyType("PartnerType", "c2c_api.partners.graphql")
 
 
 async def _members_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Member]:
@@ -89,12 +95,8 @@ class MemberType(relay.Node):
     async def storefront(
         self, info: Info
     ) -> Annotated[PartnerType, strawberry.lazy("c2c_api.partners.graphql")] | None:
-        from c2c_api.partners.graphql import PartnerType, partner_loader
-
-        if self._model.partner_id is None:
-            return None
-        partner = await partner_loader(info).load(self._model.partner_id)
-        return PartnerType.from_model(partner) if partner is not None else None
+        partner_type: Any = _PARTNER_TYPE.resolve_type()
+        return await partner_type.for_id(info, self._model.partner_id)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

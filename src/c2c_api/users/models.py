@@ -1,4 +1,4 @@
-"""Members (consumers: every member buys and sells), their credentials and mail."""
+"""Members (consumers: every member buys and sells), their e-mail tokens and mail."""
 
 from __future__ import annotations
 
@@ -64,37 +64,6 @@ class EmailToken(SQLModel, table=True):
     created_at: datetime = created_at_field()
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class LoginAttempt(SQLModel, table=True):
-    """One password check, kept for throttling per account and per address."""
-
-    __tablename__ = "login_attempts"
-    __table_args__ = (
-        sa.Index("ix_login_attempts_email_at", "email", "at"),
-        sa.Index("ix_login_attempts_address_at", "address", "at"),
-    )
-
-    id: uuid.UUID = uuid_pk()
-    email: str = Field(max_length=254)
-    address: str = Field(max_length=64)
-    succeeded: bool
-    at: datetime = created_at_field()
-
-
-class LoginSession(SQLModel, table=True):
-    """A browser session of the hosted login page (cookie holds the token, we keep its digest)."""
-
-    __tablename__ = "login_sessions"
-
-    id: uuid.UUID = uuid_pk()
-    token_digest: str = Field(max_length=64, unique=True)
-    member_id: uuid.UUID = Field(foreign_key="members.id", index=True, ondelete="CASCADE")
-    created_at: datetime = created_at_field()
-    expires_at: datetime = Field(sa_type=UTCDateTime)
-    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    user_agent: str = Field(default="", max_length=255)
-    address: str = Field(default="", max_length=64)
 
 
 class MailStatus(StrEnum):

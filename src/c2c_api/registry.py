@@ -1,0 +1,30 @@
+"""The composition root's lists: every domain's tables and every domain's message catalogue.
+
+The kernel (db.py, i18n.py) imports no domain; whoever needs the whole set (alembic/env.py,
+migrations.py, the app factory, tests' conftest, the benchmark seed) asks this module, which
+imports each domain's module for its side effect: a table registered on SQLModel.metadata, a
+French catalogue registered with c2c_api.i18n. A new domain adds its modules here.
+"""
+
+from __future__ import annotations
+
+
+def import_models() -> None:
+    """Import every models module so SQLModel.metadata knows every table."""
+    from c2c_api.auth import models as _auth  # noqa: F401
+    from c2c_api.categories import models as _categories  # noqa: F401
+    from c2c_api.events import models as _events  # noqa: F401
+    from c2c_api.favorites import models as _favorites  # noqa: F401
+    from c2c_api.listings import models as _listings  # noqa: F401
+    from c2c_api.partners import models as _partners  # noqa: F401
+    from c2c_api.photos import models as _photos  # noqa: F401
+    from c2c_api.questions import models as _questions  # noqa: F401
+    from c2c_api.search import models as _search  # noqa: F401
+    from c2c_api.users import models as _users  # noqa: F401
+
+
+def import_catalogues() -> None:
+    """Import every module that registers translations (c2c_api.i18n.register_catalogue)."""
+    from c2c_api.categories import errors as _categories  # noqa: F401
+    from c2c_api.listings import errors as _listings  # noqa: F401
+    from c2c_api.search import errors as _search  # noqa: F401
