@@ -257,6 +257,44 @@ class TestCommands:
             get_settings.cache_clear()
         assert (await load(db, event_id)).status == EventStatus.PENDING
 
+    async def test_outbox_purge_keeps_what_is_recent_pending_or_dead(
+        self, db: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from c2c_api.cli import main
+        from c2c_api.config import get_settings
+
+        async def ok(event: OutboxEvent) -> None:
+            return None
+
+        async def boom(event: OutboxEvent) -> None:
+            raise Boom("down")
+
+        handlers = Handlers()
+        handlers.on_lease("done", ok)
+        handlers.on_lease("dead", boom)
+        clock.freeze(T0)
+        old_done = await record(db, "done")
+        old_dead = await record(db, "dead")
+        await Worker(db, handlers, policy=RetryPolicy(max_attempts=1)).run_once()
+        clock.freeze(T0 + timedelta(days=40))
+        recent_done = await record(db, "done")
+        await Worker(db, handlers, policy=RetryPolicy(max_attempts=1)).run_once()
+        pending = await record(db, "later")
+        monkeypatch.setenv("C2C_DATABASE_URL", db.settings.database_url)
+        get_settings.cache_clear()
+        try:
+            purged = await asyncio.to_thread(
+                CliRunner().invoke, main, ["outbox", "purge", "--older-than-days", "30"]
+            )
+        finally:
+            get_settings.cache_clear()
+        assert purged.exit_code == 0, purged.output
+        assert "purged 1 row(s)" in purged.output
+        async with db.sessionmaker() as session:
+            left = set((await session.exec(select(OutboxEvent.id))).all())
+        assert left == {old_dead, recent_done, pending}
+        assert old_done not in left
+
 
 class TestMetrics:
     async def test_backlog_and_oldest_age(self, db: Database) -> None:

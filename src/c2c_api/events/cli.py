@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 
 import click
 
 from c2c_api.db import Database
 from c2c_api.events.models import OutboxEvent
-from c2c_api.events.service import list_events, retry_events
+from c2c_api.events.service import list_events, purge_finished, retry_events
 
 
 @click.group("outbox")
@@ -69,3 +70,35 @@ def outbox_retry(ident: str | None, all_dead: bool) -> None:
     click.echo(f"requeued {count} event(s)")
     if ident is not None and count == 0:
         raise SystemExit(1)
+
+
+@outbox.command("purge")
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(1, 3650),
+    default=30,
+    show_default=True,
+    help="Keep what finished more recently.",
+)
+def outbox_purge(older_than_days: int) -> None:
+    """Delete done events and finished timers older than N days (batches of 10,000, each its
+    own transaction); pending and dead events are kept."""
+    from c2c_api.kit.clock import utcnow
+    from c2c_api.kit.commands import load_settings, run
+
+    before = utcnow() - timedelta(days=older_than_days)
+
+    async def go() -> int:
+        db = Database(load_settings())
+        total = 0
+        try:
+            while True:
+                async with db.transaction() as session:
+                    deleted = await purge_finished(session, before=before)
+                total += deleted
+                if deleted == 0:
+                    return total
+        finally:
+            await db.dispose()
+
+    click.echo(f"purged {run(go())} row(s)")

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -184,3 +185,24 @@ async def retry_events(
         await session.flush()
         wake_after_commit(session)
     return count
+
+
+async def purge_finished(session: AsyncSession, *, before: datetime, limit: int = 10_000) -> int:
+    """Delete up to `limit` done events handled before `before`, and the finished (fired or
+    cancelled) timers last changed before it; the number of rows deleted. Pending and dead
+    events, and pending timers, are never touched."""
+    events = (
+        select(OutboxEvent.id)
+        .where(OutboxEvent.status == EventStatus.DONE, col(OutboxEvent.published_at) < before)
+        .limit(limit)
+    )
+    deleted_events = await session.exec(
+        sa.delete(OutboxEvent).where(col(OutboxEvent.id).in_(events.scalar_subquery()))
+    )
+    deleted_timers = await session.exec(
+        sa.delete(Timer).where(
+            col(Timer.status).in_([TimerStatus.FIRED, TimerStatus.CANCELLED]),
+            col(Timer.updated_at) < before,
+        )
+    )
+    return int(deleted_events.rowcount or 0) + int(deleted_timers.rowcount or 0)
