@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from ws_support import close_code, init, receive, send, serving, subscribe, ws_client
@@ -277,3 +278,82 @@ class TestConnections:
         assert broker.subscriber_count(channel) == 0
         await asyncio.sleep(0.2)
         assert len(asyncio.all_tasks()) <= before
+
+    async def test_idle_subscribers_hold_no_pooled_connection(
+        self, db: Database, live: tuple[Starlette, str]
+    ) -> None:
+        """Each operation ends its reads when it ends (and a subscription while it waits):
+        sockets that ran queries and subscriptions do not starve the pool."""
+        app, url = live
+        _, listing = await seller_and_listing(db)
+        pool = app.state.db.engine.pool
+        async with ws_client(url) as a, ws_client(url) as b, ws_client(url) as c:
+            for n, ws in enumerate((a, b, c)):
+                await init(ws)
+                await subscribe(ws, CHANGED, op_id=f"s{n}", id=gid(listing))
+                await asyncio.sleep(0.1)
+                await subscribe(ws, "{ listings { totalCount } }", op_id=f"q{n}")
+                assert (await receive(ws))["type"] == "next"
+                assert (await receive(ws))["type"] == "complete"
+                await subscribe(ws, CHANGED, op_id=f"bad{n}", id="bogus")
+                assert (await receive(ws))["id"] == f"bad{n}"
+            await asyncio.sleep(0.3)
+            assert pool.checkedout() == 0
+
+    @pytest.mark.parametrize(
+        "frame",
+        [
+            '{"type": "connection_init", "payload": {"n": ' + "9" * 5000 + "}}",
+            '{"type": "connection_init", "payload": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        ],
+        ids=["huge-int", "deep-array"],
+    )
+    async def test_an_unreadable_frame_closes_with_4400(
+        self, live: tuple[Starlette, str], frame: str, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        _, url = live
+        async with ws_client(url) as ws:
+            await ws.send(frame)
+            assert await close_code(ws) == 4400
+        assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+class TestBudgetsOverWebSocket:
+    async def test_queries_over_a_socket_spend_the_budget(
+        self, db: Database, settings: Settings
+    ) -> None:
+        app = create_app(
+            settings.model_copy(
+                update={
+                    "worker_in_process": False,
+                    "graphql_budget_capacity_anonymous": 500,
+                    "graphql_budget_refill_anonymous": 0.001,
+                }
+            ),
+            db=db,
+        )
+        query = "{ listings(first: 1) { totalCount } }"
+        codes: list[str] = []
+        async with serving(app) as url, ws_client(url) as ws:
+            await init(ws)
+            for n in range(5):
+                await subscribe(ws, query, op_id=str(n))
+                message = await receive(ws)
+                if message["type"] == "error":
+                    codes.append(message["payload"][0]["extensions"]["code"])
+                else:
+                    assert "budget" in message["payload"]["extensions"]["cost"]
+                    await receive(ws)  # complete
+        assert "RATE_LIMITED" in codes
+
+
+async def test_a_subscription_over_http_is_a_request_error(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/graphql",
+        json={"query": MATCHED},
+        headers={"accept": "application/graphql-response+json"},
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "WebSocket" in error["message"]

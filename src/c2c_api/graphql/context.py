@@ -77,6 +77,21 @@ class Context:
             self._use_case = None
             self.loaders.clear()
 
+    def for_operation(self) -> Context:
+        """A context for one operation of a WebSocket connection: the connection's caller and
+        broker, its own read session and loaders (ended with the operation)."""
+        return Context(
+            request=self.request,
+            actor=self.actor,
+            db=self.db,
+            settings=self.settings,
+            locale=self.locale,
+            request_id=self.request_id,
+            broker=self.broker,
+            connection_params=self.connection_params,
+            websocket=self.websocket,
+        )
+
     async def end_reads(self) -> None:
         """End the read session's transaction (reads never write: rolled back)."""
         if self._session is None:

@@ -399,7 +399,7 @@ def make_query_cost(settings: Settings, plans: PlanCache) -> type[SchemaExtensio
             buckets = _buckets_of(context)
             if buckets is None:
                 return
-            request = getattr(context, "request", None)
+            request = _connection_of(context)
             address = request.client.host if request is not None and request.client else None
             outcome: Take = await buckets.take(budget_key(actor, address), cost, limits.rate)
             report["budget"] = {
@@ -429,9 +429,14 @@ def make_query_cost(settings: Settings, plans: PlanCache) -> type[SchemaExtensio
     return QueryCost
 
 
+def _connection_of(context: Any) -> Any:
+    """The HTTP request, or the WebSocket of an operation sent over one (both spend budget)."""
+    return getattr(context, "request", None) or getattr(context, "websocket", None)
+
+
 def _buckets_of(context: Any) -> Buckets | None:
     """The app's budgets (app.state.cost_budgets), absent when the schema runs without one."""
-    request = getattr(context, "request", None)
+    request = _connection_of(context)
     if request is None:
         return None
     try:

@@ -395,9 +395,17 @@ class GraphQLEndpoint:
                 operation_name=params["operation_name"],
                 allowed_operation_types=allowed,
             )
-        except InvalidOperationTypeError:
-            record_graphql_operation("mutation", "rejected")
+        except InvalidOperationTypeError as exc:
             await context.close()
+            if exc.operation_type == OperationType.SUBSCRIPTION:
+                # Not an HTTP method matter: subscriptions are served over WebSocket only.
+                record_graphql_operation("subscription", "rejected")
+                return self._document_error(
+                    media,
+                    "Subscriptions are served over WebSocket (graphql-transport-ws on "
+                    "/graphql), not over HTTP.",
+                )
+            record_graphql_operation("mutation", "rejected")
             return self._error(
                 media,
                 405,

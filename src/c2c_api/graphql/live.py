@@ -28,6 +28,7 @@ async def channel_messages(ctx: Context, channel: str) -> AsyncIterator[dict[str
     if ctx.broker is None:
         raise SubscriptionsUnavailable()
     async with ctx.broker.subscribe(channel) as messages:
+        await ctx.end_reads()  # nothing read is kept while waiting
         async for message in messages:
             payload = message.get("payload")
             if isinstance(payload, dict):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from datetime import timedelta
 from typing import Any
@@ -29,6 +30,10 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
 from strawberry.types.unset import UnsetType
 
 from c2c_api.auth.bearer import InvalidToken
@@ -69,8 +74,27 @@ def token_of(params: dict[str, Any] | None) -> str | None:
     return raw.strip()
 
 
+class _TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    """strawberry's graphql-transport-ws handler, each operation with a context of its own:
+    operations of one connection run at once, and each ends its reads (and gives its pooled
+    connection back) when it ends, not when the connection closes."""
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        connection = self.context
+        own = connection.for_operation()
+        # run_operation reads self.context once, before its first await: this operation's.
+        self.context = own
+        try:
+            await super().run_operation(operation)
+        finally:
+            self.context = connection
+            await own.close()
+
+
 class GraphQLWebSocket(GraphQL[Context, None]):
     """The WebSocket side of `/graphql` (the HTTP side is graphql/http.py)."""
+
+    graphql_transport_ws_handler_class = _TransportWS
 
     def __init__(
         self, schema: C2CSchema, db: Database, broker: Broker, settings: Settings | None = None
@@ -88,6 +112,16 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         self.broker = broker
         self._tasks: dict[int, set[asyncio.Task[None]]] = {}
         self.open_connections = 0
+
+    def decode_json(self, data: str | bytes) -> object:
+        # A frame of hostile JSON (a 5,000-digit number, arrays nested 100,000 deep) is a
+        # malformed message (4400), not an exception in the connection's task.
+        try:
+            return super().decode_json(data)
+        except json.JSONDecodeError:
+            raise
+        except (ValueError, RecursionError) as exc:
+            raise json.JSONDecodeError("unreadable JSON", "", 0) from exc
 
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
         # The token travels in connection_init, never in a cookie: a page of another origin
