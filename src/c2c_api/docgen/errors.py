@@ -34,6 +34,14 @@ TRANSPORT_CODES: dict[str, str] = {
     "METHOD_NOT_ALLOWED": "GET for a mutation, or an HTTP method the endpoint does not take.",
     "NOT_ACCEPTABLE": "The Accept header names no media type the endpoint answers with.",
     "REQUEST_TOO_LARGE": "The body is larger than the endpoint accepts.",
+    "COST_LIMIT_EXCEEDED": (
+        "The document costs more than the caller's maximum per request (`cost`, `maximum`; "
+        "docs/limits.md); nothing ran."
+    ),
+    "STATEMENT_TIMEOUT": (
+        "A field's SQL statement ran past C2C_DATABASE_STATEMENT_TIMEOUT_MS; that field is "
+        "null, the rest of the response answers."
+    ),
     "INVALID_STRING": (
         "A string (or object key) of `variables` holds a lone UTF-16 surrogate: not Unicode "
         "text (nothing ran)."
@@ -65,23 +73,41 @@ def rest_status(cls: type[DomainError]) -> int:
 
 
 def transport_codes_in_source() -> set[str]:
-    """Codes set literally by the transports (`code="..."`, `{"code": "..."}`, limit codes)."""
+    """Codes set by the transports (`code="..."`, `{"code": "..."}`, limit codes), literally or
+    through a module constant (`{"code": STATEMENT_TIMEOUT}` with `STATEMENT_TIMEOUT = "..."`)."""
     found = {code for _, code in _REQUEST_ERROR_CODES}
-    for path in sorted(SOURCE_ROOT.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    trees = [ast.parse(p.read_text(encoding="utf-8")) for p in sorted(SOURCE_ROOT.rglob("*.py"))]
+    constants: dict[str, str] = {}
+    for tree in trees:
+        for stmt in tree.body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, ast.Constant)
+                and isinstance(stmt.value.value, str)
+            ):
+                constants[stmt.targets[0].id] = stmt.value.value
+
+    def value_of(node: ast.expr | None) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            return constants.get(node.id)
+        return None
+
+    for tree in trees:
+        for node in ast.walk(tree):
             if isinstance(node, ast.keyword) and node.arg == "code":
-                value = node.value
-                if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                    found.add(value.value)
+                code = value_of(node.value)
+                if code is not None:
+                    found.add(code)
             elif isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values, strict=True):
-                    if (
-                        isinstance(key, ast.Constant)
-                        and key.value == "code"
-                        and isinstance(value, ast.Constant)
-                        and isinstance(value.value, str)
-                    ):
-                        found.add(value.value)
+                    if isinstance(key, ast.Constant) and key.value == "code":
+                        code = value_of(value)
+                        if code is not None:
+                            found.add(code)
     return {c for c in found if c not in ErrorCode.__members__}
 
 
