@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -300,6 +301,26 @@ class SharedSession(AsyncSession):
     del _name
 
 
+AFTER_ROLLBACK = "c2c_after_rollback"
+
+
+def after_rollback(session: AsyncSession, action: Callable[[], Awaitable[None]]) -> None:
+    """Undo, once the use case's transaction has rolled back, an effect outside the database
+    that the use case made before its writes (e.g. delete the files of a photo whose row was
+    not committed). Runs after the rollback, never with the transaction open; dropped when the
+    transaction commits."""
+    session.info.setdefault(AFTER_ROLLBACK, []).append(action)
+
+
+async def _run_after_rollback(session: AsyncSession) -> None:
+    for action in session.info.pop(AFTER_ROLLBACK, []):
+        try:
+            # Shielded: a cancelled request still cleans up what it left outside.
+            await asyncio.shield(action())
+        except Exception:
+            logging.getLogger(__name__).warning("an after-rollback action failed", exc_info=True)
+
+
 class Database:
     """Engines and session factories of one process."""
 
@@ -352,7 +373,10 @@ class Database:
                 await session.commit()
             except BaseException:
                 await session.rollback()
+                await _run_after_rollback(session)
                 raise
+            finally:
+                session.info.pop(AFTER_ROLLBACK, None)
 
     async def record_apart(self, record: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Record, in a transaction of its own committed at once, what must outlive the use

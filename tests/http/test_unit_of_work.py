@@ -148,11 +148,12 @@ class TestMutationsCommitTheirOwnUseCase:
         assert body["data"]["a"] == {"favoriteCount": 1}
         assert body["data"]["b"]["listing"] == {"viewerHasFavorited": True, "favoriteCount": 1}
 
-    async def test_a_reported_success_is_durable_even_when_a_later_field_fails(
+    async def test_a_reported_success_is_durable_when_a_later_mutation_is_refused(
         self, client: httpx.AsyncClient, db: Database
     ) -> None:
         """Chosen rule: a mutation is committed before its payload is resolved, so what it
-        reported as done stays done whatever fails afterwards in the same document."""
+        reported as done stays done whatever fails afterwards in the same document (a payload
+        field that raises after the commit: tests/http/test_graphql_error_masking.py)."""
         _, token = await create_member_with_token(db, scopes=["admin:partners"], operator=True)
         query = (
             'mutation { a: createPartner(input: {slug: "kept", name: "A"}) { __typename } '

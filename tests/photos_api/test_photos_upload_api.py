@@ -423,11 +423,11 @@ class TestNoOrphans:
     ) -> None:
         storage = LocalStorage(media_root, public_url="http://127.0.0.1:8000/media")
         ghost = Actor(kind=ActorKind.MEMBER, member_id=uuid.uuid4(), scopes=frozenset())
-        async with db.write_sessionmaker() as session:
-            with pytest.raises(IntegrityError):  # the owner does not exist
+        with pytest.raises(IntegrityError):  # the owner does not exist
+            async with db.transaction() as session:
                 await upload_photo(
                     session, ghost, data=gps_jpeg(), storage=storage, limits=PhotoLimits()
                 )
-            await session.rollback()
+        # Deleted after the rollback (db.after_rollback), not with the transaction open.
         assert stored_files(media_root) == []
         assert await photo_rows(db) == 0

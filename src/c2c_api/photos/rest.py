@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import anyio
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -86,7 +85,7 @@ async def upload_photo(request: Request) -> Response:
             raise InvalidInput("Send the photo in a multipart field named `file`.", fields=["file"])
         data = await read_upload(upload, settings.photo_max_bytes)
     storage = _storage(request)
-    async with db.write_sessionmaker() as session:
+    async with db.transaction() as session:
         photo = await service.upload_photo(
             session,
             actor,
@@ -94,12 +93,6 @@ async def upload_photo(request: Request) -> Response:
             storage=storage,
             limits=PhotoLimits.from_settings(settings),
         )
-        try:
-            await session.commit()
-        except BaseException:
-            with anyio.CancelScope(shield=True):
-                await service.discard_renditions(storage, photo.id)
-            raise
     body = photo_json(photo, storage)
     return JSONResponse(
         body,

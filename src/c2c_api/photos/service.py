@@ -16,14 +16,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-import anyio
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api.authz import Actor, ListingPolicy, require_member
 from c2c_api.config import get_settings
-from c2c_api.db import Database
+from c2c_api.db import Database, after_rollback
 from c2c_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from c2c_api.kit.clock import utcnow
 from c2c_api.listings.models import Listing
@@ -67,7 +66,9 @@ async def upload_photo(
     """Check and resize an upload (in a thread), store its renditions, record the Photo row.
 
     Raises a PhotoRefused subclass for a bad file and PhotoStorageUnavailable when storage fails;
-    either way nothing is left behind.
+    either way nothing is left behind. Call it in a `Database.transaction()` that has not yet
+    touched the database: the renditions are written before any SQL, and deleted after the
+    rollback when the transaction does not commit.
     """
     owner_id = require_member(actor)
     try:
@@ -81,14 +82,12 @@ async def upload_photo(
     except StorageUnavailable as exc:
         log.error("photo storage failed: %s", exc)
         raise PhotoStorageUnavailable() from exc
-    try:
-        photo = _photo_row(photo_id, owner_id, processed, keys)
-        session.add(photo)
-        await session.flush()
-    except BaseException:
-        with anyio.CancelScope(shield=True):
-            await discard_renditions(storage, photo_id)
-        raise
+    # Stored before the transaction begins (no database work above); deleted after the
+    # rollback if the row is not committed, never with the transaction open.
+    after_rollback(session, lambda: discard_renditions(storage, photo_id))
+    photo = _photo_row(photo_id, owner_id, processed, keys)
+    session.add(photo)
+    await session.flush()
     return photo
 
 
