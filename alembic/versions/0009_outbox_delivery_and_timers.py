@@ -82,7 +82,7 @@ def upgrade() -> None:
         "  SELECT id, COALESCE(published_at, created_at) AS now_,"
         "   CASE WHEN ends_at IS NOT NULL AND (expires_at IS NULL OR ends_at < expires_at)"
         "   THEN ends_at ELSE expires_at END AS due"
-        "  FROM listings WHERE status IN ('published', 'paused')"
+        "  FROM listings WHERE status IN ('PUBLISHED', 'PAUSED')"
         " ) AS live WHERE due IS NOT NULL"
     )
     # ### end Alembic commands ###
