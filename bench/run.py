@@ -97,6 +97,10 @@ def server_env(url: str) -> dict[str, str]:
         C2C_ENV="development",
         C2C_STORAGE_LOCAL_PATH=str(BENCH_DIR / "media"),
         PYTHONUNBUFFERED="1",
+        # A load test from one address: the query budget is computed on every request (its
+        # cost is part of what is measured) but never runs out.
+        C2C_GRAPHQL_BUDGET_CAPACITY_ANONYMOUS="1000000000",
+        C2C_GRAPHQL_BUDGET_REFILL_ANONYMOUS="1000000000",
     )
     return env
 
