@@ -85,6 +85,28 @@ class TestSiblingResolversShareReads:
         assert "errors" not in body, body
         assert body["data"] == {"listings": {"totalCount": 1}, "node": {"id": gid(listing)}}
 
+    async def test_history_beside_a_failing_questions_page(
+        self, client: httpx.AsyncClient, db: Database
+    ) -> None:
+        """Was an HTTP 500 (found by adversarial testing, when the request's one transaction was
+        committed at its end). Reads are never committed now; the bad cursor is a typed error
+        and, `questions` being non-null, it nulls the listing, not the response."""
+        seller, token = await create_member_with_token(db, scopes=ALL_MEMBER_SCOPES)
+        listing = await publish_through_service(db, seller)
+        query = (
+            "query($id: ID!) { node(id: $id) { ... on Listing { history { version } "
+            'questions(after: "bogus") { edges { node { id } } } } } }'
+        )
+        response = await client.post(
+            "/graphql",
+            json={"query": query, "variables": {"id": gid(listing)}},
+            headers=bearer(token),
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["data"] == {"node": None}  # questions is non-null: the listing is nulled
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_CURSOR"]
+
     async def test_many_statements_at_once_on_one_shared_session(self, db: Database) -> None:
         session = db.read_sessionmaker()
         try:
