@@ -1,4 +1,4 @@
-"""Every query and mutation field of the live schema, against every kind of caller.
+"""Every query, mutation and subscription field of the live schema, against every kind of caller.
 
 The classification lives in tests/authz_matrix/ (one module per domain): each root field, the
 scopes it requires and a document that calls it. A field of the schema missing from the table
@@ -20,10 +20,12 @@ import pytest
 from auth_factories import create_member_with_token, partner_token
 from authz_matrix import all_entries
 from authz_matrix.entry import Entry
-from c2c_api.authz import SCOPES, ActorKind, scopes_for
+from c2c_api.auth.tokens import actor_from_access_token
+from c2c_api.authz import ANONYMOUS, SCOPES, ActorKind, scopes_for
 from c2c_api.db import Database
+from c2c_api.graphql.context import Context
 from c2c_api.graphql.permissions import field_scopes
-from c2c_api.graphql.schema import Mutation, Query, build_schema
+from c2c_api.graphql.schema import Mutation, Query, Subscription, build_schema
 
 MATRIX: dict[str, Entry] = all_entries()
 
@@ -54,7 +56,7 @@ CALLERS: list[Caller] = [
 
 def _live_root_fields() -> dict[str, Any]:
     fields: dict[str, Any] = {}
-    for root in (Query, Mutation):
+    for root in (Query, Mutation, Subscription):
         definition = root.__strawberry_definition__
         for f in definition.fields:
             graphql_name = build_schema().config.name_converter.get_graphql_name(f)
@@ -106,6 +108,8 @@ async def test_outcomes_for_every_caller(
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     wrong: list[str] = []
     for name, entry in MATRIX.items():
+        if name.startswith("Subscription."):
+            continue  # not served over HTTP: test_subscription_outcomes_for_every_caller
         response = await client.post(
             "/graphql",
             json={"query": entry.document, "variables": entry.variables},
@@ -125,4 +129,40 @@ async def test_outcomes_for_every_caller(
             )
             if expected not in codes:
                 wrong.append(f"{name}: expected {expected}, got {codes}")
+    assert wrong == [], "\n".join(wrong)
+
+
+async def _first_subscription_errors(
+    db: Database, token: str | None, entry: Entry
+) -> list[dict[str, Any]]:
+    """The errors of a subscription's first result, run through the schema in-process (no
+    broker: an admitted subscription stops at the broker, after every check of the caller)."""
+    actor = await actor_from_access_token(db, token) if token else ANONYMOUS
+    context = Context(request=None, actor=actor, db=db, settings=db.settings)
+    result = await build_schema().subscribe(
+        entry.document, variable_values=entry.variables, context_value=context
+    )
+    try:
+        if not hasattr(result, "__anext__"):
+            return [e.formatted for e in result.errors or []]
+        first = await result.__anext__()
+        await result.aclose()
+        return [e.formatted for e in first.errors or []]
+    finally:
+        await context.close()
+
+
+@pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c.name)
+async def test_subscription_outcomes_for_every_caller(caller: Caller, db: Database) -> None:
+    token = await _token(db, caller)
+    wrong: list[str] = []
+    for name, entry in MATRIX.items():
+        if not name.startswith("Subscription."):
+            continue
+        errors = await _first_subscription_errors(db, token, entry)
+        codes = {(e.get("extensions") or {}).get("code") for e in errors}
+        assert "INTERNAL_SERVER_ERROR" not in codes and None not in codes, (name, errors)
+        denied = bool(codes & {"UNAUTHENTICATED", "INSUFFICIENT_SCOPE"})
+        if denied != (not _allowed(caller, entry.scopes)):
+            wrong.append(f"{name}: denied={denied} ({errors})")
     assert wrong == [], "\n".join(wrong)
