@@ -17,7 +17,6 @@ from c2c_api.errors import Forbidden, InvalidInput, NotFound
 from c2c_api.kit.clock import utcnow
 from c2c_api.listings.errors import ListingNotEditable
 from c2c_api.listings.models import Listing, ListingStatus
-from c2c_api.listings.reads import effective_status
 from c2c_api.listings.revisions import (
     bump,
     check_version,
@@ -131,8 +130,8 @@ async def update_listing(
     ensure_owner(actor, listing)
     check_version(listing, expected_version)
     kind = ListingKind(listing.kind)
-    if effective_status(listing) not in EDITABLE:
-        raise ListingNotEditable(context={"status": effective_status(listing).value})
+    if ListingPolicy.effective_status(listing) not in EDITABLE:
+        raise ListingNotEditable(context={"status": ListingPolicy.effective_status(listing).value})
     columns = check_columns(kind, values, details)
     catalog = await get_taxonomy(session)
     before = snapshot_of(listing)

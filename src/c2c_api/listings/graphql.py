@@ -271,7 +271,7 @@ class ListingInterface(relay.Node):
     )
 
     def _status(self) -> ListingStatusEnum:  # type: ignore[valid-type]
-        return service.effective_status(self._row)
+        return ListingPolicy.effective_status(self._row)
 
     status: ListingStatusEnum = strawberry.field(  # type: ignore[valid-type]
         resolver=_status,

@@ -16,7 +16,6 @@ from c2c_api.events.service import record_event
 from c2c_api.kit.clock import utcnow
 from c2c_api.listings.errors import ListingNotEditable
 from c2c_api.listings.models import Listing, ListingRevision, ListingStatus
-from c2c_api.listings.reads import effective_status
 from c2c_api.listings.revisions import (
     bump,
     check_version,
@@ -75,7 +74,7 @@ async def _transition(
     listing = await load_for_update(session, actor, listing_id)
     ensure_owner(actor, listing)
     check_version(listing, expected_version)
-    current = effective_status(listing)
+    current = ListingPolicy.effective_status(listing)
     if current not in allowed_from:
         if current not in EDITABLE:
             raise ListingNotEditable(context={"status": current.value})
@@ -191,7 +190,7 @@ async def expire_listing(session: AsyncSession, *, listing_id: uuid.UUID) -> boo
     now = utcnow()
     if listing is None or listing.status not in ENDING_STATUSES:
         return False
-    if effective_status(listing, now) != ListingStatus.EXPIRED:
+    if ListingPolicy.effective_status(listing, now) != ListingStatus.EXPIRED:
         return False
     listing.status = ListingStatus.EXPIRED
     listing.closed_at = now

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,17 +15,6 @@ from c2c_api.kit.keyset import Page, Position, keyset_page
 from c2c_api.listings.models import Listing, ListingRevision, ListingStatus
 
 Cursor = Position
-
-
-def effective_status(listing: Listing, now: datetime | None = None) -> ListingStatus:
-    """The status as callers see it: a published or paused listing past its end is EXPIRED
-    even before the expiry job writes it (authz.ListingPolicy.effective_status)."""
-    return ListingPolicy.effective_status(listing, now)
-
-
-def can_see(actor: Actor, listing: Listing, now: datetime | None = None) -> bool:
-    """Whether `actor` may fetch the listing directly (authz.ListingPolicy.can_see)."""
-    return ListingPolicy.can_see(actor, listing, now)
 
 
 async def get_visible_listings(

@@ -24,7 +24,6 @@ from c2c_api.events.service import cancel_timer, record_event, schedule_timer
 from c2c_api.kit.clock import utcnow
 from c2c_api.listings.errors import VersionConflict
 from c2c_api.listings.models import Listing, ListingRevision
-from c2c_api.listings.reads import effective_status
 from c2c_api.listings.validation import field_name, snapshot_of
 
 
@@ -151,7 +150,7 @@ def listing_changed_payload(listing: Listing) -> dict[str, Any]:
     return {
         "listingId": str(listing.id),
         "version": listing.version,
-        "status": effective_status(listing).value,
+        "status": ListingPolicy.effective_status(listing).value,
         "price": listing.sort_price,
         "currency": listing.currency,
         "endsAt": end.isoformat() if end is not None else None,

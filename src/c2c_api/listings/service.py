@@ -28,8 +28,6 @@ from c2c_api.listings.lifecycle import (
     resume_listing,
 )
 from c2c_api.listings.reads import (
-    can_see,
-    effective_status,
     get_revisions,
     get_visible_listings,
     list_my_listings,
@@ -64,11 +62,9 @@ __all__ = [
     "MAX_TITLE",
     "REQUIRED_TO_PUBLISH",
     "approximate_position",
-    "can_see",
     "close_listing",
     "compute_sort_price",
     "create_listing",
-    "effective_status",
     "expire_due_listings",
     "expire_listing",
     "field_name",
