@@ -54,10 +54,6 @@ class Context:
             self._session = self.db.read_sessionmaker()
         return self._session
 
-    @property
-    def has_session(self) -> bool:
-        return self._session is not None or self._use_case is not None
-
     @asynccontextmanager
     async def use_case(self) -> AsyncIterator[AsyncSession]:
         """One mutation's unit of work: committed when the block ends, rolled back if it raises.

@@ -108,16 +108,6 @@ class GlobalIdLike(Protocol):
     def node_id(self) -> str: ...
 
 
-def node_uuid(global_id: GlobalIdLike, *type_names: str) -> uuid.UUID | None:
-    """The UUID inside `global_id` when it names one of `type_names`; None otherwise."""
-    if global_id.type_name not in type_names:
-        return None
-    try:
-        return uuid.UUID(global_id.node_id)
-    except ValueError:
-        return None
-
-
 def decode_global_id(value: str) -> tuple[str, str] | None:
     """(type name, node id) of a well-formed global id; None when it is not one."""
     try:
