@@ -113,7 +113,8 @@ DOCS_DIR = Path("docs")
 
 @main.group()
 def docs() -> None:
-    """Reference pages generated from the code (docs/errors.md, docs/oauth.md)."""
+    """Reference pages generated from the code (docs/errors.md, docs/oauth.md,
+    docs/processes.md)."""
 
 
 def _write_or_check(path: Path, text: str, check: bool) -> None:
@@ -147,6 +148,17 @@ def docs_oauth(check: bool, docs_dir: Path) -> None:
 
     path = docs_dir / "oauth.md"
     _write_or_check(path, update(path.read_text(encoding="utf-8")), check)
+
+
+@docs.command("processes")
+@click.option("--check", is_flag=True, help="Fail (exit 1) when the page is stale.")
+@click.option("--docs-dir", type=click.Path(file_okay=False, path_type=Path), default=DOCS_DIR)
+def docs_processes(check: bool, docs_dir: Path) -> None:
+    """Write docs/processes.md: every order process (table and state diagram)."""
+    from c2c_api.orders.process import ORDERS
+    from c2c_api.processes.docs import render_processes
+
+    _write_or_check(docs_dir / "processes.md", render_processes(ORDERS.processes), check)
 
 
 @main.command("seed")

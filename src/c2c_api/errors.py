@@ -76,6 +76,28 @@ class ErrorCode(StrEnum):
     INVALID_CURSOR = "INVALID_CURSOR"
     SEARCH_LIMIT_EXCEEDED = "SEARCH_LIMIT_EXCEEDED"
     CURRENCY_REQUIRED = "CURRENCY_REQUIRED"
+    # deals: processes, offers, orders, payments of orders
+    TRANSITION_NOT_AVAILABLE = "TRANSITION_NOT_AVAILABLE"
+    TRANSITION_NOT_ALLOWED = "TRANSITION_NOT_ALLOWED"
+    TRANSITION_INPUT_INVALID = "TRANSITION_INPUT_INVALID"
+    ORDER_NOT_FOUND = "ORDER_NOT_FOUND"
+    OFFER_NOT_FOUND = "OFFER_NOT_FOUND"
+    LISTING_NOT_PURCHASABLE = "LISTING_NOT_PURCHASABLE"
+    PURCHASE_OF_OWN_LISTING = "PURCHASE_OF_OWN_LISTING"
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    HANDOVER_NOT_OFFERED = "HANDOVER_NOT_OFFERED"
+    OFFERS_NOT_ACCEPTED = "OFFERS_NOT_ACCEPTED"
+    OFFER_BELOW_FLOOR = "OFFER_BELOW_FLOOR"
+    OFFER_CURRENCY_MISMATCH = "OFFER_CURRENCY_MISMATCH"
+    TOO_MANY_OFFERS = "TOO_MANY_OFFERS"
+    OFFER_NOT_PENDING = "OFFER_NOT_PENDING"
+    OFFER_NOT_YOURS_TO_ANSWER = "OFFER_NOT_YOURS_TO_ANSWER"
+    HANDOVER_CODE_INVALID = "HANDOVER_CODE_INVALID"
+    HANDOVER_CODE_LOCKED = "HANDOVER_CODE_LOCKED"
+    PAYMENT_DECLINED = "PAYMENT_DECLINED"
+    CARD_INSUFFICIENT_FUNDS = "CARD_INSUFFICIENT_FUNDS"
+    ORDER_NOT_PAYABLE = "ORDER_NOT_PAYABLE"
+    NOT_THE_BUYER = "NOT_THE_BUYER"
 
 
 # What each code means, for docs/errors.md and the SDL (a test fails when one is missing).
@@ -149,6 +171,64 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
         "A search goes beyond a limit (page size, query length, radius, facets, ...)."
     ),
     ErrorCode.CURRENCY_REQUIRED: "A price filter needs a currency.",
+    ErrorCode.TRANSITION_NOT_AVAILABLE: (
+        "The order's current state does not allow this transition (`availableTransitions` lists "
+        "those that it does)."
+    ),
+    ErrorCode.TRANSITION_NOT_ALLOWED: (
+        "The transition exists in the order's state but the caller may not take it (it belongs to "
+        "the other party, an operator or the system)."
+    ),
+    ErrorCode.TRANSITION_INPUT_INVALID: (
+        "An input the transition needs is missing, unexpected or malformed (`fields` names it, "
+        "e.g. `input.trackingNumber`)."
+    ),
+    ErrorCode.ORDER_NOT_FOUND: ("The order does not exist or the caller is not a party to it."),
+    ErrorCode.OFFER_NOT_FOUND: ("The offer does not exist or the caller is not a party to it."),
+    ErrorCode.LISTING_NOT_PURCHASABLE: (
+        "The listing cannot be bought or offered on now: not published, not of a kind that sells "
+        "this way, or ended."
+    ),
+    ErrorCode.PURCHASE_OF_OWN_LISTING: (
+        "A member cannot buy, offer on or answer their own listing."
+    ),
+    ErrorCode.OUT_OF_STOCK: (
+        "The quantity asked for is more than the listing has left (`available` in extensions)."
+    ),
+    ErrorCode.HANDOVER_NOT_OFFERED: (
+        "The listing does not offer this handover (shipping or meet-up)."
+    ),
+    ErrorCode.OFFERS_NOT_ACCEPTED: (
+        "The seller does not take offers on this listing: buy it at its price."
+    ),
+    ErrorCode.OFFER_BELOW_FLOOR: (
+        "The offer is below the lowest amount allowed (50 % of the asking price); `floor` in "
+        "extensions."
+    ),
+    ErrorCode.OFFER_CURRENCY_MISMATCH: ("The offer is not in the listing's currency."),
+    ErrorCode.TOO_MANY_OFFERS: (
+        "The buyer already has the most open offers allowed (3 per listing, 20 in all)."
+    ),
+    ErrorCode.OFFER_NOT_PENDING: (
+        "The offer was already accepted, declined, countered, withdrawn or has expired (`status` "
+        "in extensions)."
+    ),
+    ErrorCode.OFFER_NOT_YOURS_TO_ANSWER: (
+        "Only the other party answers an offer (accept, decline, counter); only its maker "
+        "withdraws it."
+    ),
+    ErrorCode.HANDOVER_CODE_INVALID: ("The handover code is wrong (`attemptsLeft` in extensions)."),
+    ErrorCode.HANDOVER_CODE_LOCKED: (
+        "The handover code was entered wrongly too many times; the buyer or an operator must act."
+    ),
+    ErrorCode.PAYMENT_DECLINED: (
+        "The payment provider declined the payment method; nothing was charged."
+    ),
+    ErrorCode.CARD_INSUFFICIENT_FUNDS: ("The card has insufficient funds; nothing was charged."),
+    ErrorCode.ORDER_NOT_PAYABLE: (
+        "The order is not awaiting payment (already paid, payment pending, or cancelled)."
+    ),
+    ErrorCode.NOT_THE_BUYER: ("Only the order's buyer pays it."),
 }
 
 

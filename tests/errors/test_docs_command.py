@@ -13,7 +13,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def test_check_passes_on_the_committed_pages() -> None:
-    for page in ("errors", "oauth"):
+    for page in ("errors", "oauth", "processes"):
         result = CliRunner().invoke(main, ["docs", page, "--check", "--docs-dir", str(DOCS)])
         assert result.exit_code == 0, result.output
 

@@ -8,7 +8,7 @@ read session of its own: a connection never holds a transaction open between mes
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from typing import TYPE_CHECKING, Any
 
 from c2c_api.errors import DomainError, ErrorCode
@@ -23,13 +23,18 @@ class SubscriptionsUnavailable(DomainError):
     code = ErrorCode.INVALID_STATE
 
 
-async def channel_messages(ctx: Context, channel: str) -> AsyncIterator[dict[str, Any]]:
-    """The payloads published on `channel` from now on, until the subscriber leaves."""
+async def channel_messages(
+    ctx: Context, channel: str, *, topics: Collection[str] | None = None
+) -> AsyncIterator[dict[str, Any]]:
+    """The payloads published on `channel` from now on (only those of `topics` when given),
+    until the subscriber leaves."""
     if ctx.broker is None:
         raise SubscriptionsUnavailable()
     async with ctx.broker.subscribe(channel) as messages:
         await ctx.end_reads()  # nothing read is kept while waiting
         async for message in messages:
             payload = message.get("payload")
+            if topics is not None and message.get("topic") not in topics:
+                continue
             if isinstance(payload, dict):
                 yield payload

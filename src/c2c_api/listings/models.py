@@ -64,6 +64,11 @@ class Listing(SQLModel, table=True):
         sa.Index("ix_listings_category_published", "category_slug", "status", "published_at", "id"),
         sa.Index("ix_listings_seller_status", "seller_id", "status"),
         sa.Index("ix_listings_public_position", "public_latitude", "public_longitude"),
+        sa.CheckConstraint(
+            "reserved_quantity >= 0 AND sold_quantity >= 0 "
+            "AND reserved_quantity + sold_quantity <= quantity",
+            name="ck_listings_stock",
+        ),
     )
 
     id: uuid.UUID = uuid_pk()
@@ -79,6 +84,10 @@ class Listing(SQLModel, table=True):
     condition: Condition | None = Field(default=None, sa_type=enum_type(Condition))
     attributes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     quantity: int = Field(default=1)
+    # Stock: units held by unpaid or open orders, and units sold (orders issue). A check
+    # constraint keeps reserved + sold <= quantity, so the last unit is sold once.
+    reserved_quantity: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    sold_quantity: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     currency: str = Field(default="EUR", max_length=3)
 
     # SALE: the price; WANTED: the budget; SERVICE: the rate; GROUP_BUY: the unit price.
