@@ -17,6 +17,7 @@ def import_models() -> None:
     from c2c_api.favorites import models as _favorites  # noqa: F401
     from c2c_api.listings import models as _listings  # noqa: F401
     from c2c_api.partners import models as _partners  # noqa: F401
+    from c2c_api.payments import models as _payments  # noqa: F401
     from c2c_api.photos import models as _photos  # noqa: F401
     from c2c_api.questions import models as _questions  # noqa: F401
     from c2c_api.search import models as _search  # noqa: F401
@@ -27,4 +28,5 @@ def import_catalogues() -> None:
     """Import every module that registers translations (c2c_api.i18n.register_catalogue)."""
     from c2c_api.categories import errors as _categories  # noqa: F401
     from c2c_api.listings import errors as _listings  # noqa: F401
+    from c2c_api.payments import errors as _payments  # noqa: F401
     from c2c_api.search import errors as _search  # noqa: F401
