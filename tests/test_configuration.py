@@ -30,8 +30,21 @@ class TestSettings:
             Settings(env="production", issuer="https://api.example.com")
         with pytest.raises(ValidationError, match="https"):
             Settings(env="production", secret_key="x" * 40, issuer="http://api.example.com")
-        ok = Settings(env="production", secret_key="x" * 40, issuer="https://api.example.com")
+        ok = Settings(
+            env="production",
+            secret_key="x" * 40,
+            issuer="https://api.example.com",
+            sandbox_allowed_in_production=True,
+            sandbox_webhook_secret="w" * 40,
+        )
         assert ok.env == "production"
+
+    def test_production_refuses_the_sandbox_provider_unless_allowed(self) -> None:
+        real = {"secret_key": "x" * 40, "issuer": "https://api.example.com"}
+        with pytest.raises(ValidationError, match="C2C_SANDBOX_ALLOWED_IN_PRODUCTION"):
+            Settings(env="production", **real)
+        with pytest.raises(ValidationError, match="C2C_SANDBOX_WEBHOOK_SECRET"):
+            Settings(env="production", sandbox_allowed_in_production=True, **real)
 
     def test_environment_variables_are_read(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("C2C_ACCESS_TOKEN_TTL", "120")

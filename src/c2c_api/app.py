@@ -22,6 +22,8 @@ from c2c_api.graphql.ide import STATIC_PREFIX, static_files
 from c2c_api.graphql.schema import build_schema
 from c2c_api.graphql.ws import GraphQLWebSocket
 from c2c_api.kit.ratelimit import buckets_for
+from c2c_api.payments.factory import provider_from_settings
+from c2c_api.payments.rest import payment_routes
 from c2c_api.photos.rest import UPLOAD_PATH, photo_routes, upload_body_limit
 from c2c_api.photos.storage import storage_from_settings
 from c2c_api.registry import import_catalogues
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         Route("/readyz", readyz, methods=["GET"]),
         Mount(STATIC_PREFIX, app=static_files(), name="static"),
         *photo_routes(),
+        *payment_routes(),
         *observability.routes(),
         *auth_routes(),
     ]
@@ -148,4 +151,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.cost_budgets = buckets_for(settings.redis_url)
     # One storage client per app (S3 clients are costly to build and thread-safe).
     app.state.photo_storage = storage_from_settings(settings)
+    # The payment provider (webhooks name it in their URL; payments call it between
+    # transactions).
+    app.state.payment_provider = provider_from_settings(settings, database)
     return app

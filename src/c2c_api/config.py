@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DB_PATH = Path("var") / "c2c.sqlite3"
+DEV_SANDBOX_WEBHOOK_SECRET = "whsec_sandbox_dev_insecure"
 
 
 class Settings(BaseSettings):
@@ -113,6 +114,20 @@ class Settings(BaseSettings):
     storage_s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
     storage_s3_prefix: str = ""
 
+    # Payments: the provider (docs/payments-provider.md). Only the built-in sandbox exists so far;
+    # it is refused in production unless explicitly allowed (a demo deployment).
+    payment_provider: Literal["sandbox"] = "sandbox"
+    sandbox_allowed_in_production: bool = False
+    sandbox_webhook_secret: str = DEV_SANDBOX_WEBHOOK_SECRET
+    sandbox_webhook_delay_seconds: float = Field(default=2.0, ge=0, le=3600, description="seconds")
+    # Fees (docs/payments-provider.md, "Fee schedule"): basis points (1/100 of a percent) and
+    # fixed parts in hundredths of the currency's major unit (70 = 0.70 EUR, rounded to 1 JPY).
+    fee_buyer_protection_bp: int = Field(default=500, ge=0, le=10_000)
+    fee_buyer_protection_fixed: int = Field(default=70, ge=0, le=1_000_000)
+    fee_seller_commission_bp: int = Field(default=0, ge=0, le=10_000)
+    fee_seller_commission_fixed: int = Field(default=0, ge=0, le=1_000_000)
+    fee_partner_share_bp: int = Field(default=0, ge=0, le=10_000)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
 
@@ -163,6 +178,20 @@ class Settings(BaseSettings):
                 )
             if not self.issuer.startswith("https://"):
                 raise ValueError("C2C_ISSUER must be https:// in production")
+            if self.payment_provider == "sandbox":
+                if not self.sandbox_allowed_in_production:
+                    raise ValueError(
+                        "C2C_PAYMENT_PROVIDER=sandbox moves no real money: refused in production"
+                        " unless C2C_SANDBOX_ALLOWED_IN_PRODUCTION=true (a demo deployment)"
+                    )
+                if (
+                    self.sandbox_webhook_secret == DEV_SANDBOX_WEBHOOK_SECRET
+                    or len(self.sandbox_webhook_secret) < 32
+                ):
+                    raise ValueError(
+                        "C2C_SANDBOX_WEBHOOK_SECRET must be set to 32+ random characters in"
+                        " production"
+                    )
         return self
 
     @model_validator(mode="after")

@@ -98,6 +98,12 @@ class ErrorCode(StrEnum):
     CARD_INSUFFICIENT_FUNDS = "CARD_INSUFFICIENT_FUNDS"
     ORDER_NOT_PAYABLE = "ORDER_NOT_PAYABLE"
     NOT_THE_BUYER = "NOT_THE_BUYER"
+    # payments provider (c2c_api.payments.errors)
+    PAYMENT_PROVIDER_UNAVAILABLE = "PAYMENT_PROVIDER_UNAVAILABLE"
+    WEBHOOK_SIGNATURE_INVALID = "WEBHOOK_SIGNATURE_INVALID"
+    WEBHOOK_TOO_OLD = "WEBHOOK_TOO_OLD"
+    WEBHOOK_MALFORMED = "WEBHOOK_MALFORMED"
+    UNKNOWN_PAYMENT_PROVIDER = "UNKNOWN_PAYMENT_PROVIDER"
 
 
 # What each code means, for docs/errors.md and the SDL (a test fails when one is missing).
@@ -229,6 +235,25 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
         "The order is not awaiting payment (already paid, payment pending, or cancelled)."
     ),
     ErrorCode.NOT_THE_BUYER: ("Only the order's buyer pays it."),
+    ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE: (
+        "The payment provider could not be reached or did not answer; nothing was charged "
+        "twice: retry the same operation later (REST: 503)."
+    ),
+    ErrorCode.WEBHOOK_SIGNATURE_INVALID: (
+        "A provider webhook's signature header is missing, malformed or does not match its "
+        "body; nothing was recorded (REST: 400)."
+    ),
+    ErrorCode.WEBHOOK_TOO_OLD: (
+        "A provider webhook was signed more than 300 seconds ago (a possible replay); nothing "
+        "was recorded (REST: 400)."
+    ),
+    ErrorCode.WEBHOOK_MALFORMED: (
+        "A correctly signed provider webhook whose body is not an event we can read; nothing "
+        "was recorded (REST: 400)."
+    ),
+    ErrorCode.UNKNOWN_PAYMENT_PROVIDER: (
+        "The webhook URL names a payment provider this server does not use (REST: 404)."
+    ),
 }
 
 
@@ -236,6 +261,8 @@ class DomainError(Exception):
     """Base of every expected failure."""
 
     code: ClassVar[ErrorCode] = ErrorCode.INVALID_STATE
+    # Whether the same operation may succeed if simply tried again later (an outage).
+    retryable: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -19,6 +19,7 @@ def import_models() -> None:
     from c2c_api.offers import models as _offers  # noqa: F401
     from c2c_api.orders import models as _orders  # noqa: F401
     from c2c_api.partners import models as _partners  # noqa: F401
+    from c2c_api.payments import models as _payments  # noqa: F401
     from c2c_api.photos import models as _photos  # noqa: F401
     from c2c_api.questions import models as _questions  # noqa: F401
     from c2c_api.search import models as _search  # noqa: F401
@@ -31,5 +32,6 @@ def import_catalogues() -> None:
     from c2c_api.listings import errors as _listings  # noqa: F401
     from c2c_api.offers import errors as _offers  # noqa: F401
     from c2c_api.orders import errors as _orders  # noqa: F401
+    from c2c_api.payments import errors as _payments  # noqa: F401
     from c2c_api.processes import errors as _processes  # noqa: F401
     from c2c_api.search import errors as _search  # noqa: F401

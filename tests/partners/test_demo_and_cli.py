@@ -69,6 +69,8 @@ class TestSeedDemo:
             env="production",
             secret_key="s" * 40,
             issuer="https://api.example.com",
+            sandbox_allowed_in_production=True,
+            sandbox_webhook_secret="w" * 40,
         )
         database = Database(production)
         try:

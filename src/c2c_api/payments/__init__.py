@@ -1,0 +1,1 @@
+"""Payments: the provider interface, the sandbox provider, provider webhooks, the fee schedule."""
