@@ -22,7 +22,7 @@ from c2c_api.graphql.ide import STATIC_PREFIX, static_files
 from c2c_api.graphql.schema import build_schema
 from c2c_api.graphql.ws import GraphQLWebSocket
 from c2c_api.kit.ratelimit import buckets_for
-from c2c_api.payments.factory import provider_from_settings
+from c2c_api.orders.payments import provider_for
 from c2c_api.payments.rest import payment_routes
 from c2c_api.photos.rest import UPLOAD_PATH, photo_routes, upload_body_limit
 from c2c_api.photos.storage import storage_from_settings
@@ -153,5 +153,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.photo_storage = storage_from_settings(settings)
     # The payment provider (webhooks name it in their URL; payments call it between
     # transactions).
-    app.state.payment_provider = provider_from_settings(settings, database)
+    app.state.payment_provider = provider_for(database, settings)
     return app

@@ -6,6 +6,14 @@
     listing.expire          listings.service.expire_listing (timer) transactional (once)
     listing.changed         relay -> broker channel listing:<id>    leased (at least once)
     saved_search.matched    relay -> broker channel member:<id>     leased (at least once)
+    order.updated, offer.received, offer.updated
+                            relay -> broker channel member:<id>     leased (at least once)
+    order.<timer> (6)       orders.service.fire_order_timer         transactional (once)
+    offer.expire            offers.service.expire_offer (timer)     transactional (once)
+    ledger.hold_expire      ledger.service.expire_hold (timer)      transactional (once)
+    order.refund            orders.payments.RefundDelivery          leased (provider call)
+    deal.notify             orders.notify.send_notification         transactional (once)
+    payments.sandbox_webhook  payments.sandbox.SandboxWebhookDelivery leased (sandbox only)
 
 `c2c-api worker` runs it; `c2c-api serve` runs one in-process on SQLite (the embedded default)
 or when `C2C_WORKER_IN_PROCESS=true`. `c2c-api outbox list|retry` are the operator's commands.
@@ -18,6 +26,7 @@ import asyncio
 import contextlib
 import signal
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import click
@@ -28,13 +37,28 @@ from c2c_api.config import Settings
 from c2c_api.db import Database
 from c2c_api.events.models import OutboxEvent
 from c2c_api.events.worker import Handlers, RetryPolicy, Worker
+from c2c_api.ledger.service import HOLD_EXPIRE_ACTION, expire_hold
 from c2c_api.listings.revisions import EXPIRE_ACTION, LISTING_CHANGED_TOPIC
 from c2c_api.listings.service import expire_listing
+from c2c_api.offers.service import EXPIRE_ACTION as OFFER_EXPIRE_ACTION
+from c2c_api.offers.service import OFFER_RECEIVED_TOPIC, OFFER_UPDATED_TOPIC, expire_offer
+from c2c_api.orders.effects import REFUND_TOPIC
+from c2c_api.orders.notify import NOTIFY_TOPIC, send_notification
+from c2c_api.orders.payments import RefundDelivery, provider_for
+from c2c_api.orders.process import TIMER_ACTIONS
+from c2c_api.orders.service import ORDER_UPDATED_TOPIC, fire_order_timer
+from c2c_api.payments.sandbox import SANDBOX_WEBHOOK_TOPIC, SandboxProvider, SandboxWebhookDelivery
 from c2c_api.search.service import MATCH_JOB_TOPIC, MATCH_TOPIC, run_match_job
 from c2c_api.users.mail import MAIL_TOPIC, MailDelivery, Mailer, build_mailer
 
 # What the relay publishes, and on which channel (the subscriptions' contract).
-RELAYED_TOPICS = {LISTING_CHANGED_TOPIC: "listing", MATCH_TOPIC: "member"}
+RELAYED_TOPICS = {
+    LISTING_CHANGED_TOPIC: "listing",
+    MATCH_TOPIC: "member",
+    ORDER_UPDATED_TOPIC: "member",
+    OFFER_RECEIVED_TOPIC: "member",
+    OFFER_UPDATED_TOPIC: "member",
+}
 
 
 def channel_of(event: OutboxEvent) -> str:
@@ -55,6 +79,35 @@ class Relay:
             channel_of(event),
             {"topic": event.topic, "eventId": str(event.id), "payload": event.payload},
         )
+
+
+def register_deal_handlers(handlers: Handlers, settings: Settings, db: Database) -> None:
+    """Orders, offers, the ledger's holds, refunds, e-mails and the sandbox's webhooks."""
+
+    def order_timer(action: str) -> Callable[[AsyncSession, OutboxEvent], Awaitable[None]]:
+        async def fire(session: AsyncSession, event: OutboxEvent) -> None:
+            await fire_order_timer(
+                session, order_id=uuid.UUID(str(event.payload["subjectId"])), action=action
+            )
+
+        return fire
+
+    for action in TIMER_ACTIONS:
+        handlers.on_transaction(action, order_timer(action))
+
+    async def offer_expiry(session: AsyncSession, event: OutboxEvent) -> None:
+        await expire_offer(session, offer_id=uuid.UUID(str(event.payload["subjectId"])))
+
+    async def hold_expiry(session: AsyncSession, event: OutboxEvent) -> None:
+        await expire_hold(session, hold_id=uuid.UUID(str(event.payload["subjectId"])))
+
+    handlers.on_transaction(OFFER_EXPIRE_ACTION, offer_expiry)
+    handlers.on_transaction(HOLD_EXPIRE_ACTION, hold_expiry)
+    handlers.on_transaction(NOTIFY_TOPIC, send_notification)
+    provider = provider_for(db, settings)
+    handlers.on_lease(REFUND_TOPIC, RefundDelivery(db, provider))
+    if isinstance(provider, SandboxProvider):
+        handlers.on_lease(SANDBOX_WEBHOOK_TOPIC, SandboxWebhookDelivery(db, provider))
 
 
 def build_handlers(
@@ -83,6 +136,7 @@ def build_handlers(
 
     handlers.on_transaction(MATCH_JOB_TOPIC, match)
     handlers.on_transaction(EXPIRE_ACTION, expire)
+    register_deal_handlers(handlers, settings, db)
     relay = Relay(broker)
     for topic in RELAYED_TOPICS:
         handlers.on_lease(topic, relay)

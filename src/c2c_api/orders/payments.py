@@ -56,6 +56,8 @@ from c2c_api.payments.providers import (
     WebhookEvent,
 )
 from c2c_api.processes.declarations import Role
+from c2c_api.payments.webhooks import register_webhook_handler
+from c2c_api.payments.providers import WebhookType
 
 PAYABLE = ("AWAITING_PAYMENT",)
 # Called inside the transaction that records the outcome (an idempotency key's completion).
@@ -348,3 +350,7 @@ def provider_for(db: Database, settings: Settings) -> PaymentProvider:
     if provider is None:
         provider = _PROVIDERS[db] = provider_from_settings(settings, db)
     return provider
+
+
+register_webhook_handler(WebhookType.CHARGE_SUCCEEDED.value, on_charge_succeeded)
+register_webhook_handler(WebhookType.CHARGE_FAILED.value, on_charge_failed)

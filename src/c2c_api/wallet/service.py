@@ -49,6 +49,8 @@ from c2c_api.payments.providers import (
     WebhookEvent,
 )
 from c2c_api.wallet.models import Payout, PayoutStatus
+from c2c_api.payments.webhooks import register_webhook_handler
+from c2c_api.payments.providers import WebhookType
 
 MAX_AMOUNT = 10**12
 _DESTINATION = re.compile(r"^[A-Za-z0-9_\-]{2,64}$")
@@ -335,3 +337,7 @@ async def transaction_kinds(
         )
     )
     return {ident: kind for ident, kind in rows}
+
+
+register_webhook_handler(WebhookType.PAYOUT_PAID.value, on_payout_paid)
+register_webhook_handler(WebhookType.PAYOUT_FAILED.value, on_payout_failed)
