@@ -76,6 +76,11 @@ class ErrorCode(StrEnum):
     INVALID_CURSOR = "INVALID_CURSOR"
     SEARCH_LIMIT_EXCEEDED = "SEARCH_LIMIT_EXCEEDED"
     CURRENCY_REQUIRED = "CURRENCY_REQUIRED"
+    # ledger (c2c_api.ledger.errors)
+    AMOUNT_OUT_OF_RANGE = "AMOUNT_OUT_OF_RANGE"
+    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+    HOLD_NOT_PENDING = "HOLD_NOT_PENDING"
+    LEDGER_REFERENCE_CONFLICT = "LEDGER_REFERENCE_CONFLICT"
 
 
 # What each code means, for docs/errors.md and the SDL (a test fails when one is missing).
@@ -149,6 +154,20 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
         "A search goes beyond a limit (page size, query length, radius, facets, ...)."
     ),
     ErrorCode.CURRENCY_REQUIRED: "A price filter needs a currency.",
+    ErrorCode.AMOUNT_OUT_OF_RANGE: (
+        "An amount of money is not a whole number of minor units from 1 to 10^12 (or, for part "
+        "of a hold, more than the hold)."
+    ),
+    ErrorCode.INSUFFICIENT_FUNDS: (
+        "An account would fall below zero (counting the holds drawing on it): nothing was written."
+    ),
+    ErrorCode.HOLD_NOT_PENDING: (
+        "The hold on these funds was already posted, voided or expired (a hold is resolved "
+        "once; repeating the same resolution is harmless)."
+    ),
+    ErrorCode.LEDGER_REFERENCE_CONFLICT: (
+        "This reference (idempotency key) was already used for a different posting or hold."
+    ),
 }
 
 

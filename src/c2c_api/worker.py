@@ -4,6 +4,7 @@
     mail.send               users.mail.MailDelivery (SMTP)          leased (at least once)
     saved_search.match      search.service.run_match_job            transactional (once)
     listing.expire          listings.service.expire_listing (timer) transactional (once)
+    ledger.hold_expire      ledger.service.expire_hold (timer)      transactional (once)
     listing.changed         relay -> broker channel listing:<id>    leased (at least once)
     saved_search.matched    relay -> broker channel member:<id>     leased (at least once)
 
@@ -28,6 +29,7 @@ from c2c_api.config import Settings
 from c2c_api.db import Database
 from c2c_api.events.models import OutboxEvent
 from c2c_api.events.worker import Handlers, RetryPolicy, Worker
+from c2c_api.ledger.service import HOLD_EXPIRE_ACTION, expire_hold
 from c2c_api.listings.revisions import EXPIRE_ACTION, LISTING_CHANGED_TOPIC
 from c2c_api.listings.service import expire_listing
 from c2c_api.search.service import MATCH_JOB_TOPIC, MATCH_TOPIC, run_match_job
@@ -81,8 +83,12 @@ def build_handlers(
     async def expire(session: AsyncSession, event: OutboxEvent) -> None:
         await expire_listing(session, listing_id=uuid.UUID(str(event.payload["subjectId"])))
 
+    async def expire_ledger_hold(session: AsyncSession, event: OutboxEvent) -> None:
+        await expire_hold(session, hold_id=uuid.UUID(str(event.payload["subjectId"])))
+
     handlers.on_transaction(MATCH_JOB_TOPIC, match)
     handlers.on_transaction(EXPIRE_ACTION, expire)
+    handlers.on_transaction(HOLD_EXPIRE_ACTION, expire_ledger_hold)
     relay = Relay(broker)
     for topic in RELAYED_TOPICS:
         handlers.on_lease(topic, relay)
