@@ -81,4 +81,3 @@ async def wipe_ledger(db: Database) -> None:
                 await conn.execute(sa.text(f"DELETE FROM {table}"))
         else:
             await conn.execute(sa.text(f"TRUNCATE {', '.join(tables)}"))
-
