@@ -18,8 +18,10 @@ from c2c_api.app import create_app
 from c2c_api.config import Settings
 from c2c_api.db import Database
 from c2c_api.kit.clock import clock
+from c2c_api.ledger.service import check_ledger
 from c2c_api.registry import import_models
 from dbsupport import BACKENDS, drop_postgres_database, new_database_url
+from ledger_support import independent_ledger_problems, ledger_touched
 
 import_models()
 
@@ -63,11 +65,27 @@ async def _empty_every_table(database: Database) -> None:
 
 @pytest.fixture
 async def db(_database: Database) -> AsyncIterator[Database]:
-    """The run's database, emptied before each test."""
+    """The run's database, emptied before each test; the ledger checked after it."""
     await _empty_every_table(_database)
     clock.reset()
     yield _database
     clock.reset()
+    await _check_the_ledger(_database)
+
+
+async def _check_the_ledger(database: Database) -> None:
+    """Whatever a test did, the ledger's invariants hold after it: the service's own check
+    and an independent one in raw SQL (tests/ledger_support.py) must both find nothing."""
+    if not await ledger_touched(database):
+        return
+    independent = await independent_ledger_problems(database)
+    async with database.sessionmaker() as session:
+        own = await check_ledger(session)
+    if own or independent:
+        pytest.fail(
+            "the ledger is inconsistent after the test:\n"
+            + "\n".join([*(f"check_ledger: {p}" for p in own), *independent])
+        )
 
 
 @pytest.fixture

@@ -104,6 +104,11 @@ class ErrorCode(StrEnum):
     WEBHOOK_TOO_OLD = "WEBHOOK_TOO_OLD"
     WEBHOOK_MALFORMED = "WEBHOOK_MALFORMED"
     UNKNOWN_PAYMENT_PROVIDER = "UNKNOWN_PAYMENT_PROVIDER"
+    # ledger (c2c_api.ledger.errors)
+    AMOUNT_OUT_OF_RANGE = "AMOUNT_OUT_OF_RANGE"
+    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+    HOLD_NOT_PENDING = "HOLD_NOT_PENDING"
+    LEDGER_REFERENCE_CONFLICT = "LEDGER_REFERENCE_CONFLICT"
 
 
 # What each code means, for docs/errors.md and the SDL (a test fails when one is missing).
@@ -253,6 +258,19 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ),
     ErrorCode.UNKNOWN_PAYMENT_PROVIDER: (
         "The webhook URL names a payment provider this server does not use (REST: 404)."
+    ErrorCode.AMOUNT_OUT_OF_RANGE: (
+        "An amount of money is not a whole number of minor units from 1 to 10^12 (or, for part "
+        "of a hold, more than the hold)."
+    ),
+    ErrorCode.INSUFFICIENT_FUNDS: (
+        "An account would fall below zero (counting the holds drawing on it): nothing was written."
+    ),
+    ErrorCode.HOLD_NOT_PENDING: (
+        "The hold on these funds was already posted, voided or expired (a hold is resolved "
+        "once; repeating the same resolution is harmless)."
+    ),
+    ErrorCode.LEDGER_REFERENCE_CONFLICT: (
+        "This reference (idempotency key) was already used for a different posting or hold."
     ),
 }
 
