@@ -258,6 +258,7 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ),
     ErrorCode.UNKNOWN_PAYMENT_PROVIDER: (
         "The webhook URL names a payment provider this server does not use (REST: 404)."
+    ),
     ErrorCode.AMOUNT_OUT_OF_RANGE: (
         "An amount of money is not a whole number of minor units from 1 to 10^12 (or, for part "
         "of a hold, more than the hold)."

@@ -5,11 +5,16 @@ idempotent (`order:<id>:capture`, `…:release`, `…:refund`)."""
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sqlmodel import select
 
 from c2c_api.events.service import record_event
+from c2c_api.ledger.models import AccountKind, LedgerAccount
 from c2c_api.ledger.service import (
     PLATFORM_REVENUE,
     Move,
@@ -20,6 +25,7 @@ from c2c_api.ledger.service import (
     post,
     post_hold,
     provider_clearing,
+    register_invariant,
 )
 from c2c_api.orders import process as p
 from c2c_api.orders import stock
@@ -211,3 +217,33 @@ async def handover_code_matches(step: Step) -> None:
 
 ENGINE.verify()
 
+
+
+async def escrow_matches_state(session: AsyncSession) -> list[str]:
+    """The ledger check's per-order invariant: an order's escrow holds its total exactly while
+    its state says the money is held (PAID … DISPUTED), and nothing otherwise."""
+    accounts = sa.select(
+        LedgerAccount.order_id, LedgerAccount.currency, LedgerAccount.balance
+    ).where(LedgerAccount.kind == AccountKind.ESCROW)
+    held: dict[tuple[uuid.UUID, str], int] = {
+        (row.order_id, row.currency): int(row.balance)
+        for row in (await session.execute(accounts)).all()
+        if row.order_id is not None
+    }
+    problems: list[str] = []
+    orders = sa.select(Order.id, Order.state, Order.total, Order.currency)
+    for row in (await session.execute(orders)).all():
+        expected = row.total if row.state in p.ESCROW_HELD_STATES else 0
+        actual = held.pop((row.id, row.currency), 0)
+        if actual != expected:
+            problems.append(
+                f"order {row.id} in state {row.state}: escrow {actual} {row.currency}, "
+                f"expected {expected}"
+            )
+    for (order_id, currency), balance in held.items():
+        if balance != 0:
+            problems.append(f"escrow of unknown order {order_id}: {balance} {currency}")
+    return problems
+
+
+register_invariant("orders.escrow_matches_state", escrow_matches_state)
