@@ -53,6 +53,7 @@ from c2c_api.idempotency.errors import (
     IdempotencyKeyReused,
 )
 from c2c_api.idempotency.models import CALLER_MAX, KEY_MAX, IdempotencyKey, KeyStatus
+from c2c_api.i18n import translatable
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.text import has_control_characters
 
@@ -61,7 +62,9 @@ log = logging.getLogger(__name__)
 # How long a claim holds its key before a retry may take it over (its holder is presumed dead).
 # Longer than the slowest use case, provider calls included.
 LEASE = timedelta(seconds=60)
-INVALID_KEY = "Give an idempotency key of 1 to 255 characters, without control characters."
+INVALID_KEY = translatable(
+    "Give an idempotency key of 1 to 255 characters, without control characters."
+)
 
 UseCase = Callable[[AsyncSession], Awaitable[dict[str, Any]]]
 
@@ -248,11 +251,13 @@ class Claim:
         if self.replay is not None:
             raise RuntimeError("a replayed claim has nothing to complete")
         stored: dict[str, Any] = json.loads(canonical_json(dict(value)))
-        await self._finish(session, {"value": stored})
+        if not await self._finish(session, {"value": stored}):
+            raise IdempotencyKeyInUse()
         self.completed = True
         return stored
 
-    async def _finish(self, session: AsyncSession, result: dict[str, Any]) -> None:
+    async def _finish(self, session: AsyncSession, result: dict[str, Any]) -> bool:
+        """Mark the key answered with `result`; False when the claim is no longer ours."""
         outcome = await session.exec(
             sa.update(IdempotencyKey)
             .where(self._ours())
@@ -263,11 +268,11 @@ class Claim:
                 expires_at=utcnow() + self.ttl,
             )
         )
-        if outcome.rowcount != 1:
-            raise IdempotencyKeyInUse()
+        return bool(outcome.rowcount == 1)
 
     async def store_error(self, db: Database, error: DomainError) -> None:
-        """Keep a domain error as the key's answer, in a transaction of its own."""
+        """Keep a domain error as the key's answer, in a transaction of its own (not when the
+        claim was lost meanwhile: the new holder answers)."""
 
         async def store(session: AsyncSession) -> None:
             await self._finish(session, {"error": StoredError.of(error).to_json()})
@@ -357,7 +362,8 @@ async def claim(
     `c.replay.raise_or_value()`, run nothing); else run the work and call
     `await c.complete(session, value)` inside its last transaction. Leaving the block with a
     DomainError stores it as the answer (a retryable one releases the key); any other
-    exception releases the key. Raises IdempotencyKeyReused / IdempotencyKeyInUse on entry.
+    exception, or leaving without `complete`, releases the key. Raises IdempotencyKeyReused /
+    IdempotencyKeyInUse on entry.
     """
     digest = request_hash(arguments)
     ttl = timedelta(hours=db.settings.idempotency_ttl_hours)
@@ -391,9 +397,8 @@ async def claim(
     except BaseException:
         await _quietly(held.release(db), "release")
         raise
-    if not held.completed:
+    if not held.completed:  # left without an answer: nothing to answer again
         await _quietly(held.release(db), "release")
-        raise RuntimeError(f"the claim of {operation!r} ended without complete()")
 
 
 async def _quietly(action: Awaitable[None], what: str) -> None:
