@@ -47,13 +47,13 @@ from c2c_api import errors as kernel_errors
 from c2c_api.authz import Actor
 from c2c_api.db import Database
 from c2c_api.errors import DomainError, ErrorCode, InvalidInput, ReplayedError, Unauthenticated
+from c2c_api.i18n import translatable
 from c2c_api.idempotency.errors import (
     IdempotencyKeyInUse,
     IdempotencyKeyRequired,
     IdempotencyKeyReused,
 )
 from c2c_api.idempotency.models import CALLER_MAX, KEY_MAX, IdempotencyKey, KeyStatus
-from c2c_api.i18n import translatable
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.text import has_control_characters
 
