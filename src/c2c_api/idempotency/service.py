@@ -319,7 +319,9 @@ async def _take(
         await session.exec(
             select(IdempotencyKey).where(IdempotencyKey.caller == caller, IdempotencyKey.key == key)
         )
-    ).one()
+    ).first()
+    if row is None:  # released between our insert and our read: the retry will claim it
+        raise IdempotencyKeyInUse()
     if row.claim_token == token:
         return None
     expired = row.expires_at <= now
