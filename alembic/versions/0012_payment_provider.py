@@ -1,7 +1,7 @@
 """payment provider
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import c2c_api.db
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

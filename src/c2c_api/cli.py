@@ -181,6 +181,7 @@ def _register_subcommands() -> None:
     for module in (
         "c2c_api.auth.cli",
         "c2c_api.ledger.cli",
+        "c2c_api.idempotency.cli",
         "c2c_api.listings.cli",
         "c2c_api.partners.cli",
         "c2c_api.photos.cli",

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
     outbox_retry_base_seconds: float = Field(default=10.0, gt=0, le=3600)
     outbox_retry_max_seconds: float = Field(default=3600.0, gt=0, le=86_400)
+    # How long idempotency keys answer again (docs/idempotency.md); at least a day.
+    idempotency_ttl_hours: int = Field(default=24, ge=24, le=24 * 90)
     # Saved searches evaluated per matching job (a published listing runs ceil(n / batch) jobs).
     saved_search_match_batch: int = Field(default=100, ge=1, le=1000)
 

@@ -10,9 +10,13 @@
      │    └── InvalidCursor     INVALID_CURSOR: not a cursor we issued for this list
      ├── Conflict               uniqueness or a concurrent change
      ├── InvalidState           the thing is not in a state that allows this
-     └── RateLimited            too many attempts; retry later
+     └── RateLimited            too many attempts; retry later (retryable)
+    ReplayedError               the first answer of an idempotent request, raised again:
+                                any code; it maps as its original's class did (`family`)
 
 Transports map the family to a status (REST) or a typed payload error (GraphQL) in one place.
+A class whose failure is transient sets `retryable = True` (RateLimited, a provider that is
+down): an idempotency key is then released instead of keeping that answer (docs/idempotency.md).
 """
 
 from __future__ import annotations
@@ -109,6 +113,10 @@ class ErrorCode(StrEnum):
     INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
     HOLD_NOT_PENDING = "HOLD_NOT_PENDING"
     LEDGER_REFERENCE_CONFLICT = "LEDGER_REFERENCE_CONFLICT"
+    # idempotency keys of money-moving operations (c2c_api.idempotency.errors)
+    IDEMPOTENCY_KEY_REQUIRED = "IDEMPOTENCY_KEY_REQUIRED"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    IDEMPOTENCY_KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE"
 
 
 # What each code means, for docs/errors.md and the SDL (a test fails when one is missing).
@@ -273,14 +281,27 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.LEDGER_REFERENCE_CONFLICT: (
         "This reference (idempotency key) was already used for a different posting or hold."
     ),
+    ErrorCode.IDEMPOTENCY_KEY_REQUIRED: (
+        "The operation moves money and needs an idempotency key (GraphQL `idempotencyKey`, "
+        "REST `Idempotency-Key` header); docs/idempotency.md."
+    ),
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: (
+        "The idempotency key was already used, within its lifetime, for another operation or "
+        "other arguments: choose a new key for a new action."
+    ),
+    ErrorCode.IDEMPOTENCY_KEY_IN_USE: (
+        "A request with this idempotency key is still running: retry the same request later "
+        "to get its answer."
+    ),
 }
 
 
 class DomainError(Exception):
     """Base of every expected failure."""
 
-    code: ClassVar[ErrorCode] = ErrorCode.INVALID_STATE
-    # Whether the same operation may succeed if simply tried again later (an outage).
+    # Set per class; a ReplayedError alone sets it per instance (the code it answers again).
+    code: ErrorCode = ErrorCode.INVALID_STATE
+    # A transient failure: the same request may succeed later (idempotency keys are released).
     retryable: ClassVar[bool] = False
 
     def __init__(
@@ -294,6 +315,11 @@ class DomainError(Exception):
         self.fields = list(fields)
         self.context = dict(context or {})
         super().__init__(self.message)
+
+    @property
+    def family(self) -> type[DomainError]:
+        """The class transports map to a REST status or a GraphQL answer: the error's own."""
+        return type(self)
 
 
 class NotFound(DomainError):
@@ -361,6 +387,29 @@ class RateLimited(DomainError):
     """Too many attempts; try again later."""
 
     code = ErrorCode.RATE_LIMITED
+    retryable = True
+
+
+class ReplayedError(DomainError):
+    """an earlier answer, given again: the code, message, fields and context it had."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode,
+        family: type[DomainError],
+        fields: Sequence[str] = (),
+        context: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, fields=fields, context=context)
+        self.code = code
+        self._family = family
+
+    @property
+    def family(self) -> type[DomainError]:
+        """The kernel class of the original error (its REST status, its GraphQL mapping)."""
+        return self._family
 
 
 class EmailTaken(Conflict):

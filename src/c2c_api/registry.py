@@ -15,6 +15,7 @@ def import_models() -> None:
     from c2c_api.categories import models as _categories  # noqa: F401
     from c2c_api.events import models as _events  # noqa: F401
     from c2c_api.favorites import models as _favorites  # noqa: F401
+    from c2c_api.idempotency import models as _idempotency  # noqa: F401
     from c2c_api.ledger import models as _ledger  # noqa: F401
     from c2c_api.listings import models as _listings  # noqa: F401
     from c2c_api.offers import models as _offers  # noqa: F401
@@ -30,6 +31,7 @@ def import_models() -> None:
 def import_catalogues() -> None:
     """Import every module that registers translations (c2c_api.i18n.register_catalogue)."""
     from c2c_api.categories import errors as _categories  # noqa: F401
+    from c2c_api.idempotency import errors as _idempotency  # noqa: F401
     from c2c_api.ledger import errors as _ledger  # noqa: F401
     from c2c_api.listings import errors as _listings  # noqa: F401
     from c2c_api.offers import errors as _offers  # noqa: F401

@@ -7,7 +7,7 @@ import ast
 from collections import defaultdict
 
 from c2c_api.docgen.messages import SOURCE_ROOT, Message, collect_messages, error_classes
-from c2c_api.errors import DESCRIPTIONS, DomainError, ErrorCode
+from c2c_api.errors import DESCRIPTIONS, DomainError, ErrorCode, ReplayedError
 from c2c_api.graphql.extensions import _REQUEST_ERROR_CODES
 from c2c_api.rest.problems import DEFAULT_DOMAIN_STATUS, status_of
 
@@ -132,7 +132,8 @@ def _message_rows(messages: list[Message]) -> list[str]:
 
 def render() -> str:
     """The page's text."""
-    classes = [c for c in error_classes() if c is not DomainError]
+    # A ReplayedError answers any code again, as its original did: not a code's class.
+    classes = [c for c in error_classes() if c not in (DomainError, ReplayedError)]
     messages = [m for m in collect_messages() if m.client_facing]
     lines = [
         "# Error codes",

@@ -1,7 +1,9 @@
 """RFC 9457 problem details for every non-GraphQL error response.
 
 - `DomainError` → `application/problem+json` with the status of `status_of` (one table by
-  class, `STATUS_BY_ERROR`, refined by code, `STATUS_BY_CODE`).
+  class, `STATUS_BY_ERROR`, refined by code, `STATUS_BY_CODE`). A replayed error (the stored
+  answer of an idempotency key) answers the status of its original, with
+  `Idempotent-Replayed: true`.
 - Starlette's `HTTPException` (unknown route 404, wrong method 405, …) → the same shape.
 - Any other exception → a masked 500 naming the request id, logged once with its traceback
   (`UnexpectedErrorMiddleware`, so the server's own error page and log are never reached).
@@ -30,6 +32,7 @@ from c2c_api.errors import (
     InvalidState,
     NotFound,
     RateLimited,
+    ReplayedError,
     Unauthenticated,
 )
 from c2c_api.i18n import negotiate_locale, translate
@@ -39,6 +42,8 @@ log = logging.getLogger("c2c_api.errors")
 
 PROBLEM_JSON = "application/problem+json"
 INTERNAL_ERROR = "Internal server error."
+# Set on an answer given again for an idempotency key (success or problem).
+IDEMPOTENT_REPLAYED = "Idempotent-Replayed"
 
 # The most specific class wins (looked up along the exception's MRO).
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
@@ -62,14 +67,16 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.WEBHOOK_SIGNATURE_INVALID: 400,
     ErrorCode.WEBHOOK_TOO_OLD: 400,
     ErrorCode.WEBHOOK_MALFORMED: 400,
+    # IETF draft "The Idempotency-Key HTTP Header Field": a missing required key is 400.
+    ErrorCode.IDEMPOTENCY_KEY_REQUIRED: 400,
 }
 DEFAULT_DOMAIN_STATUS = 400
 
 
-def status_of(cls: type[DomainError]) -> int:
+def status_of(cls: type[DomainError], code: ErrorCode | None = None) -> int:
     """The HTTP status of a domain error class: its code's (`STATUS_BY_CODE`), else its
-    nearest class's along the MRO (`STATUS_BY_ERROR`)."""
-    status = STATUS_BY_CODE.get(cls.code)
+    nearest class's along the MRO (`STATUS_BY_ERROR`). `code` overrides the class's."""
+    status = STATUS_BY_CODE.get(cls.code if code is None else code)
     if status is not None:
         return status
     for klass in cls.__mro__:
@@ -80,8 +87,9 @@ def status_of(cls: type[DomainError]) -> int:
 
 
 def status_for(error: DomainError) -> int:
-    """The HTTP status of a domain error (see `status_of`)."""
-    return status_of(type(error))
+    """The HTTP status of a domain error (see `status_of`); a replayed error's is its
+    original's (same code, same family)."""
+    return status_of(error.family, error.code)
 
 
 class ProblemResponse(JSONResponse):
@@ -123,7 +131,9 @@ def domain_error_response(request: Request, error: DomainError) -> ProblemRespon
     status = status_for(error)
     locale = negotiate_locale(request.headers.get("accept-language"))
     headers: dict[str, str] = {}
-    if isinstance(error, InsufficientScope):
+    if isinstance(error, ReplayedError):
+        headers[IDEMPOTENT_REPLAYED] = "true"
+    if issubclass(error.family, InsufficientScope):
         needed = " ".join(
             sorted({s for alt in error.context.get("requiredScopes", []) for s in alt})
         )
@@ -131,7 +141,7 @@ def domain_error_response(request: Request, error: DomainError) -> ProblemRespon
     elif status == 401:
         headers["www-authenticate"] = "Bearer"
     retry_after = error.context.get("retry_after")
-    if isinstance(error, RateLimited) and isinstance(retry_after, int):
+    if issubclass(error.family, RateLimited) and isinstance(retry_after, int):
         headers["retry-after"] = str(retry_after)
     members: dict[str, Any] = {}
     if error.fields:
