@@ -12,12 +12,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 from strawberry.types import Info
 
-from c2c_api.idempotency.service import UseCase, caller_of, check_key, run_once
+from c2c_api.idempotency.service import Claim, UseCase, caller_of, check_key, claim, run_once
 
 ARGUMENT = "idempotencyKey"
 
@@ -45,3 +46,24 @@ async def idempotent(
         arguments=arguments,
         use_case=use_case,
     )
+
+
+@asynccontextmanager
+async def idempotent_claim(
+    info: Info[Any, Any],
+    *,
+    operation: str,
+    key: str | None,
+    arguments: Mapping[str, Any],
+) -> AsyncIterator[Claim]:
+    """The claim of a use case spanning several transactions (paying calls the provider
+    between two): `claim.replay` when answered before, else do the work and call
+    `claim.complete(session, value)` in its last transaction (idempotency.service.claim)."""
+    checked = check_key(key, field=ARGUMENT)
+    ctx = info.context
+    caller = caller_of(ctx.actor)
+    await ctx.end_reads()
+    async with claim(
+        ctx.db, caller=caller, key=checked, operation=operation, arguments=arguments
+    ) as held:
+        yield held

@@ -27,12 +27,17 @@ from c2c_api.graphql.permissions import RequiresScopesDirective, field_scopes
 from c2c_api.listings.graphql import LISTING_TYPES
 from c2c_api.listings.mutations import ListingMutation, ListingQuery
 from c2c_api.listings.subscriptions import ListingSubscription
+from c2c_api.offers.graphql import OfferMutation, OfferQuery, OfferType
+from c2c_api.orders.graphql import OrderType
+from c2c_api.orders.mutations import OrderMutation, OrderQuery
+from c2c_api.orders.subscriptions import OrderSubscription
 from c2c_api.partners.graphql import PartnerMutation, PartnerQuery
 from c2c_api.photos.graphql import PhotoMutation, PhotoQuery
 from c2c_api.questions.graphql import QuestionMutation, QuestionQuery
 from c2c_api.search.graphql import SearchMutation, SearchQuery
 from c2c_api.search.subscriptions import SearchSubscription
 from c2c_api.users.graphql import UserMutation, UserQuery
+from c2c_api.wallet.graphql import PayoutType, WalletMutation, WalletQuery
 
 log = logging.getLogger("c2c_api.graphql")
 
@@ -50,6 +55,9 @@ class Query(
     PhotoQuery,
     FavoriteQuery,
     QuestionQuery,
+    OrderQuery,
+    OfferQuery,
+    WalletQuery,
 ):
     pass
 
@@ -64,6 +72,9 @@ class Mutation(
     PhotoMutation,
     FavoriteMutation,
     QuestionMutation,
+    OrderMutation,
+    OfferMutation,
+    WalletMutation,
 ):
     pass
 
@@ -74,7 +85,7 @@ class Mutation(
         "delivered after the change they describe is committed."
     )
 )
-class Subscription(ListingSubscription, SearchSubscription):
+class Subscription(ListingSubscription, SearchSubscription, OrderSubscription):
     pass
 
 
@@ -148,7 +159,8 @@ def _build_schema(settings: Settings) -> C2CSchema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=list(LISTING_TYPES.values()),  # every kind of Listing, even when none is returned
+        # every kind of Listing, even when none is returned; the deal nodes
+        types=[*LISTING_TYPES.values(), OrderType, OfferType, PayoutType],
         schema_directives=[RequiresScopesDirective],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[

@@ -67,7 +67,7 @@ class Listing(SQLModel, table=True):
         sa.CheckConstraint(
             "reserved_quantity >= 0 AND sold_quantity >= 0 "
             "AND reserved_quantity + sold_quantity <= quantity",
-            name="ck_listings_stock",
+            name="stock",
         ),
     )
 

@@ -39,8 +39,8 @@ class Offer(SQLModel, table=True):
         sa.Index("ix_offers_seller_created", "seller_id", "created_at", "id"),
         sa.Index("ix_offers_buyer_created", "buyer_id", "created_at", "id"),
         sa.Index("ix_offers_listing_status", "listing_id", "status"),
-        sa.CheckConstraint("amount > 0", name="ck_offers_amount_positive"),
-        sa.CheckConstraint("quantity > 0", name="ck_offers_quantity_positive"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
     )
 
     id: uuid.UUID = uuid_pk()
@@ -48,7 +48,7 @@ class Offer(SQLModel, table=True):
     buyer_id: uuid.UUID = Field(foreign_key="members.id")
     seller_id: uuid.UUID = Field(foreign_key="members.id")
     made_by: OfferParty = Field(sa_type=enum_type(OfferParty))
-    amount: int
+    amount: int = Field(sa_type=sa.BigInteger)
     quantity: int = 1
     currency: str = Field(max_length=3)
     message: str | None = Field(default=None, max_length=500)
@@ -72,6 +72,6 @@ class OfferRules(SQLModel, table=True):
     __tablename__ = "offer_rules"
 
     listing_id: uuid.UUID = Field(foreign_key="listings.id", primary_key=True, ondelete="CASCADE")
-    auto_accept_amount: int | None = None
-    auto_decline_amount: int | None = None
+    auto_accept_amount: int | None = Field(default=None, sa_type=sa.BigInteger)
+    auto_decline_amount: int | None = Field(default=None, sa_type=sa.BigInteger)
     updated_at: datetime = created_at_field()

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from c2c_api.graphql.context import Context
 
 HandoverEnum = strawberry.enum(
-    Handover, name="Handover", description="How the item changes hands: shipped, or a meet-up."
+    Handover,
+    name="HandoverMethod",
+    description="How the item changes hands: shipped, or a meet-up.",
 )
 
 

@@ -31,9 +31,9 @@ class Order(SQLModel, table=True):
         sa.Index("ix_orders_buyer_created", "buyer_id", "created_at", "id"),
         sa.Index("ix_orders_seller_created", "seller_id", "created_at", "id"),
         sa.Index("ix_orders_state", "state"),
-        sa.CheckConstraint("quantity > 0", name="ck_orders_quantity_positive"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
         sa.CheckConstraint("total = item_amount + shipping_amount + buyer_protection",
-                           name="ck_orders_total"),
+                           name="total"),
     )
 
     id: uuid.UUID = uuid_pk()
@@ -48,15 +48,15 @@ class Order(SQLModel, table=True):
     offer_id: uuid.UUID | None = Field(default=None, index=True)
     quantity: int
     currency: str = Field(max_length=3)
-    unit_price: int
-    item_amount: int
-    shipping_amount: int = 0
-    buyer_protection: int = 0
-    total: int
-    seller_commission: int = 0
-    seller_net: int
-    platform_revenue: int = 0
-    partner_revenue: int = 0
+    unit_price: int = Field(sa_type=sa.BigInteger)
+    item_amount: int = Field(sa_type=sa.BigInteger)
+    shipping_amount: int = Field(default=0, sa_type=sa.BigInteger)
+    buyer_protection: int = Field(default=0, sa_type=sa.BigInteger)
+    total: int = Field(sa_type=sa.BigInteger)
+    seller_commission: int = Field(default=0, sa_type=sa.BigInteger)
+    seller_net: int = Field(sa_type=sa.BigInteger)
+    platform_revenue: int = Field(default=0, sa_type=sa.BigInteger)
+    partner_revenue: int = Field(default=0, sa_type=sa.BigInteger)
     handover: Handover = Field(sa_type=enum_type(Handover))
     carrier: str | None = Field(default=None, max_length=100)
     tracking_number: str | None = Field(default=None, max_length=100)
@@ -122,7 +122,7 @@ class OrderPayment(SQLModel, table=True):
     payer_id: uuid.UUID = Field(foreign_key="members.id")
     provider: str = Field(max_length=32)
     provider_ref: str | None = Field(default=None, max_length=120, index=True)
-    amount: int
+    amount: int = Field(sa_type=sa.BigInteger)
     currency: str = Field(max_length=3)
     status: PaymentStatus = Field(sa_type=enum_type(PaymentStatus))
     failure_reason: str | None = Field(default=None, max_length=200)
@@ -144,7 +144,7 @@ class OrderRefund(SQLModel, table=True):
     id: uuid.UUID = uuid_pk()
     order_id: uuid.UUID = Field(foreign_key="orders.id", index=True)
     payment_id: uuid.UUID = Field(foreign_key="order_payments.id", unique=True)
-    amount: int
+    amount: int = Field(sa_type=sa.BigInteger)
     currency: str = Field(max_length=3)
     status: RefundStatus = Field(sa_type=enum_type(RefundStatus))
     provider_ref: str | None = Field(default=None, max_length=120)

@@ -23,12 +23,12 @@ class Payout(SQLModel, table=True):
     __tablename__ = "payouts"
     __table_args__ = (
         sa.Index("ix_payouts_member_created", "member_id", "created_at", "id"),
-        sa.CheckConstraint("amount > 0", name="ck_payouts_amount_positive"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
     )
 
     id: uuid.UUID = uuid_pk()
     member_id: uuid.UUID = Field(foreign_key="members.id")
-    amount: int
+    amount: int = Field(sa_type=sa.BigInteger)
     currency: str = Field(max_length=3)
     destination: str = Field(max_length=64)
     status: PayoutStatus = Field(sa_type=enum_type(PayoutStatus))
