@@ -47,8 +47,11 @@ SCOPES: dict[str, Scope] = {
         Scope("listings:write", "Publish and manage your listings.", ActorKind.MEMBER),
         Scope("messages:write", "Read and send your messages.", ActorKind.MEMBER),
         Scope("offers:write", "Make, counter and answer offers.", ActorKind.MEMBER),
-        Scope("orders:write", "Buy, pay, take part in your orders, and withdraw your balance.",
-              ActorKind.MEMBER),
+        Scope(
+            "orders:write",
+            "Buy, pay, take part in your orders, and withdraw your balance.",
+            ActorKind.MEMBER,
+        ),
         # partners (confidential clients, client credentials)
         Scope("partner:read", "Read your partner (storefront) profile.", ActorKind.PARTNER),
         Scope("partner:members", "See the members of your storefront.", ActorKind.PARTNER),
@@ -57,8 +60,11 @@ SCOPES: dict[str, Scope] = {
         Scope("admin:moderation", "Moderate listings, messages and members.", ActorKind.OPERATOR),
         Scope("admin:partners", "Create and manage partners.", ActorKind.OPERATOR),
         Scope("admin:catalog", "Manage the category tree.", ActorKind.OPERATOR),
-        Scope("admin:disputes", "See orders with a reported problem and decide them.",
-              ActorKind.OPERATOR),
+        Scope(
+            "admin:disputes",
+            "See orders with a reported problem and decide them.",
+            ActorKind.OPERATOR,
+        ),
     ]
 }
 """The scopes in use: each is required by at least one operation (docs/oauth.md, generated;

@@ -99,9 +99,10 @@ class TestDeclarations:
 
     def test_a_terminal_state_with_a_way_out_is_refused(self) -> None:
         extra = Transition("again", ("END",), "A", frozenset({B}), "Again", "Encore")
-        assert "terminal state END has transitions out" in toy(
-            transitions=(*toy().transitions, extra)
-        ).problems()
+        assert (
+            "terminal state END has transitions out"
+            in toy(transitions=(*toy().transitions, extra)).problems()
+        )
 
     def test_a_cycle_that_never_ends_is_refused(self) -> None:
         loop = (
@@ -113,8 +114,9 @@ class TestDeclarations:
         assert "state END is unreachable from A" in problems
 
     def test_unknown_states_and_timers_without_delay_are_refused(self) -> None:
-        bad = Transition("x", ("A",), "NOWHERE", frozenset({B}), "X", "X", effects=(
-            SetTimer("toy.other"),))
+        bad = Transition(
+            "x", ("A",), "NOWHERE", frozenset({B}), "X", "X", effects=(SetTimer("toy.other"),)
+        )
         problems = toy(transitions=(*toy().transitions, bad)).problems()
         assert "transition x names unknown state NOWHERE" in problems
         assert "transition x sets timer toy.other with no delay" in problems
@@ -181,8 +183,12 @@ class TestTake:
 
     @pytest.mark.parametrize(
         ("inputs", "field"),
-        [({}, "input.note"), ({"note": "toolong"}, "input.note"), ({"note": "a\x00"}, "input.note"),
-         ({"note": "ok", "other": "x"}, "input.other")],
+        [
+            ({}, "input.note"),
+            ({"note": "toolong"}, "input.note"),
+            ({"note": "a\x00"}, "input.note"),
+            ({"note": "ok", "other": "x"}, "input.other"),
+        ],
     )
     async def test_refuses_bad_inputs(
         self, db: Database, inputs: dict[str, str], field: str

@@ -1,17 +1,17 @@
 """Why an offer was refused.
 
-    DomainError
-     ├── NotFound
-     │    └── OfferNotFound            OFFER_NOT_FOUND
-     ├── Forbidden
-     │    └── OfferNotYoursToAnswer    OFFER_NOT_YOURS_TO_ANSWER
-     ├── InvalidInput
-     │    ├── OfferBelowFloor          OFFER_BELOW_FLOOR (floor)
-     │    └── OfferCurrencyMismatch    OFFER_CURRENCY_MISMATCH
-     └── InvalidState
-          ├── OffersNotAccepted        OFFERS_NOT_ACCEPTED
-          ├── TooManyOffers            TOO_MANY_OFFERS
-          └── OfferNotPending          OFFER_NOT_PENDING (status)
+DomainError
+ ├── NotFound
+ │    └── OfferNotFound            OFFER_NOT_FOUND
+ ├── Forbidden
+ │    └── OfferNotYoursToAnswer    OFFER_NOT_YOURS_TO_ANSWER
+ ├── InvalidInput
+ │    ├── OfferBelowFloor          OFFER_BELOW_FLOOR (floor)
+ │    └── OfferCurrencyMismatch    OFFER_CURRENCY_MISMATCH
+ └── InvalidState
+      ├── OffersNotAccepted        OFFERS_NOT_ACCEPTED
+      ├── TooManyOffers            TOO_MANY_OFFERS
+      └── OfferNotPending          OFFER_NOT_PENDING (status)
 """
 
 from __future__ import annotations

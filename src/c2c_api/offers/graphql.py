@@ -61,7 +61,7 @@ class OfferType(relay.Node):
     def amount(self) -> AmountType:
         return amount(self._row.amount, self._row.currency)
 
-    @strawberry.field(description="Amount × quantity.")
+    @strawberry.field(description="Amount times quantity.")
     def total(self) -> AmountType:
         return amount(self._row.amount * self._row.quantity, self._row.currency)
 
@@ -196,9 +196,7 @@ class OfferRulesSuccess:
     auto_decline_amount: MinorUnits | None  # type: ignore[valid-type]
 
 
-OfferRulesPayload = Annotated[
-    OfferRulesSuccess | UserError, strawberry.union("OfferRulesPayload")
-]
+OfferRulesPayload = Annotated[OfferRulesSuccess | UserError, strawberry.union("OfferRulesPayload")]
 
 
 @strawberry.type
@@ -293,7 +291,10 @@ class OfferMutation:
     ) -> OfferPayload | None:
         ctx: Context = info.context
         outcome = await service.counter_offer(
-            ctx.session, ctx.actor, offer_id=offer_uuid(offer_id), amount=int(amount),
+            ctx.session,
+            ctx.actor,
+            offer_id=offer_uuid(offer_id),
+            amount=int(amount),
             message=message,
         )
         return OfferSuccess(offer=OfferType.from_model(outcome.offer))
@@ -356,9 +357,7 @@ class OfferMutation:
     @mutation_payload
     async def withdraw_offer(self, info: Info, offer_id: strawberry.ID) -> OfferPayload | None:
         ctx: Context = info.context
-        offer = await service.withdraw_offer(
-            ctx.session, ctx.actor, offer_id=offer_uuid(offer_id)
-        )
+        offer = await service.withdraw_offer(ctx.session, ctx.actor, offer_id=offer_uuid(offer_id))
         return OfferSuccess(offer=OfferType.from_model(offer))
 
     @strawberry.mutation(

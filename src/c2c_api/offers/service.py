@@ -30,8 +30,8 @@ from c2c_api.authz import Actor, ActorKind, ListingPolicy, require_member
 from c2c_api.errors import InvalidInput
 from c2c_api.events.service import cancel_timer, record_event, schedule_timer
 from c2c_api.kit.clock import utcnow
-from c2c_api.kit.money import Money
 from c2c_api.kit.keyset import Position, after_position, check_page_size, newest_first, split_page
+from c2c_api.kit.money import Money
 from c2c_api.ledger.errors import AmountOutOfRange
 from c2c_api.listings.models import Listing, ListingStatus
 from c2c_api.listings.service import get_visible_listings
@@ -53,8 +53,8 @@ from c2c_api.orders.errors import (
 )
 from c2c_api.orders.models import Handover, Order
 from c2c_api.orders.notify import notify
-from c2c_api.payments.fees import FeeSchedule
 from c2c_api.orders.service import create_order
+from c2c_api.payments.fees import FeeSchedule
 
 OFFER_LIFETIME = timedelta(hours=48)
 FLOOR_PERCENT = 50
@@ -136,8 +136,9 @@ async def make_offer(
         _check_handover(listing, handover)
         buyer, seller, made_by = member_id, listing.seller_id, OfferParty.BUYER
         if offered_listing_id is not None:
-            raise InvalidInput("Propose one of your own published listings.",
-                               fields=["offeredListingId"])
+            raise InvalidInput(
+                "Propose one of your own published listings.", fields=["offeredListingId"]
+            )
     elif kind == "WANTED":
         buyer, seller, made_by = listing.seller_id, member_id, OfferParty.SELLER
         if offered_listing_id is not None:
@@ -313,9 +314,7 @@ async def _close(
     session.add(offer)
     await session.flush()
     if status != OfferStatus.EXPIRED:
-        await cancel_timer(
-            session, subject_type="offer", subject_id=offer.id, action=EXPIRE_ACTION
-        )
+        await cancel_timer(session, subject_type="offer", subject_id=offer.id, action=EXPIRE_ACTION)
 
 
 async def accept_offer(
@@ -521,12 +520,8 @@ async def offers_of_member(
     member_id = require_member(actor)
     check_page_size(limit)
     by_buyer = sa.and_(col(Offer.made_by) == OfferParty.BUYER, col(Offer.buyer_id) == member_id)
-    by_seller = sa.and_(
-        col(Offer.made_by) == OfferParty.SELLER, col(Offer.seller_id) == member_id
-    )
-    to_seller = sa.and_(
-        col(Offer.made_by) == OfferParty.BUYER, col(Offer.seller_id) == member_id
-    )
+    by_seller = sa.and_(col(Offer.made_by) == OfferParty.SELLER, col(Offer.seller_id) == member_id)
+    to_seller = sa.and_(col(Offer.made_by) == OfferParty.BUYER, col(Offer.seller_id) == member_id)
     to_buyer = sa.and_(col(Offer.made_by) == OfferParty.SELLER, col(Offer.buyer_id) == member_id)
     conditions: list[sa.ColumnElement[bool]] = [
         sa.or_(by_buyer, by_seller) if made else sa.or_(to_seller, to_buyer)

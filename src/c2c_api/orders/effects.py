@@ -9,9 +9,8 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-
-from sqlmodel import select
 
 from c2c_api.events.service import record_event
 from c2c_api.ledger.models import AccountKind, LedgerAccount
@@ -73,7 +72,9 @@ async def capture_escrow(step: Step) -> None:
     escrow (a pending hold, when the provider confirmed later, is posted first)."""
     order = _order(step)
     payment = await paid_payment(step)
-    moves = [Move(member_funds(order.buyer_id), order_escrow(order.id), order.total, order.currency)]
+    moves = [
+        Move(member_funds(order.buyer_id), order_escrow(order.id), order.total, order.currency)
+    ]
     if payment.hold_id is not None:
         await post_hold(step.session, hold_id=payment.hold_id, kind="payment.confirmed")
     else:
@@ -143,9 +144,7 @@ async def refund_escrow(step: Step) -> None:
     )
     step.session.add(refund)
     await step.session.flush()
-    await record_event(
-        step.session, topic=REFUND_TOPIC, payload={"refundId": str(refund.id)}
-    )
+    await record_event(step.session, topic=REFUND_TOPIC, payload={"refundId": str(refund.id)})
     order.cancelled_at = step.now
 
 
@@ -218,20 +217,19 @@ async def handover_code_matches(step: Step) -> None:
 ENGINE.verify()
 
 
-
 async def escrow_matches_state(session: AsyncSession) -> list[str]:
     """The ledger check's per-order invariant: an order's escrow holds its total exactly while
     its state says the money is held (PAID … DISPUTED), and nothing otherwise."""
     accounts = sa.select(
-        LedgerAccount.order_id, LedgerAccount.currency, LedgerAccount.balance
-    ).where(LedgerAccount.kind == AccountKind.ESCROW)
+        col(LedgerAccount.order_id), col(LedgerAccount.currency), col(LedgerAccount.balance)
+    ).where(col(LedgerAccount.kind) == AccountKind.ESCROW)
     held: dict[tuple[uuid.UUID, str], int] = {
         (row.order_id, row.currency): int(row.balance)
         for row in (await session.execute(accounts)).all()
         if row.order_id is not None
     }
     problems: list[str] = []
-    orders = sa.select(Order.id, Order.state, Order.total, Order.currency)
+    orders = sa.select(col(Order.id), col(Order.state), col(Order.total), col(Order.currency))
     for row in (await session.execute(orders)).all():
         expected = row.total if row.state in p.ESCROW_HELD_STATES else 0
         actual = held.pop((row.id, row.currency), 0)

@@ -1,21 +1,21 @@
 """Why an order (or a purchase) was refused.
 
-    DomainError
-     ├── NotFound
-     │    └── OrderNotFound            ORDER_NOT_FOUND: no such order, or not a party to it
-     ├── Forbidden
-     │    ├── PurchaseOfOwnListing     PURCHASE_OF_OWN_LISTING
-     │    └── NotTheBuyer              NOT_THE_BUYER: only the buyer pays
-     ├── InvalidInput
-     │    ├── HandoverNotOffered       HANDOVER_NOT_OFFERED
-     │    └── HandoverCodeInvalid      HANDOVER_CODE_INVALID (attemptsLeft)
-     └── InvalidState
-          ├── ListingNotPurchasable    LISTING_NOT_PURCHASABLE
-          ├── OutOfStock               OUT_OF_STOCK (available)
-          ├── HandoverCodeLocked       HANDOVER_CODE_LOCKED
-          ├── OrderNotPayable          ORDER_NOT_PAYABLE
-          ├── PaymentDeclined          PAYMENT_DECLINED
-          └── CardInsufficientFunds    CARD_INSUFFICIENT_FUNDS
+DomainError
+ ├── NotFound
+ │    └── OrderNotFound            ORDER_NOT_FOUND: no such order, or not a party to it
+ ├── Forbidden
+ │    ├── PurchaseOfOwnListing     PURCHASE_OF_OWN_LISTING
+ │    └── NotTheBuyer              NOT_THE_BUYER: only the buyer pays
+ ├── InvalidInput
+ │    ├── HandoverNotOffered       HANDOVER_NOT_OFFERED
+ │    └── HandoverCodeInvalid      HANDOVER_CODE_INVALID (attemptsLeft)
+ └── InvalidState
+      ├── ListingNotPurchasable    LISTING_NOT_PURCHASABLE
+      ├── OutOfStock               OUT_OF_STOCK (available)
+      ├── HandoverCodeLocked       HANDOVER_CODE_LOCKED
+      ├── OrderNotPayable          ORDER_NOT_PAYABLE
+      ├── PaymentDeclined          PAYMENT_DECLINED
+      └── CardInsufficientFunds    CARD_INSUFFICIENT_FUNDS
 """
 
 from __future__ import annotations

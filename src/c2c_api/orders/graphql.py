@@ -43,16 +43,14 @@ class OrderRoleEnum(Enum):
 class PriceBreakdown:
     unit_price: AmountType
     quantity: int
-    item: AmountType = strawberry.field(description="Unit price × quantity.")
+    item: AmountType = strawberry.field(description="Unit price times quantity.")
     shipping: AmountType
     buyer_protection: AmountType = strawberry.field(
         description="The buyer-protection fee (fee schedule: 5 % + 0.70 by default)."
     )
     total: AmountType = strawberry.field(description="What the buyer pays.")
     seller_commission: AmountType
-    seller_net: AmountType = strawberry.field(
-        description="What the seller receives at completion."
-    )
+    seller_net: AmountType = strawberry.field(description="What the seller receives at completion.")
 
 
 @strawberry.type(description="An input a transition needs (render it as a form field).")

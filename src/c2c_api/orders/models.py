@@ -32,8 +32,9 @@ class Order(SQLModel, table=True):
         sa.Index("ix_orders_seller_created", "seller_id", "created_at", "id"),
         sa.Index("ix_orders_state", "state"),
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
-        sa.CheckConstraint("total = item_amount + shipping_amount + buyer_protection",
-                           name="total"),
+        sa.CheckConstraint(
+            "total = item_amount + shipping_amount + buyer_protection", name="total"
+        ),
     )
 
     id: uuid.UUID = uuid_pk()

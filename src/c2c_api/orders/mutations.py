@@ -39,9 +39,7 @@ DISPUTED_SCOPE = "Query.disputedOrders"
 
 
 @strawberry.input(
-    description=(
-        "The inputs of a transition; fill those its `availableTransitions` entry lists."
-    )
+    description=("The inputs of a transition; fill those its `availableTransitions` entry lists.")
 )
 class OrderTransitionInput:
     carrier: str | None = None
@@ -107,7 +105,7 @@ class OrderQuery:
     @strawberry.field(
         description=(
             "The caller's orders as buyer or as seller, newest first, optionally only in "
-            "some states (e.g. [\"PAID\"] for what to ship)."
+            'some states (e.g. ["PAID"] for what to ship).'
         ),
         extensions=[requires("orders:write")],
     )
@@ -285,8 +283,7 @@ class OrderMutation:
                 "orderId": str(ident),
                 "transition": transition,
                 "input": {
-                    k: (v.isoformat() if isinstance(v, datetime) else v)
-                    for k, v in inputs.items()
+                    k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in inputs.items()
                 },
             },
             use_case=use_case,

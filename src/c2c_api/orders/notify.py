@@ -21,27 +21,52 @@ NOTIFY_TOPIC = "deal.notify"
 
 _TEXT = {
     "en": {
-        "order": ("Your order changed: {label}", "Order {ref} is now: {label}.\n\nOpen the app "
-                  "to see what comes next."),
-        "offer.received": ("You received an offer", "You received an offer of {amount} on a "
-                           "listing.\n\nAccept, decline or counter it within 48 hours."),
+        "order": (
+            "Your order changed: {label}",
+            "Order {ref} is now: {label}.\n\nOpen the app to see what comes next.",
+        ),
+        "offer.received": (
+            "You received an offer",
+            "You received an offer of {amount} on a "
+            "listing.\n\nAccept, decline or counter it within 48 hours.",
+        ),
         "offer": ("Your offer was answered: {label}", "Offer {ref} is now: {label}."),
     },
     "fr": {
-        "order": ("Votre commande a changé : {label}", "La commande {ref} est maintenant : "
-                  "{label}.\n\nOuvrez l'application pour voir la suite."),
-        "offer.received": ("Vous avez reçu une offre", "Vous avez reçu une offre de {amount} "
-                           "sur une annonce.\n\nAcceptez-la, refusez-la ou faites une "
-                           "contre-offre sous 48 heures."),
-        "offer": ("Votre offre a reçu une réponse : {label}", "L'offre {ref} est maintenant : "
-                  "{label}."),
+        "order": (
+            "Votre commande a changé : {label}",
+            "La commande {ref} est maintenant : "
+            "{label}.\n\nOuvrez l'application pour voir la suite.",
+        ),
+        "offer.received": (
+            "Vous avez reçu une offre",
+            "Vous avez reçu une offre de {amount} "
+            "sur une annonce.\n\nAcceptez-la, refusez-la ou faites une "
+            "contre-offre sous 48 heures.",
+        ),
+        "offer": (
+            "Votre offre a reçu une réponse : {label}",
+            "L'offre {ref} est maintenant : {label}.",
+        ),
     },
 }
 _OFFER_LABELS = {
-    "en": {"ACCEPTED": "accepted", "DECLINED": "declined", "WITHDRAWN": "withdrawn",
-           "EXPIRED": "expired", "COUNTERED": "countered", "PENDING": "pending"},
-    "fr": {"ACCEPTED": "acceptée", "DECLINED": "refusée", "WITHDRAWN": "retirée",
-           "EXPIRED": "expirée", "COUNTERED": "contre-proposée", "PENDING": "en attente"},
+    "en": {
+        "ACCEPTED": "accepted",
+        "DECLINED": "declined",
+        "WITHDRAWN": "withdrawn",
+        "EXPIRED": "expired",
+        "COUNTERED": "countered",
+        "PENDING": "pending",
+    },
+    "fr": {
+        "ACCEPTED": "acceptée",
+        "DECLINED": "refusée",
+        "WITHDRAWN": "retirée",
+        "EXPIRED": "expirée",
+        "COUNTERED": "contre-proposée",
+        "PENDING": "en attente",
+    },
 }
 
 

@@ -1,21 +1,21 @@
 """Paying an order through the payment provider, never inside a transaction.
 
-    pay_order(db, actor, provider, *, order_id, payment_method)
-      1. start_payment   (transaction)  the attempt (PROCESSING), one live attempt per order
-      2. provider.charge (no transaction) idempotent at the provider by the attempt's id
-      3. record_charge   (transaction)  SUCCEEDED: escrow held, order PAID;
-                                        PENDING: a pending ledger hold, order PAYMENT_PENDING;
-                                        refused: the attempt FAILED, the order still awaits
-    Webhooks (charge.succeeded / charge.failed) settle PENDING attempts later; a success that
-    arrives after the order was cancelled is refunded at once. Refunds are queued by the
-    refund_escrow effect and sent by `RefundDelivery` (a leased outbox handler).
+pay_order(db, actor, provider, *, order_id, payment_method)
+  1. start_payment   (transaction)  the attempt (PROCESSING), one live attempt per order
+  2. provider.charge (no transaction) idempotent at the provider by the attempt's id
+  3. record_charge   (transaction)  SUCCEEDED: escrow held, order PAID;
+                                    PENDING: a pending ledger hold, order PAYMENT_PENDING;
+                                    refused: the attempt FAILED, the order still awaits
+Webhooks (charge.succeeded / charge.failed) settle PENDING attempts later; a success that
+arrives after the order was cancelled is refunded at once. Refunds are queued by the
+refund_escrow effect and sent by `RefundDelivery` (a leased outbox handler).
 """
 
 from __future__ import annotations
 
 import uuid
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -45,8 +45,8 @@ from c2c_api.orders.models import (
     RefundStatus,
 )
 from c2c_api.orders.process import ORDERS, PAYMENT_CONFIRMATION_DEADLINE
-from c2c_api.payments.factory import provider_from_settings
 from c2c_api.orders.service import locked_order, roles_of, take_system_transition
+from c2c_api.payments.factory import provider_from_settings
 from c2c_api.payments.providers import (
     ChargeRequest,
     ChargeResult,
@@ -54,14 +54,14 @@ from c2c_api.payments.providers import (
     PaymentProvider,
     RefundRequest,
     WebhookEvent,
+    WebhookType,
 )
-from c2c_api.processes.declarations import Role
 from c2c_api.payments.webhooks import register_webhook_handler
-from c2c_api.payments.providers import WebhookType
+from c2c_api.processes.declarations import Role
 
 PAYABLE = ("AWAITING_PAYMENT",)
 # Called inside the transaction that records the outcome (an idempotency key's completion).
-Finish = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+Finish = Callable[[AsyncSession, Mapping[str, Any]], Awaitable[object]]
 
 
 async def start_payment(
@@ -217,7 +217,10 @@ async def pay_order(
     attempt is recorded."""
     async with db.transaction() as session:
         payment = await start_payment(
-            session, actor, order_id=order_id, payment_method=payment_method,
+            session,
+            actor,
+            order_id=order_id,
+            payment_method=payment_method,
             provider=provider.name,
         )
         request = ChargeRequest(
@@ -236,9 +239,7 @@ async def pay_order(
     if recorded.status == PaymentStatus.FAILED:
         if result.status == ChargeStatus.INSUFFICIENT_FUNDS:
             raise CardInsufficientFunds(fields=["paymentMethod"])
-        raise PaymentDeclined(
-            fields=["paymentMethod"], context={"reason": recorded.failure_reason}
-        )
+        raise PaymentDeclined(fields=["paymentMethod"], context={"reason": recorded.failure_reason})
     return value
 
 
@@ -248,8 +249,10 @@ async def _payment_by_ref(
     payment = (
         await session.exec(
             select(OrderPayment)
-            .where(OrderPayment.provider == event.provider,
-                   OrderPayment.provider_ref == event.object_ref)
+            .where(
+                OrderPayment.provider == event.provider,
+                OrderPayment.provider_ref == event.object_ref,
+            )
             .with_for_update()
         )
     ).first()
@@ -329,8 +332,12 @@ class RefundDelivery:
                 reference=f"refund:{refund.id}",
                 kind="refund.sent",
                 moves=[
-                    Move(member_funds(buyer), provider_clearing(provider_name), refund.amount,
-                         refund.currency)
+                    Move(
+                        member_funds(buyer),
+                        provider_clearing(provider_name),
+                        refund.amount,
+                        refund.currency,
+                    )
                 ],
                 order_id=refund.order_id,
             )

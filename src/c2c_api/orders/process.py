@@ -21,7 +21,7 @@ from c2c_api.processes.declarations import (
 )
 from c2c_api.processes.engine import Engine
 
-B, S, O, SYS = Role.BUYER, Role.SELLER, Role.OPERATOR, Role.SYSTEM
+B, S, OP, SYS = Role.BUYER, Role.SELLER, Role.OPERATOR, Role.SYSTEM
 
 # Timer actions (also the outbox topics the worker routes to orders.service.fire_order_timer).
 PAYMENT_DEADLINE = "order.payment_deadline"
@@ -133,7 +133,7 @@ SALE_V1 = Process(
             "cancel",
             ("AWAITING_PAYMENT",),
             "CANCELLED",
-            frozenset({B, S, O}),
+            frozenset({B, S, OP}),
             "Cancel the order",
             "Annuler la commande",
             effects=(*_CANCELLED_UNPAID, CancelTimer(PAYMENT_DEADLINE)),
@@ -194,7 +194,7 @@ SALE_V1 = Process(
             "cancel_and_refund",
             ("PAID",),
             "REFUNDED",
-            frozenset({S, O}),
+            frozenset({S, OP}),
             "Cancel and refund the buyer",
             "Annuler et rembourser l'acheteur",
             effects=(*_REFUNDED, CancelTimer(HANDOVER_DEADLINE)),
@@ -276,7 +276,7 @@ SALE_V1 = Process(
             "cancel_meetup",
             ("MEETUP_ARRANGED",),
             "REFUNDED",
-            frozenset({B, S, O}),
+            frozenset({B, S, OP}),
             "Cancel the meet-up and refund",
             "Annuler la rencontre et rembourser",
             effects=(*_REFUNDED, CancelTimer(MEETUP_DEADLINE)),
@@ -291,7 +291,9 @@ SALE_V1 = Process(
             "Signaler un problème",
             description="Holds the escrow until an operator decides.",
             inputs=(
-                InputField("reason", InputKind.TEXT, "What is wrong", "Le problème", max_length=1000),
+                InputField(
+                    "reason", InputKind.TEXT, "What is wrong", "Le problème", max_length=1000
+                ),
             ),
             effects=(
                 Do(RECORD_PROBLEM),
@@ -304,7 +306,7 @@ SALE_V1 = Process(
             "resolve_release",
             ("DISPUTED",),
             "COMPLETED",
-            frozenset({O}),
+            frozenset({OP}),
             "Release to the seller",
             "Verser au vendeur",
             effects=_COMPLETED,
@@ -313,7 +315,7 @@ SALE_V1 = Process(
             "resolve_refund",
             ("DISPUTED",),
             "REFUNDED",
-            frozenset({O}),
+            frozenset({OP}),
             "Refund the buyer",
             "Rembourser l'acheteur",
             effects=_REFUNDED,

@@ -141,8 +141,15 @@ async def create_order(
         action=PAYMENT_DEADLINE,
         due_at=now + process.delays[PAYMENT_DEADLINE],
     )
-    await _record(session, order, transition="created", source=None, role=Role.BUYER,
-                  actor_member_id=member_id, details={"quantity": quantity})
+    await _record(
+        session,
+        order,
+        transition="created",
+        source=None,
+        role=Role.BUYER,
+        actor_member_id=member_id,
+        details={"quantity": quantity},
+    )
     return order
 
 
@@ -178,8 +185,12 @@ async def take_transition(
     if not roles:
         raise OrderNotFound(fields=["orderId"])
     step = await ORDERS.take(
-        session, order, name=name, roles=roles - {Role.SYSTEM},
-        actor_member_id=actor.member_id, inputs=inputs,
+        session,
+        order,
+        name=name,
+        roles=roles - {Role.SYSTEM},
+        actor_member_id=actor.member_id,
+        inputs=inputs,
     )
     await _after(session, order, step)
     return order, step

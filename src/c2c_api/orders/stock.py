@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api.listings.models import Listing, ListingStatus
@@ -72,11 +72,8 @@ async def sell(session: AsyncSession, *, listing_id: uuid.UUID, quantity: int) -
 
 async def _locked(session: AsyncSession, listing_id: uuid.UUID) -> Listing:
     listing = (
-        await session.exec(
-            sa.select(Listing).where(col(Listing.id) == listing_id).with_for_update()
-        )
-    ).scalar_one()
-    assert isinstance(listing, Listing)
+        await session.exec(select(Listing).where(col(Listing.id) == listing_id).with_for_update())
+    ).one()
     await session.refresh(listing)
     return listing
 

@@ -162,9 +162,9 @@ class Process:
         if self.initial not in known:
             found.append(f"initial state {self.initial} is not declared")
         for t in self.transitions:
-            for s in (*t.sources, t.target):
-                if s not in known:
-                    found.append(f"transition {t.name} names unknown state {s}")
+            for name in (*t.sources, t.target):
+                if name not in known:
+                    found.append(f"transition {t.name} names unknown state {name}")
             if not t.sources:
                 found.append(f"transition {t.name} has no source state")
             if not t.by:

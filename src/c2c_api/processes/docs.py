@@ -41,9 +41,7 @@ def render_process(process: Process) -> str:
     ]
     for t in process.transitions:
         who = _who(t.by) + (f" (timer `{t.timer}`)" if t.timer else "")
-        inputs = ", ".join(
-            f"`{i.name}`{'' if i.required else '?'}" for i in t.inputs
-        )
+        inputs = ", ".join(f"`{i.name}`{'' if i.required else '?'}" for i in t.inputs)
         guards = ", ".join(f"`{g}`" for g in t.guards)
         effects = ", ".join(e.describe() for e in t.effects)
         sources = ", ".join(f"`{s}`" for s in t.sources)
@@ -58,8 +56,8 @@ def render_process(process: Process) -> str:
     lines += ["", "```mermaid", "stateDiagram-v2", f"    [*] --> {process.initial}"]
     for t in process.transitions:
         label = t.name + (" ⏱" if t.timer else "")
-        for s in t.sources:
-            lines.append(f"    {s} --> {t.target}: {label}")
+        for source in t.sources:
+            lines.append(f"    {source} --> {t.target}: {label}")
     for s in process.states:
         if s.terminal:
             lines.append(f"    {s.name} --> [*]")

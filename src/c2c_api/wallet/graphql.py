@@ -47,7 +47,8 @@ class Balance:
     name="LedgerEntry",
     description="One line of your account: money in (positive) or out (negative).",
 )
-class LedgerEntryType:
+class LedgerEntryType(relay.Node):
+    id: relay.NodeID[uuid.UUID]
     account: str = strawberry.field(description="funds (refunds due) or available (proceeds).")
     amount: AmountType
     kind: str = strawberry.field(description="e.g. escrow.released, payout.sent, refund.sent.")
@@ -92,6 +93,7 @@ class PayoutType(relay.Node):
 
 def _entry(e: LedgerEntry, kinds: dict[uuid.UUID, str]) -> LedgerEntryType:
     return LedgerEntryType(
+        id=e.id,
         account=e.account.rsplit(":", 1)[-1],
         amount=amount(e.amount, e.currency),
         kind=kinds.get(e.transaction_id, ""),
@@ -143,9 +145,7 @@ class WalletQuery:
             limit=first,
             after=decode_cursor(info, ENTRIES_SCOPE, after),
         )
-        kinds = await service.transaction_kinds(
-            ctx.session, [e.transaction_id for e in page.items]
-        )
+        kinds = await service.transaction_kinds(ctx.session, [e.transaction_id for e in page.items])
         return connection(
             info,
             page,
@@ -214,7 +214,7 @@ class WalletMutation:
                     destination=destination,
                     finish=claim.complete,
                 )
-        found = await service.get_payouts(
-            ctx.session, ctx.actor, [uuid.UUID(value["payoutId"])]
+        found = await service.get_payouts(ctx.session, ctx.actor, [uuid.UUID(value["payoutId"])])
+        return RequestPayoutSuccess(
+            payout=PayoutType.from_model(found[uuid.UUID(value["payoutId"])])
         )
-        return RequestPayoutSuccess(payout=PayoutType.from_model(found[uuid.UUID(value["payoutId"])]))

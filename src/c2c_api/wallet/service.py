@@ -1,17 +1,17 @@
 """A member's money: balances per currency, ledger entries, payouts (docs/payments.md).
 
-    request_payout(db, actor, provider, *, amount, currency, destination)
-      1. (transaction)    a pending ledger hold: available -> payouts in transit; the payout
-      2. provider.payout  (no transaction; idempotent at the provider by the payout's id)
-      3. (transaction)    PAID: the hold is posted and in transit -> provider clearing;
-                          PENDING: settled later by webhook; FAILED: the hold is voided
+request_payout(db, actor, provider, *, amount, currency, destination)
+  1. (transaction)    a pending ledger hold: available -> payouts in transit; the payout
+  2. provider.payout  (no transaction; idempotent at the provider by the payout's id)
+  3. (transaction)    PAID: the hold is posted and in transit -> provider clearing;
+                      PENDING: settled later by webhook; FAILED: the hold is voided
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,10 +47,10 @@ from c2c_api.payments.providers import (
     PayoutResult,
     ProviderUnavailable,
     WebhookEvent,
+    WebhookType,
 )
-from c2c_api.wallet.models import Payout, PayoutStatus
 from c2c_api.payments.webhooks import register_webhook_handler
-from c2c_api.payments.providers import WebhookType
+from c2c_api.wallet.models import Payout, PayoutStatus
 
 MAX_AMOUNT = 10**12
 _DESTINATION = re.compile(r"^[A-Za-z0-9_\-]{2,64}$")
@@ -119,9 +119,7 @@ async def ledger_entries(
     if currency is not None:
         conditions.append(col(LedgerEntry.currency) == currency)
     if after is not None:
-        conditions.append(
-            after_position(col(LedgerEntry.created_at), col(LedgerEntry.id), after)
-        )
+        conditions.append(after_position(col(LedgerEntry.created_at), col(LedgerEntry.id), after))
     rows = list(
         (
             await session.exec(
@@ -187,8 +185,9 @@ async def start_payout(
     if currency not in CURRENCIES:
         raise InvalidInput("This currency is not supported.", fields=["currency"])
     if not _DESTINATION.match(destination):
-        raise InvalidInput("Give a payout destination of 2 to 64 letters, digits, - or _.",
-                           fields=["destination"])
+        raise InvalidInput(
+            "Give a payout destination of 2 to 64 letters, digits, - or _.", fields=["destination"]
+        )
     now = utcnow()
     payout = Payout(
         member_id=member_id,
@@ -218,7 +217,11 @@ async def start_payout(
 
 
 async def settle_payout(
-    session: AsyncSession, *, payout_id: uuid.UUID, status: PayoutStatus, provider_ref: str | None,
+    session: AsyncSession,
+    *,
+    payout_id: uuid.UUID,
+    status: PayoutStatus,
+    provider_ref: str | None,
     reason: str | None = None,
 ) -> Payout:
     """Apply the provider's answer (at once or by webhook); idempotent."""
@@ -238,8 +241,12 @@ async def settle_payout(
             reference=f"payout:{payout.id}:paid",
             kind="payout.paid",
             moves=[
-                Move(PAYOUTS_IN_TRANSIT, provider_clearing(payout.provider), payout.amount,
-                     payout.currency)
+                Move(
+                    PAYOUTS_IN_TRANSIT,
+                    provider_clearing(payout.provider),
+                    payout.amount,
+                    payout.currency,
+                )
             ],
         )
         payout.status = PayoutStatus.PAID
@@ -264,12 +271,16 @@ async def request_payout(
     amount: int,
     currency: str,
     destination: str,
-    finish: Callable[[AsyncSession, dict[str, Any]], Awaitable[None]] | None = None,
+    finish: Callable[[AsyncSession, Mapping[str, Any]], Awaitable[object]] | None = None,
 ) -> dict[str, Any]:
     """Send `amount` of the caller's available balance to `destination`; {"payoutId"}."""
     async with db.transaction() as session:
         payout = await start_payout(
-            session, actor, amount=amount, currency=currency, destination=destination,
+            session,
+            actor,
+            amount=amount,
+            currency=currency,
+            destination=destination,
             provider=provider.name,
         )
         request = PayoutRequest(
@@ -319,7 +330,10 @@ async def on_payout_failed(session: AsyncSession, event: WebhookEvent) -> str:
     if payout is None:
         return "unknown payout"
     await settle_payout(
-        session, payout_id=payout.id, status=PayoutStatus.FAILED, provider_ref=None,
+        session,
+        payout_id=payout.id,
+        status=PayoutStatus.FAILED,
+        provider_ref=None,
         reason=str(event.data.get("reason", "failed")),
     )
     return "processed"
