@@ -26,6 +26,7 @@ def import_models() -> None:
     from c2c_api.questions import models as _questions  # noqa: F401
     from c2c_api.search import models as _search  # noqa: F401
     from c2c_api.users import models as _users  # noqa: F401
+    from c2c_api.wallet import models as _wallet  # noqa: F401
 
 
 def import_catalogues() -> None:
