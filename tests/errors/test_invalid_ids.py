@@ -109,7 +109,14 @@ def _dummy(type_: GraphQLInputType) -> Any:
     assert isinstance(type_, GraphQLScalarType)
     # Another id of the operation (updateListing's `id` beside `input.photoIds`) is well formed.
     other_id = str(GlobalID("SaleListing", str(uuid.uuid4())))
-    scalars = {"String": "x", "Int": 1, "Float": 1.0, "Boolean": False, "ID": other_id}
+    scalars = {
+        "String": "x",
+        "Int": 1,
+        "MinorUnits": 1,
+        "Float": 1.0,
+        "Boolean": False,
+        "ID": other_id,
+    }
     return scalars.get(type_.name, {})
 
 

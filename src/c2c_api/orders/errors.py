@@ -115,6 +115,13 @@ register_catalogue(
         "The card has insufficient funds; nothing was charged.": (
             "La carte n'a pas les fonds suffisants ; rien n'a été débité."
         ),
+        "Give an amount as a whole number of minor units.": (
+            "Indiquez un montant en nombre entier d'unités mineures (centimes)."
+        ),
+        "Give a payout destination of 2 to 64 letters, digits, - or _.": (
+            "Indiquez une destination de versement de 2 à 64 lettres, chiffres, - ou _."
+        ),
+        "This currency is not supported.": "Cette devise n'est pas prise en charge.",
         "The meet-up must be in the future, within 6 days.": (
             "La rencontre doit avoir lieu dans le futur, sous 6 jours."
         ),
