@@ -45,7 +45,11 @@ class TestBuyAndPay:
         order = await buy(db, buyer, item)
         assert order.state == "AWAITING_PAYMENT"
         # 10.00 item + 3.00 shipping + buyer protection 5 % of 10.00 + 0.70
-        assert (order.item_amount, order.shipping_amount, order.buyer_protection) == (1000, 300, 120)
+        assert (order.item_amount, order.shipping_amount, order.buyer_protection) == (
+            1000,
+            300,
+            120,
+        )
         assert (order.total, order.seller_net, order.platform_revenue) == (1420, 1300, 120)
         stock = await reload_listing(db, item)
         assert (stock.reserved_quantity, stock.status) == (1, ListingStatus.RESERVED)
@@ -212,11 +216,14 @@ class TestHandover:
         async with db.sessionmaker() as session:
             page = await wallet.payouts_of_member(session, as_seller, limit=5, after=None)
         assert [p.status for p in page.items] == [PayoutStatus.PAID]
-        assert await codes(
-            wallet.request_payout(
-                db, as_seller, provider, amount=1, currency="EUR", destination="iban1"
+        assert (
+            await codes(
+                wallet.request_payout(
+                    db, as_seller, provider, amount=1, currency="EUR", destination="iban1"
+                )
             )
-        ) == "INSUFFICIENT_FUNDS"
+            == "INSUFFICIENT_FUNDS"
+        )
 
     async def test_meetup_completes_with_the_buyers_code_and_wrong_codes_are_limited(
         self, db: Database
@@ -258,15 +265,25 @@ class TestHandover:
         order = await buy(db, buyer, await listing(db, seller), handover=Handover.MEETUP)
         await pay(db, buyer, order)
         order = await act(
-            db, as_seller, order, "arrange_meetup", meetupPlace="Here", meetupAt=T0 + timedelta(hours=3)
+            db,
+            as_seller,
+            order,
+            "arrange_meetup",
+            meetupPlace="Here",
+            meetupAt=T0 + timedelta(hours=3),
         )
         wrong = "000000" if order.handover_code != "000000" else "111111"
         for _ in range(5):
             async with db.transaction() as session:
-                await orders.count_handover_attempt(session, as_seller, order_id=order.id, code=wrong)
-        assert await codes(
-            act(db, as_seller, order, "confirm_handover", handoverCode=order.handover_code)
-        ) == "HANDOVER_CODE_LOCKED"
+                await orders.count_handover_attempt(
+                    session, as_seller, order_id=order.id, code=wrong
+                )
+        assert (
+            await codes(
+                act(db, as_seller, order, "confirm_handover", handoverCode=order.handover_code)
+            )
+            == "HANDOVER_CODE_LOCKED"
+        )
 
     async def test_a_reported_problem_holds_the_escrow_until_an_operator_decides(
         self, db: Database
