@@ -87,6 +87,9 @@ MESSAGES_FR: dict[str, str] = {
         "endsAt doit indiquer un décalage UTC (par exemple 2026-12-01T18:00:00Z)."
     ),
     "Some fields are required.": "Certains champs sont obligatoires.",
+    "{n} units are already reserved or sold: keep at least that many.": (
+        "{n} unités sont déjà réservées ou vendues : gardez-en au moins autant."
+    ),
     "This field cannot be cleared.": "Ce champ ne peut pas être vidé.",
     "This amount is not valid.": "Ce montant n'est pas valide.",
     "This currency is not supported.": "Cette devise n'est pas prise en charge.",

@@ -269,6 +269,13 @@ def validate_listing(
     _bounded_int(errors, listing, "quantity", 1, MAX_QUANTITY)
     if kind is K.AUCTION and listing.quantity != 1:
         errors.add(InvalidInput, "quantity", "An auction offers exactly one item.")
+    taken = (listing.reserved_quantity or 0) + (listing.sold_quantity or 0)
+    if taken and listing.quantity is not None and listing.quantity < taken:
+        errors.add(
+            InvalidInput,
+            "quantity",
+            f"{taken} units are already reserved or sold: keep at least that many.",
+        )
     _bounded_int(errors, listing, "target_quantity", 2, MAX_TARGET_QUANTITY)
     _bounded_int(errors, listing, "min_days", 1, MAX_RENTAL_DAYS)
     _bounded_int(errors, listing, "max_days", 1, MAX_RENTAL_DAYS)
