@@ -281,7 +281,6 @@ class TestStockGuard:
     ) -> None:
         from c2c_api.listings import service as listings
         from deals_support import buy
-
         from engagement_support import publish_through_service
 
         seller, as_seller = await member(db)
