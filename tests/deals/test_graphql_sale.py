@@ -71,7 +71,6 @@ class TestSaleOverGraphQL:
             seller_token,
             "mutation($o: ID!) { counterOffer(offerId: $o, amount: 1800) { __typename"
             " ... on OfferSuccess { offer { id status madeBy"
-            " ... on OfferSuccess { offer { id status madeBy"
             " counterOffersId: countersOfferId } } } }",
             o=offer["id"],
         )
