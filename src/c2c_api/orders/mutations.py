@@ -17,7 +17,8 @@ from strawberry.types import Info
 
 from c2c_api.graphql.errors import UserError, payload_of_use_case
 from c2c_api.graphql.idempotency import idempotent, idempotent_claim
-from c2c_api.graphql.permissions import requires
+from c2c_api.graphql.amounts import amount
+from c2c_api.graphql.permissions import public, requires
 from c2c_api.graphql.relay import connection, decode_cursor
 from c2c_api.listings.ids import listing_uuid
 from c2c_api.orders import payments, service
@@ -25,6 +26,7 @@ from c2c_api.orders.graphql import (
     HandoverEnum,
     OrderRoleEnum,
     OrderType,
+    PriceBreakdown,
     order_to_graphql,
     order_uuid,
 )
@@ -133,6 +135,42 @@ class OrderQuery:
             node=order_to_graphql,
             key=lambda o: (o.created_at, o.id),
             after=after,
+        )
+
+    @strawberry.field(
+        description=(
+            "What buying a SALE listing now would cost, before buying: the price breakdown "
+            "(item, shipping, buyer protection, total; the seller's net) buyNow would fix. "
+            "Public: show it on the listing page."
+        ),
+        extensions=[public()],
+    )
+    async def purchase_quote(
+        self,
+        info: Info,
+        listing_id: strawberry.ID,
+        handover: HandoverEnum,  # type: ignore[valid-type]
+        quantity: int = 1,
+    ) -> PriceBreakdown | None:
+        ctx: Context = info.context
+        listing, b = await service.quote(
+            ctx.session,
+            ctx.actor,
+            listing_id=listing_uuid(listing_id, "listingId"),
+            quantity=quantity,
+            handover=Handover(handover),
+            fees=FeeSchedule.from_settings(ctx.settings),
+        )
+        c = listing.currency
+        return PriceBreakdown(
+            unit_price=amount(listing.price or 0, c),
+            quantity=quantity,
+            item=amount(b.item, c),
+            shipping=amount(b.shipping, c),
+            buyer_protection=amount(b.buyer_protection, c),
+            total=amount(b.total, c),
+            seller_commission=amount(b.seller_commission, c),
+            seller_net=amount(b.seller_net, c),
         )
 
     @strawberry.field(

@@ -48,7 +48,7 @@ from c2c_api.orders.process import (
     PAYMENT_DEADLINE,
     PROCESS_OF_KIND,
 )
-from c2c_api.payments.fees import FeeSchedule, price_breakdown
+from c2c_api.payments.fees import FeeSchedule, PriceBreakdown, price_breakdown
 from c2c_api.processes.declarations import Role
 from c2c_api.processes.engine import Step
 
@@ -424,3 +424,33 @@ async def orders_in_state(
         ).all()
     )
     return OrderPage(*split_page(rows, limit))
+
+
+async def quote(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    listing_id: uuid.UUID,
+    quantity: int,
+    handover: Handover,
+    fees: FeeSchedule | None = None,
+) -> tuple[Listing, PriceBreakdown]:
+    """What buying now would cost, before buying: the same breakdown create_order fixes."""
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise OutOfStock("Choose a quantity from 1 to 1000.", fields=["quantity"])
+    listing = (await get_visible_listings(session, actor, [listing_id])).get(listing_id)
+    if listing is None or listing.kind.value != "SALE" or listing.price is None:
+        raise ListingNotPurchasable(fields=["listingId"])
+    if handover == Handover.SHIPPING and not listing.shipping_enabled:
+        raise HandoverNotOffered(fields=["handover"])
+    if handover == Handover.MEETUP and not listing.meetup_enabled:
+        raise HandoverNotOffered(fields=["handover"])
+    shipping = (listing.shipping_fee or 0) if handover == Handover.SHIPPING else 0
+    breakdown = price_breakdown(
+        fees or FeeSchedule(),
+        item=listing.price * quantity,
+        shipping=shipping,
+        currency=listing.currency,
+        partner=listing.partner_id is not None,
+    )
+    return listing, breakdown
