@@ -232,3 +232,66 @@ class TestTake:
         assert [t.name for t in engine.available(Thing(state="B"), {S})] == ["finish"]
         assert engine.available(Thing(state="B"), {B}) == []
         assert engine.available(Thing(state="B"), {SYS}) == []
+
+
+class TestVersions:
+    async def test_an_order_keeps_the_process_version_it_started_under(self, db: Database) -> None:
+        """A v2 that drops a transition does not change what a v1 subject may do."""
+        engine = toy_engine()
+        v2 = toy(
+            version=2,
+            transitions=tuple(t for t in toy().transitions if t.name != "late"),
+            delays={},
+        )
+        v2 = replace(
+            v2,
+            transitions=tuple(
+                replace(t, effects=tuple(e for e in t.effects if not isinstance(e, SetTimer)))
+                for t in v2.transitions
+            ),
+        )
+        engine.declare(v2)
+        old, new = Thing(state="B"), Thing(state="B", process_version=2)
+        assert engine.latest("TOY").version == 2
+        async with db.transaction() as session:
+            assert await engine.take_timed(session, old, action="toy.late") is not None
+            assert await engine.take_timed(session, new, action="toy.late") is None
+        assert (old.state, new.state) == ("END", "B")
+
+
+class TestTimersIndependent:
+    async def test_a_failing_timed_transition_does_not_stop_the_others(self, db: Database) -> None:
+        """Sharetribe's failure: when the first automatic transition of a state fails, the
+        others never run. Here each timer is its own outbox event: one failing (and retried
+        with backoff) leaves the other to fire."""
+        from c2c_api.events.models import OutboxEvent
+        from c2c_api.events.service import schedule_timer
+        from c2c_api.events.worker import Handlers, Worker
+
+        clock.freeze(T0)
+        fired: list[str] = []
+        subject = uuid.uuid4()
+
+        async def fails(session: object, event: OutboxEvent) -> None:
+            raise RuntimeError("this transition's effect is broken")
+
+        async def works(session: object, event: OutboxEvent) -> None:
+            fired.append(event.topic)
+
+        handlers = Handlers()
+        handlers.on_transaction("toy.first", fails)
+        handlers.on_transaction("toy.second", works)
+        async with db.transaction() as session:
+            for action in ("toy.first", "toy.second"):
+                await schedule_timer(
+                    session, subject_type="toy", subject_id=subject, action=action, due_at=T0
+                )
+        worker = Worker(db, handlers)
+        for _ in range(4):
+            await worker.run_once()
+        assert fired == ["toy.second"]
+        async with db.sessionmaker() as session:
+            first = (
+                await session.exec(select(OutboxEvent).where(OutboxEvent.topic == "toy.first"))
+            ).one()
+        assert first.attempts >= 1 and first.status.value == "pending"  # retried later

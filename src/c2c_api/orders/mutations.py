@@ -15,9 +15,9 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from c2c_api.graphql.amounts import amount
 from c2c_api.graphql.errors import UserError, payload_of_use_case
 from c2c_api.graphql.idempotency import idempotent, idempotent_claim
-from c2c_api.graphql.amounts import amount
 from c2c_api.graphql.permissions import public, requires
 from c2c_api.graphql.relay import connection, decode_cursor
 from c2c_api.listings.ids import listing_uuid
