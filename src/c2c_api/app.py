@@ -23,6 +23,7 @@ from c2c_api.graphql.schema import build_schema
 from c2c_api.graphql.ws import GraphQLWebSocket
 from c2c_api.kit.ratelimit import buckets_for
 from c2c_api.orders.payments import provider_for
+from c2c_api.orders.rest import deal_routes
 from c2c_api.payments.rest import payment_routes
 from c2c_api.photos.rest import UPLOAD_PATH, photo_routes, upload_body_limit
 from c2c_api.photos.storage import storage_from_settings
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         Mount(STATIC_PREFIX, app=static_files(), name="static"),
         *photo_routes(),
         *payment_routes(),
+        *deal_routes(),
         *observability.routes(),
         *auth_routes(),
     ]

@@ -122,6 +122,10 @@ register_catalogue(
             "Indiquez une destination de versement de 2 à 64 lettres, chiffres, - ou _."
         ),
         "This currency is not supported.": "Cette devise n'est pas prise en charge.",
+        "Send a JSON object of at most 4 KiB.": "Envoyez un objet JSON d'au plus 4 Kio.",
+        "This field must be a text of 1 to 200 characters.": (
+            "Ce champ doit être un texte de 1 à 200 caractères."
+        ),
         "The meet-up must be in the future, within 6 days.": (
             "La rencontre doit avoir lieu dans le futur, sous 6 jours."
         ),
