@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 from c2c_api.errors import InvalidInput
 from c2c_api.kit.money import CURRENCIES, Money
@@ -17,8 +18,10 @@ def _parse(value: object) -> int:
     return value
 
 
-MinorUnits = strawberry.scalar(
-    NewType("MinorUnits", int),
+MinorUnits = NewType("MinorUnits", int)
+"""Annotate amounts with it; the schema maps it to the scalar below (SCALARS)."""
+
+MINOR_UNITS = strawberry.scalar(
     name="MinorUnits",
     description=(
         "An amount in minor units of its currency (1250 EUR is 12.50 €), as a JSON integer. "
@@ -28,15 +31,16 @@ MinorUnits = strawberry.scalar(
     serialize=int,
     parse_value=_parse,
 )
+SCALARS: dict[object, ScalarDefinition] = {MinorUnits: MINOR_UNITS}
 
 
 @strawberry.type(name="Amount", description="An amount of money of a deal or a balance.")
 class AmountType:
-    amount: MinorUnits = strawberry.field(description="Minor units (may exceed 32 bits).")  # type: ignore[valid-type]
+    amount: MinorUnits = strawberry.field(description="Minor units (may exceed 32 bits).")
     currency: str = strawberry.field(description="ISO 4217 code, e.g. EUR.")
     formatted: str = strawberry.field(description="Plain decimal text such as '12.50 EUR'.")
 
 
 def amount(value: int, currency: str) -> AmountType:
     text = Money(value, currency).format() if currency in CURRENCIES else f"{value} {currency}"
-    return AmountType(amount=value, currency=currency, formatted=text)
+    return AmountType(amount=MinorUnits(value), currency=currency, formatted=text)

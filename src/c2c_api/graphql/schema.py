@@ -20,6 +20,7 @@ from c2c_api.categories.graphql import CategoryMutation, CategoryQuery
 from c2c_api.config import Settings
 from c2c_api.errors import DomainError
 from c2c_api.favorites.graphql import FavoriteMutation, FavoriteQuery
+from c2c_api.graphql.amounts import SCALARS
 from c2c_api.graphql.cost import PlanCache, make_query_cost
 from c2c_api.graphql.extensions import MarkMutations, ShapeErrors
 from c2c_api.graphql.input_guard import GuardedParserCache, GuardedValidationCache
@@ -162,7 +163,7 @@ def _build_schema(settings: Settings) -> C2CSchema:
         # every kind of Listing, even when none is returned; the deal nodes
         types=[*LISTING_TYPES.values(), OrderType, OfferType, PayoutType],
         schema_directives=[RequiresScopesDirective],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
         extensions=[
             # Bounded: an unbounded cache keyed by query text grows with every distinct query.
             # Hostile input (surrogates, deep nesting, long Int literals, fragment chains) is

@@ -155,6 +155,10 @@ class OfferType(relay.Node):
         return [cls.from_model(found[i]) if i in found else None for i in ids]
 
 
+def _units(value: int | None) -> MinorUnits | None:
+    return MinorUnits(value) if value is not None else None
+
+
 def offer_uuid(global_id: str) -> uuid.UUID:
     return global_id_uuid(global_id, "Offer", field="offerId")
 
@@ -192,8 +196,8 @@ AcceptOfferPayload = Annotated[
 @strawberry.type(description="The seller's automatic answers on the listing.")
 class OfferRulesSuccess:
     listing_id: strawberry.ID
-    auto_accept_amount: MinorUnits | None  # type: ignore[valid-type]
-    auto_decline_amount: MinorUnits | None  # type: ignore[valid-type]
+    auto_accept_amount: MinorUnits | None
+    auto_decline_amount: MinorUnits | None
 
 
 OfferRulesPayload = Annotated[OfferRulesSuccess | UserError, strawberry.union("OfferRulesPayload")]
@@ -248,7 +252,7 @@ class OfferMutation:
         self,
         info: Info,
         listing_id: strawberry.ID,
-        amount: MinorUnits,  # type: ignore[valid-type]
+        amount: MinorUnits,
         currency: str,
         quantity: int = 1,
         handover: HandoverEnum | None = None,  # type: ignore[valid-type]
@@ -286,7 +290,7 @@ class OfferMutation:
         self,
         info: Info,
         offer_id: strawberry.ID,
-        amount: MinorUnits,  # type: ignore[valid-type]
+        amount: MinorUnits,
         message: str | None = None,
     ) -> OfferPayload | None:
         ctx: Context = info.context
@@ -373,8 +377,8 @@ class OfferMutation:
         self,
         info: Info,
         listing_id: strawberry.ID,
-        auto_accept_amount: MinorUnits | None = None,  # type: ignore[valid-type]
-        auto_decline_amount: MinorUnits | None = None,  # type: ignore[valid-type]
+        auto_accept_amount: MinorUnits | None = None,
+        auto_decline_amount: MinorUnits | None = None,
     ) -> OfferRulesPayload | None:
         ctx: Context = info.context
         rules = await service.set_offer_rules(
@@ -386,6 +390,6 @@ class OfferMutation:
         )
         return OfferRulesSuccess(
             listing_id=listing_id,
-            auto_accept_amount=rules.auto_accept_amount,
-            auto_decline_amount=rules.auto_decline_amount,
+            auto_accept_amount=_units(rules.auto_accept_amount),
+            auto_decline_amount=_units(rules.auto_decline_amount),
         )

@@ -8,7 +8,6 @@ import secrets
 import uuid
 from datetime import timedelta
 
-import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -220,22 +219,22 @@ ENGINE.verify()
 async def escrow_matches_state(session: AsyncSession) -> list[str]:
     """The ledger check's per-order invariant: an order's escrow holds its total exactly while
     its state says the money is held (PAID … DISPUTED), and nothing otherwise."""
-    accounts = sa.select(
-        col(LedgerAccount.order_id), col(LedgerAccount.currency), col(LedgerAccount.balance)
-    ).where(col(LedgerAccount.kind) == AccountKind.ESCROW)
+    accounts = select(LedgerAccount.order_id, LedgerAccount.currency, LedgerAccount.balance).where(
+        col(LedgerAccount.kind) == AccountKind.ESCROW
+    )
     held: dict[tuple[uuid.UUID, str], int] = {
-        (row.order_id, row.currency): int(row.balance)
-        for row in (await session.execute(accounts)).all()
-        if row.order_id is not None
+        (order_id, currency): int(amount)
+        for order_id, currency, amount in (await session.exec(accounts)).all()
+        if order_id is not None
     }
     problems: list[str] = []
-    orders = sa.select(col(Order.id), col(Order.state), col(Order.total), col(Order.currency))
-    for row in (await session.execute(orders)).all():
-        expected = row.total if row.state in p.ESCROW_HELD_STATES else 0
-        actual = held.pop((row.id, row.currency), 0)
+    orders = select(Order.id, Order.state, Order.total, Order.currency)
+    for order_id, state, total, currency in (await session.exec(orders)).all():
+        expected = total if state in p.ESCROW_HELD_STATES else 0
+        actual = held.pop((order_id, currency), 0)
         if actual != expected:
             problems.append(
-                f"order {row.id} in state {row.state}: escrow {actual} {row.currency}, "
+                f"order {order_id} in state {state}: escrow {actual} {currency}, "
                 f"expected {expected}"
             )
     for (order_id, currency), balance in held.items():

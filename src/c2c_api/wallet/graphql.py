@@ -189,7 +189,7 @@ class WalletMutation:
     async def request_payout(
         self,
         info: Info,
-        amount: MinorUnits,  # type: ignore[valid-type]
+        amount: MinorUnits,
         currency: str,
         destination: str,
         idempotency_key: str,
