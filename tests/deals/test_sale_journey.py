@@ -323,3 +323,35 @@ class TestHandover:
             "TRANSITION_INPUT_INVALID"
         )
         assert (await reload(db, order)).state == "PAID"
+
+
+class TestPartnerShare:
+    async def test_a_storefront_order_posts_the_partners_share_at_completion(
+        self, db: Database
+    ) -> None:
+        from c2c_api.ledger.service import PLATFORM_REVENUE, partner_revenue
+        from c2c_api.orders.models import Handover as H
+        from c2c_api.payments.fees import FeeSchedule
+        from factories import create_partner
+
+        async with db.transaction() as session:
+            partner = await create_partner(session)
+        seller, as_seller = await member(db)
+        _, buyer = await member(db)
+        item = await listing(db, seller, partner_id=partner.id)
+        async with db.transaction() as session:
+            order = await orders.create_order(
+                session,
+                buyer,
+                listing_id=item.id,
+                quantity=1,
+                handover=H.SHIPPING,
+                fees=FeeSchedule(partner_share_bp=2000),
+            )
+        # buyer protection 5 % of 10.00 + 0.70 = 1.20; the partner's 20 % of it = 0.24
+        assert (order.partner_revenue, order.platform_revenue) == (24, 96)
+        await pay(db, buyer, order)
+        await act(db, as_seller, order, "ship", carrier="A", trackingNumber="B")
+        await act(db, buyer, order, "accept_item")
+        assert await ledger_balance(db, partner_revenue(partner.id)) == 24
+        assert await ledger_balance(db, PLATFORM_REVENUE) == 96

@@ -56,6 +56,7 @@ from c2c_api.payments.providers import (
     WebhookEvent,
     WebhookType,
 )
+from c2c_api.payments.providers import RefundStatus as ProviderRefundStatus
 from c2c_api.payments.webhooks import register_webhook_handler
 from c2c_api.processes.declarations import Role
 
@@ -312,39 +313,72 @@ class RefundDelivery:
                 return
             payment = await session.get(OrderPayment, refund.payment_id)
             assert payment is not None and payment.provider_ref is not None
-            order = await session.get(Order, refund.order_id)
-            assert order is not None
             request = RefundRequest(
                 refund_id=refund.id,
                 provider_ref=payment.provider_ref,
                 amount=refund.amount,
                 currency=refund.currency,
             )
-            buyer, provider_name = order.buyer_id, payment.provider
         result = await self.provider.refund(request)
+        if result.status == ProviderRefundStatus.FAILED:
+            # Retried with backoff by the worker, then kept as a dead letter for an operator
+            # (`c2c-api outbox list --dead`): the money stays in the buyer's funds meanwhile.
+            raise RuntimeError(f"the provider refused refund {refund_id}")
         async with self.db.transaction() as session:
-            refund = await session.get(OrderRefund, refund_id, with_for_update=True)
-            assert refund is not None
-            if refund.status == RefundStatus.SUCCEEDED:
-                return
-            await post(
-                session,
-                reference=f"refund:{refund.id}",
-                kind="refund.sent",
-                moves=[
-                    Move(
-                        member_funds(buyer),
-                        provider_clearing(provider_name),
-                        refund.amount,
-                        refund.currency,
-                    )
-                ],
-                order_id=refund.order_id,
+            if result.status == ProviderRefundStatus.SUCCEEDED:
+                await settle_refund(session, refund_id=refund_id, provider_ref=result.provider_ref)
+            else:  # PENDING: refund.succeeded arrives by webhook
+                refund = await session.get(OrderRefund, refund_id, with_for_update=True)
+                assert refund is not None
+                refund.provider_ref = result.provider_ref
+                session.add(refund)
+
+
+async def settle_refund(
+    session: AsyncSession, *, refund_id: uuid.UUID, provider_ref: str | None
+) -> OrderRefund:
+    """The refund reached the buyer's payment method: buyer funds -> provider clearing
+    (once: a settled refund is left alone)."""
+    refund = await session.get(OrderRefund, refund_id, with_for_update=True)
+    assert refund is not None
+    await session.refresh(refund)
+    if refund.status == RefundStatus.SUCCEEDED:
+        return refund
+    order = await session.get(Order, refund.order_id)
+    payment = await session.get(OrderPayment, refund.payment_id)
+    assert order is not None and payment is not None
+    await post(
+        session,
+        reference=f"refund:{refund.id}",
+        kind="refund.sent",
+        moves=[
+            Move(
+                member_funds(order.buyer_id),
+                provider_clearing(payment.provider),
+                refund.amount,
+                refund.currency,
             )
-            refund.status = RefundStatus.SUCCEEDED
-            refund.provider_ref = result.provider_ref
-            refund.completed_at = utcnow()
-            session.add(refund)
+        ],
+        order_id=refund.order_id,
+    )
+    refund.status = RefundStatus.SUCCEEDED
+    if provider_ref is not None:
+        refund.provider_ref = provider_ref
+    refund.completed_at = utcnow()
+    session.add(refund)
+    await session.flush()
+    return refund
+
+
+async def on_refund_succeeded(session: AsyncSession, event: WebhookEvent) -> str:
+    """A pending refund was confirmed by the provider."""
+    refund = (
+        await session.exec(select(OrderRefund).where(OrderRefund.provider_ref == event.object_ref))
+    ).first()
+    if refund is None:
+        return "unknown refund"
+    await settle_refund(session, refund_id=refund.id, provider_ref=None)
+    return "processed"
 
 
 _PROVIDERS: weakref.WeakKeyDictionary[Database, PaymentProvider] = weakref.WeakKeyDictionary()
@@ -361,3 +395,4 @@ def provider_for(db: Database, settings: Settings) -> PaymentProvider:
 
 register_webhook_handler(WebhookType.CHARGE_SUCCEEDED.value, on_charge_succeeded)
 register_webhook_handler(WebhookType.CHARGE_FAILED.value, on_charge_failed)
+register_webhook_handler(WebhookType.REFUND_SUCCEEDED.value, on_refund_succeeded)
