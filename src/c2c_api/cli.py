@@ -22,6 +22,9 @@ def ensure_sqlite_dir(settings: Settings) -> None:
 @click.group()
 def main() -> None:
     """c2c-api: a headless consumer-to-consumer marketplace backend."""
+    from c2c_api.registry import import_invariants
+
+    import_invariants()  # `ledger check` checks every domain's invariants (orders' escrow)
 
 
 @main.command()

@@ -40,3 +40,9 @@ def import_catalogues() -> None:
     from c2c_api.payments import errors as _payments  # noqa: F401
     from c2c_api.processes import errors as _processes  # noqa: F401
     from c2c_api.search import errors as _search  # noqa: F401
+
+
+def import_invariants() -> None:
+    """Import every module that registers a ledger invariant (ledger.service.register_invariant):
+    `c2c-api ledger check` then checks them all."""
+    from c2c_api.orders import effects as _orders  # noqa: F401
