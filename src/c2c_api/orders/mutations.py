@@ -300,20 +300,7 @@ class OrderMutation:
         ident = order_uuid(order_id)
         inputs = input.as_inputs() if input is not None else {}
         code = inputs.get("handoverCode")
-        if transition == "confirm_handover" and isinstance(code, str):
-            await ctx.db.record_apart(
-                lambda session: service.count_handover_attempt(
-                    session, ctx.actor, order_id=ident, code=code
-                )
-            )
-
-        async def use_case(session: Any) -> dict[str, Any]:
-            order, _ = await service.take_transition(
-                session, ctx.actor, order_id=ident, name=transition[:64], inputs=inputs
-            )
-            return {"orderId": str(order.id)}
-
-        value = await idempotent(
+        async with idempotent_claim(
             info,
             operation="takeOrderTransition",
             key=idempotency_key,
@@ -324,8 +311,22 @@ class OrderMutation:
                     k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in inputs.items()
                 },
             },
-            use_case=use_case,
-        )
+        ) as claim:
+            if claim.replay is not None:
+                value = claim.replay.raise_or_value()
+            else:
+                if transition == "confirm_handover" and isinstance(code, str):
+                    # A wrong code counts even though the transition is refused (rolled back).
+                    await ctx.db.record_apart(
+                        lambda session: service.count_handover_attempt(
+                            session, ctx.actor, order_id=ident, code=code
+                        )
+                    )
+                async with ctx.db.transaction() as session:
+                    order, _ = await service.take_transition(
+                        session, ctx.actor, order_id=ident, name=transition[:64], inputs=inputs
+                    )
+                    value = await claim.complete(session, {"orderId": str(order.id)})
         return TakeOrderTransitionSuccess(order=await load_order(info, value["orderId"]))
 
 
