@@ -15,7 +15,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NATIVE_TLS := 1
 
-.PHONY: install serve test lint typecheck pytest schema docs migration clean bench bench-pg
+.PHONY: install serve test lint typecheck pytest schema docs migration clean bench bench-pg bench-purchases
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -76,6 +76,12 @@ bench: install
 bench-pg: install
 	$(VENV)/bin/python -m bench.seed --database postgresql $(BENCH_SEED_FLAGS)
 	$(VENV)/bin/python -m bench.run --database postgresql
+
+# Purchase benchmark (issue 9, docs/performance.md "Issue 9: purchases"): GraphQL buyNow +
+# payOrder against the same services bare, and 200 buyers racing for 10 items, in a fresh
+# PostgreSQL database created on C2C_BENCH_POSTGRES_URL's server and dropped after.
+bench-purchases: install
+	$(VENV)/bin/python -m bench.purchases $(BENCH_PURCHASES_FLAGS)
 
 clean:
 	rm -rf .tools $(VENV) var/ .pytest_cache .mypy_cache .ruff_cache
