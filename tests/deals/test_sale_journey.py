@@ -65,7 +65,7 @@ class TestBuyAndPay:
         _, second = await member(db)
         item = await listing(db, seller)
         await buy(db, first, item)
-        assert await codes(buy(db, second, item)) == "LISTING_NOT_PURCHASABLE"
+        assert await codes(buy(db, second, item)) == "OUT_OF_STOCK"
 
     async def test_buying_more_than_the_stock_is_refused(self, db: Database) -> None:
         seller, _ = await member(db)

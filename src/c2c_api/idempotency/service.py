@@ -310,11 +310,14 @@ async def _take(
         "created_at": now,
         "expires_at": now + ttl,
     }
-    await session.exec(
+    inserted = await session.exec(
         _insert(session)
         .values(caller=caller, key=key, **claimed)
         .on_conflict_do_nothing(index_elements=["caller", "key"])
+        .returning(col(IdempotencyKey.key))
     )
+    if inserted.first() is not None:  # a new key: ours (one statement, the common case)
+        return None
     row = (
         await session.exec(
             select(IdempotencyKey).where(IdempotencyKey.caller == caller, IdempotencyKey.key == key)

@@ -85,6 +85,9 @@ async def create_order(
             raise ListingNotPurchasable(fields=["listingId"])
         if ListingPolicy.is_owner(actor, listing):
             raise PurchaseOfOwnListing(fields=["listingId"])
+    if listing.status in (ListingStatus.RESERVED, ListingStatus.SOLD):
+        # every unit is held by an order or sold: sold out (for now, if only reserved)
+        raise OutOfStock(fields=["quantity"], context={"available": 0})
     if not ListingPolicy.is_live(listing) or listing.status != ListingStatus.PUBLISHED:
         raise ListingNotPurchasable(fields=["listingId"])
     price = unit_price if unit_price is not None else listing.price
