@@ -56,6 +56,7 @@ from c2c_api.payments.providers import (
     WebhookEvent,
     WebhookType,
 )
+from c2c_api.payments.providers import RefundStatus as ProviderRefundStatus
 from c2c_api.payments.webhooks import register_webhook_handler
 from c2c_api.processes.declarations import Role
 
@@ -296,6 +297,10 @@ async def on_charge_failed(session: AsyncSession, event: WebhookEvent) -> str:
     return "processed"
 
 
+class RefundRefused(RuntimeError):
+    """The provider refused a refund (FAILED): the outbox event fails and is retried."""
+
+
 class RefundDelivery:
     """Leased outbox handler of `order.refund`: asks the provider to refund (outside any
     transaction, idempotent by the refund's id), then posts buyer funds -> provider clearing."""
@@ -322,6 +327,10 @@ class RefundDelivery:
             )
             buyer, provider_name = order.buyer_id, payment.provider
         result = await self.provider.refund(request)
+        if result.status == ProviderRefundStatus.FAILED:
+            # Nothing left the buyer's funds: fail the event (the outbox retries it, then
+            # keeps it as a dead letter for an operator) rather than post a refund not sent.
+            raise RefundRefused(f"refund {refund_id}: the provider refused it")
         async with self.db.transaction() as session:
             refund = await session.get(OrderRefund, refund_id, with_for_update=True)
             assert refund is not None
