@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from c2c_api.auth.clients import create_client
 from c2c_api.auth.models import ClientKind
 from c2c_api.authz import ActorKind, scopes_for
 from c2c_api.db import Database
+from c2c_api.demo_deals import seed_demo_deals
 from c2c_api.errors import Forbidden
 from c2c_api.partners.models import Partner
 from c2c_api.partners.service import get_partner_by_slug
+from c2c_api.users.models import Member
 from c2c_api.users.service import create_member
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -83,6 +88,8 @@ Partner {self.partner_slug!r}: confidential client {self.partner_client_id!r}, s
   {self.partner_client_secret!r}
 Front-end public client: {self.web_client_id!r} (redirect URIs: {", ".join(self.web_redirect_uris)})
 Operators' console public client: {self.console_client_id!r}
+Deals: carol sold bob a desk lamp (completed: carol has 96.90 EUR available); alice has a
+  backpack to ship to carol (PAID); carol's offer on alice's city bike awaits an answer.
 
 A partner token (client credentials):
   curl -s -u {self.partner_client_id}:{self.partner_client_secret} \\
@@ -121,58 +128,71 @@ async def seed_demo(db: Database) -> DemoInfo:
         from c2c_api.categories.service import seed_default_categories
 
         await seed_default_categories(session)
-        if await get_partner_by_slug(session, slug=DEMO_PARTNER_SLUG) is not None:
-            return DemoInfo(created=False, issuer=settings.issuer)
-        partner = Partner(slug=DEMO_PARTNER_SLUG, name=DEMO_PARTNER_NAME)
-        session.add(partner)
-        await session.flush()
-        member_ids = {}
-        for m in DEMO_MEMBERS:
-            member = await create_member(
-                session,
-                email=m.email,
-                password=DEMO_PASSWORD,
-                display_name=m.display_name,
-                locale=m.locale,
-                partner_id=partner.id if m.storefront else None,
-                is_operator=m.operator,
-                email_verified=True,
+        present = await get_partner_by_slug(session, slug=DEMO_PARTNER_SLUG) is not None
+        if not present:
+            await _seed_accounts_and_listings(session)
+        people = {
+            m.email: m.id
+            for m in await session.exec(
+                select(Member).where(col(Member.email).in_([m.email for m in DEMO_MEMBERS]))
             )
-            member.country = m.country
-            member.city = m.city
-            session.add(member)
-            member_ids[m.email] = member.id
-        member_scopes = scopes_for(ActorKind.MEMBER)
-        await create_client(
-            session,
-            name=f"{DEMO_PARTNER_NAME} back end (demo)",
-            kind=ClientKind.CONFIDENTIAL,
-            redirect_uris=[],
-            scopes=scopes_for(ActorKind.PARTNER),
-            partner_id=partner.id,
-            client_id=DEMO_PARTNER_CLIENT_ID,
-            client_secret=DEMO_PARTNER_CLIENT_SECRET,
-        )
-        await create_client(
-            session,
-            name="Demo web front end",
-            kind=ClientKind.PUBLIC,
-            redirect_uris=list(DEMO_WEB_REDIRECT_URIS),
-            scopes=member_scopes,
-            first_party=True,
-            client_id=DEMO_WEB_CLIENT_ID,
-        )
-        await create_client(
-            session,
-            name="Operators' console (demo)",
-            kind=ClientKind.PUBLIC,
-            redirect_uris=list(DEMO_CONSOLE_REDIRECT_URIS),
-            scopes=member_scopes + scopes_for(ActorKind.OPERATOR),
-            first_party=True,
-            client_id=DEMO_CONSOLE_CLIENT_ID,
-        )
-        await session.flush()
-        from c2c_api.demo_listings import seed_demo_listings
+        }
+    # The deals pay through the sandbox provider, which needs transactions of its own.
+    deals = await seed_demo_deals(db, people)
+    return DemoInfo(created=not present or deals.steps > 0, issuer=settings.issuer)
 
-        await seed_demo_listings(session, member_ids)
-    return DemoInfo(created=True, issuer=settings.issuer)
+
+async def _seed_accounts_and_listings(session: AsyncSession) -> None:
+    """The partner, the members, the OAuth clients and the listings (one transaction)."""
+    partner = Partner(slug=DEMO_PARTNER_SLUG, name=DEMO_PARTNER_NAME)
+    session.add(partner)
+    await session.flush()
+    member_ids = {}
+    for m in DEMO_MEMBERS:
+        member = await create_member(
+            session,
+            email=m.email,
+            password=DEMO_PASSWORD,
+            display_name=m.display_name,
+            locale=m.locale,
+            partner_id=partner.id if m.storefront else None,
+            is_operator=m.operator,
+            email_verified=True,
+        )
+        member.country = m.country
+        member.city = m.city
+        session.add(member)
+        member_ids[m.email] = member.id
+    member_scopes = scopes_for(ActorKind.MEMBER)
+    await create_client(
+        session,
+        name=f"{DEMO_PARTNER_NAME} back end (demo)",
+        kind=ClientKind.CONFIDENTIAL,
+        redirect_uris=[],
+        scopes=scopes_for(ActorKind.PARTNER),
+        partner_id=partner.id,
+        client_id=DEMO_PARTNER_CLIENT_ID,
+        client_secret=DEMO_PARTNER_CLIENT_SECRET,
+    )
+    await create_client(
+        session,
+        name="Demo web front end",
+        kind=ClientKind.PUBLIC,
+        redirect_uris=list(DEMO_WEB_REDIRECT_URIS),
+        scopes=member_scopes,
+        first_party=True,
+        client_id=DEMO_WEB_CLIENT_ID,
+    )
+    await create_client(
+        session,
+        name="Operators' console (demo)",
+        kind=ClientKind.PUBLIC,
+        redirect_uris=list(DEMO_CONSOLE_REDIRECT_URIS),
+        scopes=member_scopes + scopes_for(ActorKind.OPERATOR),
+        first_party=True,
+        client_id=DEMO_CONSOLE_CLIENT_ID,
+    )
+    await session.flush()
+    from c2c_api.demo_listings import seed_demo_listings
+
+    await seed_demo_listings(session, member_ids)

@@ -4,9 +4,11 @@ test (conftest)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
 from c2c_api.db import Database
 from c2c_api.errors import DomainError
@@ -15,7 +17,8 @@ from c2c_api.ledger.service import balance, member_available, member_funds, orde
 from c2c_api.listings.models import ListingStatus
 from c2c_api.orders import payments
 from c2c_api.orders import service as orders
-from c2c_api.orders.models import Handover
+from c2c_api.orders.models import Handover, OrderPayment, OrderRefund, RefundStatus
+from c2c_api.payments.providers import RefundRequest
 from c2c_api.wallet import service as wallet
 from c2c_api.wallet.models import PayoutStatus
 from deals_support import act, buy, listing, member, pay, reload, reload_listing
@@ -355,3 +358,36 @@ class TestPartnerShare:
         await act(db, buyer, order, "accept_item")
         assert await ledger_balance(db, partner_revenue(partner.id)) == 24
         assert await ledger_balance(db, PLATFORM_REVENUE) == 96
+
+
+class TestRefundDelivery:
+    async def test_a_refund_the_provider_refuses_is_not_booked_as_sent(self, db: Database) -> None:
+        clock.freeze(T0)
+        seller, as_seller = await member(db)
+        buyer_row, buyer = await member(db)
+        order = await buy(db, buyer, await listing(db, seller))
+        await pay(db, buyer, order)
+        await act(db, as_seller, order, "cancel_and_refund")
+        # The charge is refunded elsewhere first, so the provider refuses ours.
+        async with db.sessionmaker() as session:
+            payment = (
+                await session.exec(select(OrderPayment).where(OrderPayment.order_id == order.id))
+            ).one()
+        provider = payments.provider_for(db, db.settings)
+        assert payment.provider_ref is not None
+        await provider.refund(
+            RefundRequest(
+                refund_id=uuid.uuid4(),
+                provider_ref=payment.provider_ref,
+                amount=order.total,
+                currency="EUR",
+            )
+        )
+        await drain(app_worker(db))
+        async with db.sessionmaker() as session:
+            refund = (
+                await session.exec(select(OrderRefund).where(OrderRefund.order_id == order.id))
+            ).one()
+        assert refund.status == RefundStatus.PENDING
+        # Still owed to the buyer: nothing was booked as sent back to the card.
+        assert await ledger_balance(db, member_funds(buyer_row.id)) == order.total

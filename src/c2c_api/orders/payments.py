@@ -297,6 +297,10 @@ async def on_charge_failed(session: AsyncSession, event: WebhookEvent) -> str:
     return "processed"
 
 
+class RefundRefused(RuntimeError):
+    """The provider refused a refund (FAILED): the outbox event fails and is retried."""
+
+
 class RefundDelivery:
     """Leased outbox handler of `order.refund`: asks the provider to refund (outside any
     transaction, idempotent by the refund's id), then posts buyer funds -> provider clearing."""
@@ -321,9 +325,9 @@ class RefundDelivery:
             )
         result = await self.provider.refund(request)
         if result.status == ProviderRefundStatus.FAILED:
-            # Retried with backoff by the worker, then kept as a dead letter for an operator
-            # (`c2c-api outbox list --dead`): the money stays in the buyer's funds meanwhile.
-            raise RuntimeError(f"the provider refused refund {refund_id}")
+            # Nothing left the buyer's funds: fail the event (the outbox retries it, then
+            # keeps it as a dead letter for an operator) rather than post a refund not sent.
+            raise RefundRefused(f"refund {refund_id}: the provider refused it")
         async with self.db.transaction() as session:
             if result.status == ProviderRefundStatus.SUCCEEDED:
                 await settle_refund(session, refund_id=refund_id, provider_ref=result.provider_ref)
