@@ -20,6 +20,7 @@ from c2c_api.payments.webhooks import (
     WebhookHandler,
     register_webhook_handler,
     unregister_webhook_handler,
+    webhook_handler,
 )
 
 EFFECT_TOPIC = "test.payment_webhook_effect"
@@ -57,14 +58,26 @@ async def record_effect(session: AsyncSession, event: WebhookEvent) -> str:
 
 
 @contextmanager
-def handlers_for_every_type(handler: WebhookHandler = record_effect) -> Iterator[None]:
-    for event_type in WebhookType:
-        register_webhook_handler(event_type.value, handler)
+def replaced_handlers(handler: WebhookHandler, *event_types: str) -> Iterator[None]:
+    """`handler` for these event types while the block runs; the application's own handlers
+    (orders' payments and refunds, payouts) are put back after it."""
+    saved = {t: webhook_handler(t) for t in event_types}
+    for event_type in event_types:
+        unregister_webhook_handler(event_type)
+        register_webhook_handler(event_type, handler)
     try:
         yield
     finally:
-        for event_type in WebhookType:
-            unregister_webhook_handler(event_type.value)
+        for event_type, previous in saved.items():
+            unregister_webhook_handler(event_type)
+            if previous is not None:
+                register_webhook_handler(event_type, previous)
+
+
+@contextmanager
+def handlers_for_every_type(handler: WebhookHandler = record_effect) -> Iterator[None]:
+    with replaced_handlers(handler, *(t.value for t in WebhookType)):
+        yield
 
 
 async def effects(db: Database) -> list[dict[str, Any]]:
