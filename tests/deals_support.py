@@ -93,9 +93,7 @@ async def pay(db: Database, buyer: Actor, order: Order, card: str = "card_succes
     await payments.pay_order(db, buyer, provider, order_id=order.id, payment_method=card)
 
 
-async def act(
-    db: Database, actor: Actor, order: Order, name: str, **inputs: Any
-) -> Order:
+async def act(db: Database, actor: Actor, order: Order, name: str, **inputs: Any) -> Order:
     async with db.transaction() as session:
         updated, _ = await orders.take_transition(
             session, actor, order_id=order.id, name=name, inputs=inputs

@@ -70,7 +70,8 @@ class TestSaleOverGraphQL:
             client,
             seller_token,
             "mutation($o: ID!) { counterOffer(offerId: $o, amount: 1800) { __typename"
-            " ... on OfferSuccess { offer { id status madeBy counterOffersId: countersOfferId } } } }",
+            " ... on OfferSuccess { offer { id status madeBy"
+            " counterOffersId: countersOfferId } } } }",
             o=offer["id"],
         )
         counter = countered["counterOffer"]["offer"]
@@ -95,7 +96,8 @@ class TestSaleOverGraphQL:
 
         pay = (
             'mutation($o: ID!, $k: String!) { payOrder(orderId: $o, paymentMethod: "card_success",'
-            f" idempotencyKey: $k) {{ __typename ... on PayOrderSuccess {{ order {{ {ORDER_FIELDS} }} }}"
+            " idempotencyKey: $k) { __typename"
+            f" ... on PayOrderSuccess {{ order {{ {ORDER_FIELDS} }} }}"
             " ... on UserError { code } } }"
         )
         pay_key = str(uuid.uuid4())
