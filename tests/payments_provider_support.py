@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,7 @@ from c2c_api.payments.webhooks import (
     WebhookHandler,
     register_webhook_handler,
     unregister_webhook_handler,
+    webhook_handler,
 )
 
 EFFECT_TOPIC = "test.payment_webhook_effect"
@@ -57,14 +58,23 @@ async def record_effect(session: AsyncSession, event: WebhookEvent) -> str:
 
 
 @contextmanager
-def handlers_for_every_type(handler: WebhookHandler = record_effect) -> Iterator[None]:
-    for event_type in WebhookType:
-        register_webhook_handler(event_type.value, handler)
+def handlers_for_every_type(
+    handler: WebhookHandler = record_effect, *, types: Iterable[str] | None = None
+) -> Iterator[None]:
+    """`handler` on every webhook type (or on `types`) in place of the application's own
+    (orders' and the wallet's), which are put back afterwards."""
+    names = [t.value for t in WebhookType] if types is None else list(types)
+    saved = {name: webhook_handler(name) for name in names}
+    for name in names:
+        unregister_webhook_handler(name)
+        register_webhook_handler(name, handler)
     try:
         yield
     finally:
-        for event_type in WebhookType:
-            unregister_webhook_handler(event_type.value)
+        for name, previous in saved.items():
+            unregister_webhook_handler(name)
+            if previous is not None:
+                register_webhook_handler(name, previous)
 
 
 async def effects(db: Database) -> list[dict[str, Any]]:

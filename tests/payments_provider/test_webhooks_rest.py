@@ -18,7 +18,6 @@ from c2c_api.kit.clock import clock
 from c2c_api.payments.models import PaymentWebhookEvent
 from c2c_api.payments.providers import WebhookEvent
 from c2c_api.payments.sandbox import SandboxProvider
-from c2c_api.payments.webhooks import register_webhook_handler, unregister_webhook_handler
 from payments_provider_support import (
     count,
     effects,
@@ -176,8 +175,7 @@ class TestFailingHandler:
                 raise failures.pop()
             return "paid"
 
-        register_webhook_handler("charge.succeeded", flaky)
-        try:
+        with handlers_for_every_type(flaky, types=["charge.succeeded"]):
             body = event_body(occurred_at=T0)
             failed = await post(client, provider, body)
             assert (failed.status_code, failed.json()["code"]) == (409, "INVALID_STATE")
@@ -186,8 +184,6 @@ class TestFailingHandler:
             retried = await post(client, provider, body, at=T0 + timedelta(seconds=30))
             assert retried.json() == {"status": "paid", "eventId": "evt_1"}
             assert len(await effects(db)) == 1
-        finally:
-            unregister_webhook_handler("charge.succeeded")
 
 
 class TestParallelDeliveries:
