@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -58,26 +58,23 @@ async def record_effect(session: AsyncSession, event: WebhookEvent) -> str:
 
 
 @contextmanager
-def replaced_handlers(handler: WebhookHandler, *event_types: str) -> Iterator[None]:
-    """`handler` for these event types while the block runs; the application's own handlers
-    (orders' payments and refunds, payouts) are put back after it."""
-    saved = {t: webhook_handler(t) for t in event_types}
-    for event_type in event_types:
-        unregister_webhook_handler(event_type)
-        register_webhook_handler(event_type, handler)
+def handlers_for_every_type(
+    handler: WebhookHandler = record_effect, *, types: Iterable[str] | None = None
+) -> Iterator[None]:
+    """`handler` on every webhook type (or on `types`) in place of the application's own
+    (orders' and the wallet's), which are put back afterwards."""
+    names = [t.value for t in WebhookType] if types is None else list(types)
+    saved = {name: webhook_handler(name) for name in names}
+    for name in names:
+        unregister_webhook_handler(name)
+        register_webhook_handler(name, handler)
     try:
         yield
     finally:
-        for event_type, previous in saved.items():
-            unregister_webhook_handler(event_type)
+        for name, previous in saved.items():
+            unregister_webhook_handler(name)
             if previous is not None:
-                register_webhook_handler(event_type, previous)
-
-
-@contextmanager
-def handlers_for_every_type(handler: WebhookHandler = record_effect) -> Iterator[None]:
-    with replaced_handlers(handler, *(t.value for t in WebhookType)):
-        yield
+                register_webhook_handler(name, previous)
 
 
 async def effects(db: Database) -> list[dict[str, Any]]:

@@ -154,6 +154,21 @@ def can_see_private_profile(actor: Actor, member_id: uuid.UUID) -> bool:
     return actor.is_operator and "admin:moderation" in actor.scopes
 
 
+def can_see_offer(actor: Actor, *, buyer_id: uuid.UUID, seller_id: uuid.UUID) -> bool:
+    """An offer: its two parties, with offers:write (as `myOffers` requires)."""
+    return (
+        actor.member_id is not None
+        and actor.member_id in (buyer_id, seller_id)
+        and "offers:write" in actor.scopes
+    )
+
+
+def can_see_money_of(actor: Actor, member_id: uuid.UUID) -> bool:
+    """A member's payouts and ledger entries: the member themself, with orders:write (as
+    `myPayouts` and `myLedgerEntries` require)."""
+    return actor.member_id == member_id and "orders:write" in actor.scopes
+
+
 def can_see_partner(actor: Actor, partner_id: uuid.UUID) -> bool:
     """A partner's private data: its own tokens and operators."""
     return actor.partner_id == partner_id or actor.is_operator

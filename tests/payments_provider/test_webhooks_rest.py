@@ -25,7 +25,6 @@ from payments_provider_support import (
     handlers_for_every_type,
     record_effect,
     recorded_events,
-    replaced_handlers,
 )
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -176,7 +175,7 @@ class TestFailingHandler:
                 raise failures.pop()
             return "paid"
 
-        with replaced_handlers(flaky, "charge.succeeded"):
+        with handlers_for_every_type(flaky, types=["charge.succeeded"]):
             body = event_body(occurred_at=T0)
             failed = await post(client, provider, body)
             assert (failed.status_code, failed.json()["code"]) == (409, "INVALID_STATE")

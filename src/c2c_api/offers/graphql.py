@@ -24,7 +24,6 @@ from c2c_api.offers import service
 from c2c_api.offers.models import Offer, OfferParty, OfferStatus
 from c2c_api.orders.graphql import HandoverEnum, OrderType
 from c2c_api.orders.models import Handover
-from c2c_api.orders.mutations import load_order
 from c2c_api.payments.fees import FeeSchedule
 from c2c_api.users.graphql import MemberType, member_loader
 
@@ -135,11 +134,17 @@ class OfferType(relay.Node):
         member = await member_loader(info).load(self._row.seller_id)
         return MemberType.from_model(member) if member is not None else None
 
-    @strawberry.field(description="The order created when it was accepted.")
+    @strawberry.field(
+        description=(
+            "The order created when it was accepted (null too when the token may not see "
+            "orders: that needs orders:write)."
+        )
+    )
     async def order(self, info: Info) -> OrderType | None:
         if self._row.order_id is None:
             return None
-        return await load_order(info, self._row.order_id)
+        found = await OrderType.resolve_nodes(info=info, node_ids=[str(self._row.order_id)])
+        return next(iter(found), None)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -185,7 +190,9 @@ OfferPayload = Annotated[OfferSuccess | UserError, strawberry.union("OfferPayloa
 @strawberry.type(description="The offer was accepted: the order awaits the buyer's payment.")
 class AcceptOfferSuccess:
     offer: OfferType
-    order: OrderType
+    order: OrderType | None = strawberry.field(
+        description="The new order (null when the token may not see orders: no orders:write)."
+    )
 
 
 AcceptOfferPayload = Annotated[
@@ -340,9 +347,8 @@ class OfferMutation:
             arguments={"offerId": str(ident), "handover": method.value if method else None},
             use_case=use_case,
         )
-        return AcceptOfferSuccess(
-            offer=await _offer(info, ident), order=await load_order(info, value["orderId"])
-        )
+        found = await OrderType.resolve_nodes(info=info, node_ids=[value["orderId"]])
+        return AcceptOfferSuccess(offer=await _offer(info, ident), order=next(iter(found), None))
 
     @strawberry.mutation(
         description="Decline an offer addressed to you.",

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from c2c_api.authz import Actor, ActorKind, ListingPolicy, require_member
+from c2c_api.authz import Actor, ActorKind, ListingPolicy, can_see_offer, require_member
 from c2c_api.errors import InvalidInput
 from c2c_api.events.service import cancel_timer, record_event, schedule_timer
 from c2c_api.kit.clock import utcnow
@@ -494,11 +494,13 @@ async def set_offer_rules(
 async def get_offers(
     session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Offer]:
-    """Offers by id the caller is a party to."""
+    """Offers by id the caller is a party to (with offers:write)."""
     if not ids or actor.member_id is None:
         return {}
     rows = (await session.exec(select(Offer).where(col(Offer.id).in_(list(ids))))).all()
-    return {o.id: o for o in rows if actor.member_id in (o.buyer_id, o.seller_id)}
+    return {
+        o.id: o for o in rows if can_see_offer(actor, buyer_id=o.buyer_id, seller_id=o.seller_id)
+    }
 
 
 @dataclass(frozen=True)

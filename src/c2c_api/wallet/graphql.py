@@ -54,6 +54,22 @@ class LedgerEntryType(relay.Node):
     kind: str = strawberry.field(description="e.g. escrow.released, payout.sent, refund.sent.")
     at: datetime
 
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info,
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> Iterable[LedgerEntryType | None]:
+        ctx: Context = info.context
+        ids = parse_node_ids(node_ids)
+        found = await service.get_ledger_entries(ctx.session, ctx.actor, [i for i in ids if i])
+        kinds = await service.transaction_kinds(
+            ctx.session, [e.transaction_id for e in found.values()]
+        )
+        return [_entry(found[i], kinds) if i in found else None for i in ids]
+
 
 @strawberry.type(name="Payout", description="Money sent from your available balance.")
 class PayoutType(relay.Node):

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from c2c_api.authz import Actor, require_member
+from c2c_api.authz import Actor, can_see_money_of, require_member
 from c2c_api.db import Database
 from c2c_api.errors import InvalidInput
 from c2c_api.kit.clock import utcnow
@@ -163,10 +163,28 @@ async def payouts_of_member(
 async def get_payouts(
     session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Payout]:
+    """Payouts by id of the caller's own (with orders:write)."""
     if not ids or actor.member_id is None:
         return {}
     rows = (await session.exec(select(Payout).where(col(Payout.id).in_(list(ids))))).all()
-    return {p.id: p for p in rows if p.member_id == actor.member_id}
+    return {p.id: p for p in rows if can_see_money_of(actor, p.member_id)}
+
+
+async def get_ledger_entries(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, LedgerEntry]:
+    """Ledger entries by id of the caller's own accounts (funds, available; orders:write)."""
+    if not ids or actor.member_id is None or not can_see_money_of(actor, actor.member_id):
+        return {}
+    accounts = [member_available(actor.member_id), member_funds(actor.member_id)]
+    rows = (
+        await session.exec(
+            select(LedgerEntry).where(
+                col(LedgerEntry.id).in_(list(ids)), col(LedgerEntry.account).in_(accounts)
+            )
+        )
+    ).all()
+    return {e.id: e for e in rows}
 
 
 async def start_payout(
