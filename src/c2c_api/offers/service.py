@@ -30,7 +30,7 @@ from c2c_api.authz import Actor, ActorKind, ListingPolicy, can_see_offer, requir
 from c2c_api.errors import InvalidInput
 from c2c_api.events.service import cancel_timer, record_event, schedule_timer
 from c2c_api.kit.clock import utcnow
-from c2c_api.kit.keyset import Position, after_position, check_page_size, newest_first, split_page
+from c2c_api.kit.keyset import Page, Position, keyset_page
 from c2c_api.kit.money import Money
 from c2c_api.ledger.errors import AmountOutOfRange
 from c2c_api.listings.models import Listing, ListingStatus
@@ -503,10 +503,7 @@ async def get_offers(
     }
 
 
-@dataclass(frozen=True)
-class OfferPage:
-    items: list[Offer]
-    has_next: bool
+OfferPage = Page[Offer]
 
 
 async def offers_of_member(
@@ -520,7 +517,6 @@ async def offers_of_member(
 ) -> OfferPage:
     """Offers the caller made (or received), newest first."""
     member_id = require_member(actor)
-    check_page_size(limit)
     by_buyer = sa.and_(col(Offer.made_by) == OfferParty.BUYER, col(Offer.buyer_id) == member_id)
     by_seller = sa.and_(col(Offer.made_by) == OfferParty.SELLER, col(Offer.seller_id) == member_id)
     to_seller = sa.and_(col(Offer.made_by) == OfferParty.BUYER, col(Offer.seller_id) == member_id)
@@ -530,16 +526,12 @@ async def offers_of_member(
     ]
     if statuses:
         conditions.append(col(Offer.status).in_(list(statuses)))
-    if after is not None:
-        conditions.append(after_position(col(Offer.created_at), col(Offer.id), after))
-    rows = list(
-        (
-            await session.exec(
-                select(Offer)
-                .where(*conditions)
-                .order_by(*newest_first(col(Offer.created_at), col(Offer.id)))
-                .limit(limit + 1)
-            )
-        ).all()
+    items, has_next = await keyset_page(
+        session,
+        select(Offer).where(*conditions),
+        created_at=col(Offer.created_at),
+        ident=col(Offer.id),
+        after=after,
+        limit=limit,
     )
-    return OfferPage(*split_page(rows, limit))
+    return Page(items, has_next)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +26,7 @@ from c2c_api.errors import Forbidden
 from c2c_api.events.models import Timer, TimerStatus
 from c2c_api.events.service import record_event, schedule_timer
 from c2c_api.kit.clock import utcnow
-from c2c_api.kit.keyset import Position, after_position, check_page_size, newest_first, split_page
+from c2c_api.kit.keyset import Page, Position, keyset_page
 from c2c_api.kit.money import CURRENCIES
 from c2c_api.listings.models import Listing, ListingStatus
 from c2c_api.listings.service import get_visible_listings
@@ -303,10 +302,7 @@ async def get_orders(
     return {o.id: o for o in rows if OrderPolicy.can_see(actor, o)}
 
 
-@dataclass(frozen=True)
-class OrderPage:
-    items: list[Order]
-    has_next: bool
+OrderPage = Page[Order]
 
 
 async def orders_of_member(
@@ -320,24 +316,19 @@ async def orders_of_member(
 ) -> OrderPage:
     """The caller's orders as buyer (or as seller), newest first, optionally by state."""
     member_id = require_member(actor)
-    check_page_size(limit)
     party = col(Order.buyer_id) if as_buyer else col(Order.seller_id)
     conditions: list[sa.ColumnElement[bool]] = [party == member_id]
     if states:
         conditions.append(col(Order.state).in_(list(states)))
-    if after is not None:
-        conditions.append(after_position(col(Order.created_at), col(Order.id), after))
-    rows = list(
-        (
-            await session.exec(
-                select(Order)
-                .where(*conditions)
-                .order_by(*newest_first(col(Order.created_at), col(Order.id)))
-                .limit(limit + 1)
-            )
-        ).all()
+    items, has_next = await keyset_page(
+        session,
+        select(Order).where(*conditions),
+        created_at=col(Order.created_at),
+        ident=col(Order.id),
+        after=after,
+        limit=limit,
     )
-    return OrderPage(*split_page(rows, limit))
+    return Page(items, has_next)
 
 
 async def order_timelines(
@@ -412,21 +403,16 @@ async def orders_in_state(
     """Operators (admin:disputes): every order in `state`, newest first."""
     if not (actor.is_operator and "admin:disputes" in actor.scopes):
         raise Forbidden()
-    check_page_size(limit)
     conditions: list[sa.ColumnElement[bool]] = [col(Order.state) == state]
-    if after is not None:
-        conditions.append(after_position(col(Order.created_at), col(Order.id), after))
-    rows = list(
-        (
-            await session.exec(
-                select(Order)
-                .where(*conditions)
-                .order_by(*newest_first(col(Order.created_at), col(Order.id)))
-                .limit(limit + 1)
-            )
-        ).all()
+    items, has_next = await keyset_page(
+        session,
+        select(Order).where(*conditions),
+        created_at=col(Order.created_at),
+        ident=col(Order.id),
+        after=after,
+        limit=limit,
     )
-    return OrderPage(*split_page(rows, limit))
+    return Page(items, has_next)
 
 
 async def quote(

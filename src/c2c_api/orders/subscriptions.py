@@ -49,6 +49,16 @@ def _uuid(value: object) -> uuid.UUID | None:
         return None
 
 
+async def _offers_heard(ctx: Context, topic: str) -> AsyncGenerator[OfferType, None]:
+    """The viewer's offers named by `topic` events, as the viewer may see them now."""
+    member_id = authz.require_member(ctx.actor)
+    async for payload in channel_messages(ctx, f"member:{member_id}", topics={topic}):
+        offer_id = _uuid(payload.get("offerId"))
+        offer = await _offer(ctx, offer_id) if offer_id else None
+        if offer is not None:
+            yield offer
+
+
 @strawberry.type
 class OrderSubscription:
     @strawberry.subscription(
@@ -81,27 +91,13 @@ class OrderSubscription:
         extensions=[requires("offers:write")],
     )
     async def offer_received(self, info: Info) -> AsyncGenerator[OfferType, None]:
-        ctx: Context = info.context
-        member_id = authz.require_member(ctx.actor)
-        async for payload in channel_messages(
-            ctx, f"member:{member_id}", topics={OFFER_RECEIVED_TOPIC}
-        ):
-            offer_id = _uuid(payload.get("offerId"))
-            offer = await _offer(ctx, offer_id) if offer_id else None
-            if offer is not None:
-                yield offer
+        async for offer in _offers_heard(info.context, OFFER_RECEIVED_TOPIC):
+            yield offer
 
     @strawberry.subscription(
         description="The viewer's offers answered (accepted, declined, withdrawn, expired).",
         extensions=[requires("offers:write")],
     )
     async def offer_updated(self, info: Info) -> AsyncGenerator[OfferType, None]:
-        ctx: Context = info.context
-        member_id = authz.require_member(ctx.actor)
-        async for payload in channel_messages(
-            ctx, f"member:{member_id}", topics={OFFER_UPDATED_TOPIC}
-        ):
-            offer_id = _uuid(payload.get("offerId"))
-            offer = await _offer(ctx, offer_id) if offer_id else None
-            if offer is not None:
-                yield offer
+        async for offer in _offers_heard(info.context, OFFER_UPDATED_TOPIC):
+            yield offer

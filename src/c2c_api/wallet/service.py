@@ -23,7 +23,7 @@ from c2c_api.authz import Actor, can_see_money_of, require_member
 from c2c_api.db import Database
 from c2c_api.errors import InvalidInput
 from c2c_api.kit.clock import utcnow
-from c2c_api.kit.keyset import Position, after_position, check_page_size, newest_first, split_page
+from c2c_api.kit.keyset import Page, Position, keyset_page
 from c2c_api.kit.money import CURRENCIES
 from c2c_api.ledger.errors import AmountOutOfRange
 from c2c_api.ledger.models import LedgerEntry, LedgerTransaction
@@ -97,10 +97,7 @@ async def balances(session: AsyncSession, actor: Actor) -> list[Balance]:
     return out
 
 
-@dataclass(frozen=True)
-class EntryPage:
-    items: list[LedgerEntry]
-    has_next: bool
+EntryPage = Page[LedgerEntry]
 
 
 async def ledger_entries(
@@ -113,51 +110,38 @@ async def ledger_entries(
 ) -> EntryPage:
     """The entries of the caller's accounts (funds and available), newest first."""
     member_id = require_member(actor)
-    check_page_size(limit)
     accounts = [member_available(member_id), member_funds(member_id)]
     conditions: list[sa.ColumnElement[bool]] = [col(LedgerEntry.account).in_(accounts)]
     if currency is not None:
         conditions.append(col(LedgerEntry.currency) == currency)
-    if after is not None:
-        conditions.append(after_position(col(LedgerEntry.created_at), col(LedgerEntry.id), after))
-    rows = list(
-        (
-            await session.exec(
-                select(LedgerEntry)
-                .where(*conditions)
-                .order_by(*newest_first(col(LedgerEntry.created_at), col(LedgerEntry.id)))
-                .limit(limit + 1)
-            )
-        ).all()
+    items, has_next = await keyset_page(
+        session,
+        select(LedgerEntry).where(*conditions),
+        created_at=col(LedgerEntry.created_at),
+        ident=col(LedgerEntry.id),
+        after=after,
+        limit=limit,
     )
-    return EntryPage(*split_page(rows, limit))
+    return Page(items, has_next)
 
 
-@dataclass(frozen=True)
-class PayoutPage:
-    items: list[Payout]
-    has_next: bool
+PayoutPage = Page[Payout]
 
 
 async def payouts_of_member(
     session: AsyncSession, actor: Actor, *, limit: int, after: Position | None
 ) -> PayoutPage:
     member_id = require_member(actor)
-    check_page_size(limit)
     conditions: list[sa.ColumnElement[bool]] = [col(Payout.member_id) == member_id]
-    if after is not None:
-        conditions.append(after_position(col(Payout.created_at), col(Payout.id), after))
-    rows = list(
-        (
-            await session.exec(
-                select(Payout)
-                .where(*conditions)
-                .order_by(*newest_first(col(Payout.created_at), col(Payout.id)))
-                .limit(limit + 1)
-            )
-        ).all()
+    items, has_next = await keyset_page(
+        session,
+        select(Payout).where(*conditions),
+        created_at=col(Payout.created_at),
+        ident=col(Payout.id),
+        after=after,
+        limit=limit,
     )
-    return PayoutPage(*split_page(rows, limit))
+    return Page(items, has_next)
 
 
 async def get_payouts(
