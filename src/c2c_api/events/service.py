@@ -64,8 +64,12 @@ async def record_event(
     member_id: uuid.UUID | None = None,
     partner_id: uuid.UUID | None = None,
     available_at: datetime | None = None,
+    flush: bool = True,
 ) -> OutboxEvent:
-    """Add an event to the outbox; it is delivered only if the transaction commits."""
+    """Add an event to the outbox; it is delivered only if the transaction commits.
+
+    `flush=False` leaves the insert to the next flush (several events then cost one batched
+    INSERT); the event's id is known only after it."""
     now = utcnow()
     event = OutboxEvent(
         topic=topic,
@@ -76,7 +80,8 @@ async def record_event(
         available_at=available_at or now,
     )
     session.add(event)
-    await session.flush()
+    if flush:
+        await session.flush()
     wake_after_commit(session)
     return event
 
@@ -137,15 +142,18 @@ async def _locked_timer(
 async def cancel_timer(
     session: AsyncSession, *, subject_type: str, subject_id: uuid.UUID, action: str
 ) -> bool:
-    """Cancel the subject's pending timer; True when one was pending."""
-    timer = await _locked_timer(session, subject_type, subject_id, action)
-    if timer is None or timer.status != TimerStatus.PENDING:
-        return False
-    timer.status = TimerStatus.CANCELLED
-    timer.updated_at = utcnow()
-    session.add(timer)
-    await session.flush()
-    return True
+    """Cancel the subject's pending timer; True when one was pending (one statement)."""
+    result = await session.exec(
+        sa.update(Timer)
+        .where(
+            col(Timer.subject_type) == subject_type,
+            col(Timer.subject_id) == subject_id,
+            col(Timer.action) == action,
+            col(Timer.status) == TimerStatus.PENDING,
+        )
+        .values(status=TimerStatus.CANCELLED, updated_at=utcnow())
+    )
+    return bool(result.rowcount)
 
 
 async def list_events(

@@ -257,6 +257,7 @@ async def _announce(session: AsyncSession, offer: Offer, *, received: bool) -> N
             topic=OFFER_RECEIVED_TOPIC,
             payload={**payload, "recipientId": str(addressee), "notify": True},
             member_id=addressee,
+            flush=False,
         )
         await notify(
             session,
@@ -278,18 +279,28 @@ async def _announce(session: AsyncSession, offer: Offer, *, received: bool) -> N
             topic=OFFER_UPDATED_TOPIC,
             payload={**payload, "recipientId": str(member), "notify": member == maker},
             member_id=member,
+            flush=False,
         )
 
 
 async def _locked_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID) -> Offer:
     member_id = require_member(actor)
-    offer = (
-        await session.exec(select(Offer).where(col(Offer.id) == offer_id).with_for_update())
-    ).first()
+    offer = await _locked(session, offer_id)
     if offer is None or member_id not in (offer.buyer_id, offer.seller_id):
         raise OfferNotFound(fields=["offerId"])
-    await session.refresh(offer)
     return offer
+
+
+async def _locked(session: AsyncSession, offer_id: uuid.UUID) -> Offer | None:
+    """The offer as locked now (populate_existing: even if this session loaded it before)."""
+    return (
+        await session.exec(
+            select(Offer)
+            .where(col(Offer.id) == offer_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).first()
 
 
 def _maker(offer: Offer) -> uuid.UUID:
@@ -438,12 +449,9 @@ async def withdraw_offer(session: AsyncSession, actor: Actor, *, offer_id: uuid.
 
 async def expire_offer(session: AsyncSession, *, offer_id: uuid.UUID) -> None:
     """The expiry timer: a pending offer past its expiry is EXPIRED (else nothing)."""
-    offer = (
-        await session.exec(select(Offer).where(col(Offer.id) == offer_id).with_for_update())
-    ).first()
+    offer = await _locked(session, offer_id)
     if offer is None:
         return
-    await session.refresh(offer)
     if offer.status == OfferStatus.PENDING and offer.expires_at <= utcnow():
         await _close(session, offer, OfferStatus.EXPIRED)
         await _announce(session, offer, received=False)

@@ -79,6 +79,7 @@ async def notify(
         topic=NOTIFY_TOPIC,
         payload={"recipientId": str(recipient_id), "kind": kind, **data},
         member_id=recipient_id,
+        flush=False,
     )
 
 

@@ -343,9 +343,8 @@ async def settle_refund(
 ) -> OrderRefund:
     """The refund reached the buyer's payment method: buyer funds -> provider clearing
     (once: a settled refund is left alone)."""
-    refund = await session.get(OrderRefund, refund_id, with_for_update=True)
+    refund = await session.get(OrderRefund, refund_id, with_for_update=True, populate_existing=True)
     assert refund is not None
-    await session.refresh(refund)
     if refund.status == RefundStatus.SUCCEEDED:
         return refund
     order = await session.get(Order, refund.order_id)

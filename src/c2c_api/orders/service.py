@@ -162,12 +162,15 @@ def roles_of(actor: Actor, order: Order) -> set[Role]:
 
 async def locked_order(session: AsyncSession, order_id: uuid.UUID) -> Order | None:
     """The order, row-locked for this transaction (one writer per order)."""
-    order = (
-        await session.exec(select(Order).where(col(Order.id) == order_id).with_for_update())
+    # populate_existing: the row as locked now, even if this session loaded it before.
+    return (
+        await session.exec(
+            select(Order)
+            .where(col(Order.id) == order_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
     ).first()
-    if order is not None:
-        await session.refresh(order)
-    return order
 
 
 async def take_transition(
@@ -261,7 +264,8 @@ async def _record(
             created_at=utcnow(),
         )
     )
-    await session.flush()
+    # No flush here: the timeline entry and the events go in the use case's last flush (one
+    # batched INSERT per table).
     for member in (order.buyer_id, order.seller_id):
         await record_event(
             session,
@@ -277,6 +281,7 @@ async def _record(
             },
             member_id=member,
             partner_id=order.partner_id,
+            flush=False,
         )
         if member != actor_member_id:
             state = ORDERS.process_of(order).state(order.state)

@@ -71,11 +71,14 @@ async def sell(session: AsyncSession, *, listing_id: uuid.UUID, quantity: int) -
 
 
 async def _locked(session: AsyncSession, listing_id: uuid.UUID) -> Listing:
-    listing = (
-        await session.exec(select(Listing).where(col(Listing.id) == listing_id).with_for_update())
+    return (
+        await session.exec(
+            select(Listing)
+            .where(col(Listing.id) == listing_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
     ).one()
-    await session.refresh(listing)
-    return listing
 
 
 async def _set_status(

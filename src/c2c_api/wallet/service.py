@@ -227,9 +227,8 @@ async def settle_payout(
     reason: str | None = None,
 ) -> Payout:
     """Apply the provider's answer (at once or by webhook); idempotent."""
-    payout = await session.get(Payout, payout_id, with_for_update=True)
+    payout = await session.get(Payout, payout_id, with_for_update=True, populate_existing=True)
     assert payout is not None
-    await session.refresh(payout)
     if payout.status in (PayoutStatus.PAID, PayoutStatus.FAILED):
         return payout
     if provider_ref is not None:
