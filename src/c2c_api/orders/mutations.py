@@ -93,10 +93,15 @@ TakeOrderTransitionPayload = Annotated[
 ]
 
 
-async def load_order(info: Info, order_id: str | uuid.UUID) -> OrderType:
-    """The order as the caller sees it after the use case (read committed)."""
+async def load_order(
+    info: Info, order_id: str | uuid.UUID, committed: list[Order] | None = None
+) -> OrderType:
+    """The order as the caller sees it after the use case: the row the use case committed
+    when it ran now (`committed`: no read again), else read (a replayed answer)."""
     ctx: Context = info.context
     ident = uuid.UUID(str(order_id))
+    if committed and committed[-1].id == ident:
+        return order_to_graphql(committed[-1])
     found = await service.get_orders(ctx.session, ctx.actor, [ident])
     order: Order = found[ident]
     return order_to_graphql(order)
@@ -223,6 +228,8 @@ class OrderMutation:
         ident = listing_uuid(listing_id, "listingId")
         method = Handover(handover)
 
+        created: list[Order] = []
+
         async def use_case(session: Any) -> dict[str, Any]:
             order = await service.create_order(
                 session,
@@ -232,6 +239,7 @@ class OrderMutation:
                 handover=method,
                 fees=FeeSchedule.from_settings(ctx.settings),
             )
+            created.append(order)
             return {"orderId": str(order.id)}
 
         value = await idempotent(
@@ -241,7 +249,7 @@ class OrderMutation:
             arguments={"listingId": str(ident), "quantity": quantity, "handover": method.value},
             use_case=use_case,
         )
-        return BuyNowSuccess(order=await load_order(info, value["orderId"]))
+        return BuyNowSuccess(order=await load_order(info, value["orderId"], created))
 
     @strawberry.mutation(
         description=(
@@ -259,6 +267,7 @@ class OrderMutation:
         ctx: Context = info.context
         ident = order_uuid(order_id)
         provider = payments.provider_for(ctx.db, ctx.settings)
+        paid: list[Order] = []
         async with idempotent_claim(
             info,
             operation="payOrder",
@@ -275,8 +284,9 @@ class OrderMutation:
                     order_id=ident,
                     payment_method=payment_method,
                     finish=claim.complete,
+                    committed=paid,
                 )
-        return PayOrderSuccess(order=await load_order(info, value["orderId"]))
+        return PayOrderSuccess(order=await load_order(info, value["orderId"], paid))
 
     @strawberry.mutation(
         description=(
@@ -300,6 +310,7 @@ class OrderMutation:
         ident = order_uuid(order_id)
         inputs = input.as_inputs() if input is not None else {}
         code = inputs.get("handoverCode")
+        taken: list[Order] = []
         async with idempotent_claim(
             info,
             operation="takeOrderTransition",
@@ -327,7 +338,8 @@ class OrderMutation:
                         session, ctx.actor, order_id=ident, name=transition[:64], inputs=inputs
                     )
                     value = await claim.complete(session, {"orderId": str(order.id)})
-        return TakeOrderTransitionSuccess(order=await load_order(info, value["orderId"]))
+                    taken.append(order)
+        return TakeOrderTransitionSuccess(order=await load_order(info, value["orderId"], taken))
 
 
 __all__ = ["OrderMutation", "OrderQuery"]

@@ -212,6 +212,7 @@ async def pay_order(
     order_id: uuid.UUID,
     payment_method: str,
     finish: Finish | None = None,
+    committed: list[Order] | None = None,
 ) -> dict[str, Any]:
     """Pay the order (the three steps of the module docstring); {"orderId", "paymentId"}.
     A declined card raises PAYMENT_DECLINED / CARD_INSUFFICIENT_FUNDS after the failed
@@ -237,6 +238,10 @@ async def pay_order(
         recorded = await record_charge(session, payment_id=request.payment_id, result=result)
         if recorded.status != PaymentStatus.FAILED and finish is not None:
             await finish(session, value)
+        if committed is not None:  # the order as this transaction leaves it (the response)
+            order = await session.get(Order, recorded.order_id)
+            if order is not None:
+                committed.append(order)
     if recorded.status == PaymentStatus.FAILED:
         if result.status == ChargeStatus.INSUFFICIENT_FUNDS:
             raise CardInsufficientFunds(fields=["paymentMethod"])
