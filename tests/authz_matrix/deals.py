@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from strawberry import relay
 
-from authz_matrix.entry import Entry
+from authz_matrix.entry import PUBLIC, Entry
 
 _NIL = "00000000-0000-0000-0000-000000000000"
 _NIL_SALE = relay.to_base64("SaleListing", _NIL)
@@ -34,6 +34,10 @@ ENTRIES: dict[str, Entry] = {
         ORDERS, "{ myLedgerEntries(first: 5) { edges { node { id kind } } } }"
     ),
     "Query.myPayouts": Entry(ORDERS, "{ myPayouts(first: 5) { edges { node { id status } } } }"),
+    "Query.purchaseQuote": Entry(
+        PUBLIC,
+        f'{{ purchaseQuote(listingId: "{_NIL_SALE}", handover: SHIPPING) {{ total {{ amount }} }} }}',
+    ),
     # ---- mutations
     "Mutation.buyNow": Entry(
         ORDERS,
