@@ -36,7 +36,8 @@ ENTRIES: dict[str, Entry] = {
     "Query.myPayouts": Entry(ORDERS, "{ myPayouts(first: 5) { edges { node { id status } } } }"),
     "Query.purchaseQuote": Entry(
         PUBLIC,
-        f'{{ purchaseQuote(listingId: "{_NIL_SALE}", handover: SHIPPING) {{ total {{ amount }} }} }}',
+        f'{{ purchaseQuote(listingId: "{_NIL_SALE}", handover: SHIPPING)'
+        " { total { amount } } }",
     ),
     # ---- mutations
     "Mutation.buyNow": Entry(
