@@ -53,14 +53,28 @@ async def _database(settings: Settings) -> AsyncIterator[Database]:
 
 
 async def _empty_every_table(database: Database) -> None:
+    """Delete every row the previous test left.
+
+    On PostgreSQL only the tables holding rows are emptied (one probe statement finds them),
+    with DELETE and triggers off for the transaction (`session_replication_role = replica`:
+    foreign keys and the ledger's immutability trigger), because TRUNCATE of every table
+    costs ~230 ms a test at 36 tables (it creates new files for each)."""
     tables = list(reversed(SQLModel.metadata.sorted_tables))
     async with database.engine.begin() as conn:
         if database.settings.is_sqlite:
             for table in tables:
                 await conn.execute(table.delete())
-        else:
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            await conn.execute(sa.text(f"TRUNCATE {names} CASCADE"))
+            return
+        probe = " UNION ALL ".join(
+            f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables
+        )
+        holding = {row[0] for row in (await conn.execute(sa.text(probe))).all()}
+        if not holding:
+            return
+        await conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        for table in tables:
+            if table.name in holding:
+                await conn.execute(table.delete())
 
 
 @pytest.fixture
