@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -190,15 +191,52 @@ def _expiry(claims: dict[str, Any]) -> datetime | None:
     return datetime.fromtimestamp(exp, UTC) if isinstance(exp, int | float) else None
 
 
+class _VerifiedClaims:
+    """Claims of access tokens whose signature, issuer and audience were verified, by token
+    (a bounded LRU): a front end sends the same token with every request, and checking an RSA
+    signature and parsing the JWT cost more than the revocation lookup that follows. Expiry is
+    checked again on each use, revocation is read from the database on each use, and a hit
+    counts only while the signing key is still in the keystore's cache (a retired key)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, tuple[str, str, dict[str, Any]]] = OrderedDict()
+
+    def get(self, token: str, issuer: str) -> dict[str, Any] | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        kid, verified_for, claims = entry
+        if verified_for != issuer or keystore.cached_public_key(kid) is None:
+            self._entries.pop(token, None)
+            return None
+        if claims["exp"] <= int(utcnow().timestamp()):
+            self._entries.pop(token, None)
+            raise InvalidToken("expired")
+        self._entries.move_to_end(token)
+        return claims
+
+    def put(self, token: str, kid: str, issuer: str, claims: dict[str, Any]) -> None:
+        self._entries[token] = (kid, issuer, claims)
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+_verified = _VerifiedClaims()
+
+
 async def actor_from_access_token(db: Database, token: str) -> Actor:
     """Validate signature, type, issuer, audience, expiry and revocation; build the Actor."""
-    obj, kid = _split(token)
     settings = db.settings
     async with db.sessionmaker() as session:
-        key = keystore.cached_public_key(kid) or await keystore.public_key(session, kid)
-        if key is None:
-            raise InvalidToken("unknown key")
-        claims = _claims(obj, key, settings, check_exp=True)
+        claims = _verified.get(token, f"{settings.issuer} {audience(settings)}")
+        if claims is None:
+            obj, kid = _split(token)
+            key = keystore.cached_public_key(kid) or await keystore.public_key(session, kid)
+            if key is None:
+                raise InvalidToken("unknown key")
+            claims = _claims(obj, key, settings, check_exp=True)
+            _verified.put(token, kid, f"{settings.issuer} {audience(settings)}", claims)
         row = (await session.exec(_actor_query(claims["jti"]))).first()
     if row is None or row.revoked_at is not None or row.client_revoked_at is not None:
         raise InvalidToken("revoked")
