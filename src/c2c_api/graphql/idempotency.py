@@ -12,13 +12,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from typing import Any
 
 from strawberry.types import Info
 
-from c2c_api.idempotency.service import Claim, UseCase, caller_of, check_key, claim, run_once
+from c2c_api.idempotency.service import (
+    UseCase,
+    Work,
+    answer_work_once,
+    caller_of,
+    check_key,
+    run_once,
+)
 
 ARGUMENT = "idempotencyKey"
 
@@ -48,22 +54,22 @@ async def idempotent(
     )
 
 
-@asynccontextmanager
-async def idempotent_claim(
+async def idempotent_work(
     info: Info[Any, Any],
     *,
     operation: str,
     key: str | None,
     arguments: Mapping[str, Any],
-) -> AsyncIterator[Claim]:
-    """The claim of a use case spanning several transactions (paying calls the provider
-    between two): `claim.replay` when answered before, else do the work and call
-    `claim.complete(session, value)` in its last transaction (idempotency.service.claim)."""
+    work: Work,
+) -> dict[str, Any]:
+    """As `idempotent`, for a use case spanning several transactions (paying calls the
+    provider between two): `work(complete)` calls `complete(session, value)` in its last one
+    (idempotency.service.answer_work_once)."""
     checked = check_key(key, field=ARGUMENT)
     ctx = info.context
     caller = caller_of(ctx.actor)
     await ctx.end_reads()
-    async with claim(
-        ctx.db, caller=caller, key=checked, operation=operation, arguments=arguments
-    ) as held:
-        yield held
+    answer = await answer_work_once(
+        ctx.db, caller=caller, key=checked, operation=operation, arguments=arguments, work=work
+    )
+    return answer.value

@@ -67,6 +67,10 @@ INVALID_KEY = translatable(
 )
 
 UseCase = Callable[[AsyncSession], Awaitable[dict[str, Any]]]
+# Stores the answer in the session of the work's last transaction (Claim.complete).
+Complete = Callable[[AsyncSession, Mapping[str, Any]], Awaitable[dict[str, Any]]]
+# Work spanning several transactions: it calls `complete` in its last one.
+Work = Callable[[Complete], Awaitable[dict[str, Any]]]
 
 
 def caller_of(actor: Actor) -> str:
@@ -414,6 +418,28 @@ async def _quietly(action: Awaitable[None], what: str) -> None:
         log.warning("could not %s an idempotency key", what, exc_info=True)
 
 
+async def answer_work_once(
+    db: Database,
+    *,
+    caller: str,
+    key: str,
+    operation: str,
+    arguments: Mapping[str, Any],
+    work: Work,
+    lease: timedelta = LEASE,
+) -> Answer:
+    """Run `work` once per (caller, key) when it spans several transactions (paying calls the
+    provider between two): `work(complete)` calls `complete(session, value)` in its last
+    transaction; a replay answers the stored value (or raises its error) without running."""
+    async with claim(
+        db, caller=caller, key=key, operation=operation, arguments=arguments, lease=lease
+    ) as held:
+        if held.replay is not None:
+            return Answer(held.replay.raise_or_value(), replayed=True)
+        value = await work(held.complete)
+        return Answer(json.loads(canonical_json(value)), replayed=False)
+
+
 async def answer_once(
     db: Database,
     *,
@@ -425,15 +451,20 @@ async def answer_once(
     lease: timedelta = LEASE,
 ) -> Answer:
     """`run_once`, telling a replay from a first answer."""
-    async with claim(
-        db, caller=caller, key=key, operation=operation, arguments=arguments, lease=lease
-    ) as held:
-        if held.replay is not None:
-            return Answer(held.replay.raise_or_value(), replayed=True)
+
+    async def work(complete: Complete) -> dict[str, Any]:
         async with db.transaction() as session:
-            value = await use_case(session)
-            stored = await held.complete(session, value)
-        return Answer(stored, replayed=False)
+            return await complete(session, await use_case(session))
+
+    return await answer_work_once(
+        db,
+        caller=caller,
+        key=key,
+        operation=operation,
+        arguments=arguments,
+        work=work,
+        lease=lease,
+    )
 
 
 async def run_once(

@@ -17,9 +17,10 @@ from strawberry.types import Info
 
 from c2c_api.graphql.amounts import amount
 from c2c_api.graphql.errors import UserError, payload_of_use_case
-from c2c_api.graphql.idempotency import idempotent, idempotent_claim
+from c2c_api.graphql.idempotency import idempotent, idempotent_work
 from c2c_api.graphql.permissions import public, requires
 from c2c_api.graphql.relay import connection, decode_cursor
+from c2c_api.idempotency.service import Complete
 from c2c_api.listings.ids import listing_uuid
 from c2c_api.orders import payments, service
 from c2c_api.orders.graphql import (
@@ -268,24 +269,25 @@ class OrderMutation:
         ident = order_uuid(order_id)
         provider = payments.provider_for(ctx.db, ctx.settings)
         paid: list[Order] = []
-        async with idempotent_claim(
+
+        async def work(complete: Complete) -> dict[str, Any]:
+            return await payments.pay_order(
+                ctx.db,
+                ctx.actor,
+                provider,
+                order_id=ident,
+                payment_method=payment_method,
+                finish=complete,
+                committed=paid,
+            )
+
+        value = await idempotent_work(
             info,
             operation="payOrder",
             key=idempotency_key,
             arguments={"orderId": str(ident), "paymentMethod": payment_method},
-        ) as claim:
-            if claim.replay is not None:
-                value = claim.replay.raise_or_value()
-            else:
-                value = await payments.pay_order(
-                    ctx.db,
-                    ctx.actor,
-                    provider,
-                    order_id=ident,
-                    payment_method=payment_method,
-                    finish=claim.complete,
-                    committed=paid,
-                )
+            work=work,
+        )
         return PayOrderSuccess(order=await load_order(info, value["orderId"], paid))
 
     @strawberry.mutation(
@@ -311,34 +313,29 @@ class OrderMutation:
         inputs = input.as_inputs() if input is not None else {}
         code = inputs.get("handoverCode")
         taken: list[Order] = []
-        async with idempotent_claim(
+
+        async def work(complete: Complete) -> dict[str, Any]:
+            if transition == "confirm_handover" and isinstance(code, str):
+                # A wrong code counts even though the transition is refused (rolled back).
+                await ctx.db.record_apart(
+                    lambda session: service.count_handover_attempt(
+                        session, ctx.actor, order_id=ident, code=code
+                    )
+                )
+            async with ctx.db.transaction() as session:
+                order, _ = await service.take_transition(
+                    session, ctx.actor, order_id=ident, name=transition[:64], inputs=inputs
+                )
+                taken.append(order)
+                return await complete(session, {"orderId": str(order.id)})
+
+        value = await idempotent_work(
             info,
             operation="takeOrderTransition",
             key=idempotency_key,
-            arguments={
-                "orderId": str(ident),
-                "transition": transition,
-                "input": {
-                    k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in inputs.items()
-                },
-            },
-        ) as claim:
-            if claim.replay is not None:
-                value = claim.replay.raise_or_value()
-            else:
-                if transition == "confirm_handover" and isinstance(code, str):
-                    # A wrong code counts even though the transition is refused (rolled back).
-                    await ctx.db.record_apart(
-                        lambda session: service.count_handover_attempt(
-                            session, ctx.actor, order_id=ident, code=code
-                        )
-                    )
-                async with ctx.db.transaction() as session:
-                    order, _ = await service.take_transition(
-                        session, ctx.actor, order_id=ident, name=transition[:64], inputs=inputs
-                    )
-                    value = await claim.complete(session, {"orderId": str(order.id)})
-                    taken.append(order)
+            arguments={"orderId": str(ident), "transition": transition, "input": inputs},
+            work=work,
+        )
         return TakeOrderTransitionSuccess(order=await load_order(info, value["orderId"], taken))
 
 

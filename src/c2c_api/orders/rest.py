@@ -22,11 +22,10 @@ from c2c_api.auth.bearer import InvalidToken, authenticate
 from c2c_api.authz import Actor, check_scopes, endpoint_scopes, require_scopes
 from c2c_api.db import Database
 from c2c_api.errors import InvalidInput, Unauthenticated
-from c2c_api.idempotency.service import caller_of, claim
+from c2c_api.idempotency.service import Complete, answer_work_once, caller_of
 from c2c_api.orders import payments, service
 from c2c_api.orders.graphql import order_uuid
-from c2c_api.rest.idempotency import key_of
-from c2c_api.rest.problems import IDEMPOTENT_REPLAYED
+from c2c_api.rest.idempotency import key_of, replay_headers
 from c2c_api.wallet import service as wallet
 
 MAX_BODY = 4096
@@ -71,25 +70,26 @@ async def pay_order(request: Request) -> Response:
     method = text_field(await json_object(request), "paymentMethod")
     db: Database = request.app.state.db
     provider = payments.provider_for(db, request.app.state.settings)
-    async with claim(
+
+    async def work(complete: Complete) -> dict[str, Any]:
+        return await payments.pay_order(
+            db, actor, provider, order_id=order_id, payment_method=method, finish=complete
+        )
+
+    answer = await answer_work_once(
         db,
         caller=caller_of(actor),
         key=key,
         operation="payOrder",
         arguments={"orderId": str(order_id), "paymentMethod": method},
-    ) as held:
-        replayed = held.replay is not None
-        if held.replay is not None:
-            value = held.replay.raise_or_value()
-        else:
-            value = await payments.pay_order(
-                db, actor, provider, order_id=order_id, payment_method=method, finish=held.complete
-            )
+        work=work,
+    )
+    value = answer.value
     async with db.sessionmaker() as session:
         found = await service.get_orders(session, actor, [uuid.UUID(value["orderId"])])
     order = found[uuid.UUID(value["orderId"])]
     body = {**value, "state": order.state, "version": order.version}
-    return JSONResponse(body, headers={IDEMPOTENT_REPLAYED: "true"} if replayed else {})
+    return JSONResponse(body, headers=replay_headers(answer))
 
 
 @require_scopes("orders:write")
@@ -106,26 +106,27 @@ async def request_payout(request: Request) -> Response:
     destination = text_field(data, "destination")
     db: Database = request.app.state.db
     provider = payments.provider_for(db, request.app.state.settings)
-    async with claim(
+
+    async def work(complete: Complete) -> dict[str, Any]:
+        return await wallet.request_payout(
+            db,
+            actor,
+            provider,
+            amount=amount,
+            currency=currency,
+            destination=destination,
+            finish=complete,
+        )
+
+    answer = await answer_work_once(
         db,
         caller=caller_of(actor),
         key=key,
         operation="requestPayout",
         arguments={"amount": amount, "currency": currency, "destination": destination},
-    ) as held:
-        replayed = held.replay is not None
-        if held.replay is not None:
-            value = held.replay.raise_or_value()
-        else:
-            value = await wallet.request_payout(
-                db,
-                actor,
-                provider,
-                amount=amount,
-                currency=currency,
-                destination=destination,
-                finish=held.complete,
-            )
+        work=work,
+    )
+    value = answer.value
     async with db.sessionmaker() as session:
         found = await wallet.get_payouts(session, actor, [uuid.UUID(value["payoutId"])])
     payout = found[uuid.UUID(value["payoutId"])]
@@ -135,9 +136,7 @@ async def request_payout(request: Request) -> Response:
         "amount": payout.amount,
         "currency": payout.currency,
     }
-    return JSONResponse(
-        body, status_code=201, headers={IDEMPOTENT_REPLAYED: "true"} if replayed else {}
-    )
+    return JSONResponse(body, status_code=201, headers=replay_headers(answer))
 
 
 def deal_routes() -> list[BaseRoute]:

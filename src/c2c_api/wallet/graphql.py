@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -13,10 +13,11 @@ from strawberry.types import Info
 
 from c2c_api.graphql.amounts import AmountType, MinorUnits, amount
 from c2c_api.graphql.errors import UserError, payload_of_use_case
-from c2c_api.graphql.idempotency import idempotent_claim
+from c2c_api.graphql.idempotency import idempotent_work
 from c2c_api.graphql.loaders import parse_node_ids
 from c2c_api.graphql.permissions import requires
 from c2c_api.graphql.relay import connection, decode_cursor
+from c2c_api.idempotency.service import Complete
 from c2c_api.ledger.models import LedgerEntry
 from c2c_api.orders.payments import provider_for
 from c2c_api.wallet import service
@@ -212,24 +213,25 @@ class WalletMutation:
     ) -> RequestPayoutPayload | None:
         ctx: Context = info.context
         provider = provider_for(ctx.db, ctx.settings)
-        async with idempotent_claim(
+
+        async def work(complete: Complete) -> dict[str, Any]:
+            return await service.request_payout(
+                ctx.db,
+                ctx.actor,
+                provider,
+                amount=int(amount),
+                currency=currency,
+                destination=destination,
+                finish=complete,
+            )
+
+        value = await idempotent_work(
             info,
             operation="requestPayout",
             key=idempotency_key,
             arguments={"amount": int(amount), "currency": currency, "destination": destination},
-        ) as claim:
-            if claim.replay is not None:
-                value = claim.replay.raise_or_value()
-            else:
-                value = await service.request_payout(
-                    ctx.db,
-                    ctx.actor,
-                    provider,
-                    amount=int(amount),
-                    currency=currency,
-                    destination=destination,
-                    finish=claim.complete,
-                )
+            work=work,
+        )
         found = await service.get_payouts(ctx.session, ctx.actor, [uuid.UUID(value["payoutId"])])
         return RequestPayoutSuccess(
             payout=PayoutType.from_model(found[uuid.UUID(value["payoutId"])])
