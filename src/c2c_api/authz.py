@@ -467,10 +467,6 @@ class OrderPolicy:
         return bool(cls.roles(actor, order))
 
     @staticmethod
-    def is_party(actor: Actor, order: Order) -> bool:
-        return actor.member_id is not None and actor.member_id in (order.buyer_id, order.seller_id)
-
-    @staticmethod
     def sees_handover_code(actor: Actor, order: Order) -> bool:
         """Only the buyer sees the meet-up's handover code (they give it to the seller)."""
         return actor.member_id is not None and actor.member_id == order.buyer_id

@@ -15,11 +15,14 @@ from c2c_api.db import Database
 from c2c_api.errors import DomainError
 from c2c_api.events.models import OutboxEvent
 from c2c_api.kit.clock import clock
+from c2c_api.listings import service as listings
 from c2c_api.listings.models import Listing
 from c2c_api.offers import service as offers
 from c2c_api.offers.models import Offer, OfferStatus
 from c2c_api.orders.models import Handover, Order
-from deals_support import act, listing, member, pay, reload, reload_listing
+from deals_support import act, buy, listing, member, pay, reload, reload_listing
+from engagement_support import publish_through_service
+from worker_support import app_worker, drain
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -173,8 +176,6 @@ class TestAnswers:
         )
 
     async def test_the_expiry_timer_expires_the_offer(self, db: Database) -> None:
-        from worker_support import app_worker, drain
-
         clock.freeze(T0)
         seller, _ = await member(db)
         _, buyer = await member(db)
@@ -279,10 +280,6 @@ class TestStockGuard:
     async def test_a_seller_cannot_lower_the_quantity_below_what_is_reserved(
         self, db: Database
     ) -> None:
-        from c2c_api.listings import service as listings
-        from deals_support import buy
-        from engagement_support import publish_through_service
-
         seller, as_seller = await member(db)
         _, buyer = await member(db)
         item = await publish_through_service(db, seller)

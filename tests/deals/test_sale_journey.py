@@ -13,16 +13,24 @@ from sqlmodel import select
 from c2c_api.db import Database
 from c2c_api.errors import DomainError
 from c2c_api.kit.clock import clock
-from c2c_api.ledger.service import balance, member_available, member_funds, order_escrow
+from c2c_api.ledger.service import (
+    PLATFORM_REVENUE,
+    balance,
+    member_available,
+    member_funds,
+    order_escrow,
+    partner_revenue,
+)
 from c2c_api.listings.models import ListingStatus
 from c2c_api.orders import payments
 from c2c_api.orders import service as orders
 from c2c_api.orders.models import Handover, OrderPayment, OrderRefund, RefundStatus
+from c2c_api.payments.fees import FeeSchedule
 from c2c_api.payments.providers import RefundRequest
 from c2c_api.wallet import service as wallet
 from c2c_api.wallet.models import PayoutStatus
 from deals_support import act, buy, listing, member, pay, reload, reload_listing
-from factories import operator_actor
+from factories import create_partner, operator_actor
 from worker_support import app_worker, drain
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -332,11 +340,6 @@ class TestPartnerShare:
     async def test_a_storefront_order_posts_the_partners_share_at_completion(
         self, db: Database
     ) -> None:
-        from c2c_api.ledger.service import PLATFORM_REVENUE, partner_revenue
-        from c2c_api.orders.models import Handover as H
-        from c2c_api.payments.fees import FeeSchedule
-        from factories import create_partner
-
         async with db.transaction() as session:
             partner = await create_partner(session)
         seller, as_seller = await member(db)
@@ -348,7 +351,7 @@ class TestPartnerShare:
                 buyer,
                 listing_id=item.id,
                 quantity=1,
-                handover=H.SHIPPING,
+                handover=Handover.SHIPPING,
                 fees=FeeSchedule(partner_share_bp=2000),
             )
         # buyer protection 5 % of 10.00 + 0.70 = 1.20; the partner's 20 % of it = 0.24

@@ -46,14 +46,13 @@ from c2c_api.offers.errors import (
 )
 from c2c_api.offers.models import Offer, OfferParty, OfferRules, OfferStatus
 from c2c_api.orders.errors import (
-    HandoverNotOffered,
     ListingNotPurchasable,
     OutOfStock,
     PurchaseOfOwnListing,
 )
 from c2c_api.orders.models import Handover, Order
 from c2c_api.orders.notify import notify
-from c2c_api.orders.service import create_order
+from c2c_api.orders.service import check_handover, create_order
 from c2c_api.payments.fees import FeeSchedule
 
 OFFER_LIFETIME = timedelta(hours=48)
@@ -133,7 +132,7 @@ async def make_offer(
             raise InvalidInput(
                 "Choose how to receive the item: shipping or meet-up.", fields=["handover"]
             )
-        _check_handover(listing, handover)
+        check_handover(listing, handover)
         buyer, seller, made_by = member_id, listing.seller_id, OfferParty.BUYER
         if offered_listing_id is not None:
             raise InvalidInput(
@@ -181,13 +180,6 @@ async def make_offer(
             return outcome
     await _announce(session, offer, received=True)
     return OfferOutcome(offer)
-
-
-def _check_handover(listing: Listing, handover: Handover) -> None:
-    if handover == Handover.SHIPPING and not listing.shipping_enabled:
-        raise HandoverNotOffered(fields=["handover"])
-    if handover == Handover.MEETUP and not listing.meetup_enabled:
-        raise HandoverNotOffered(fields=["handover"])
 
 
 async def _check_open_offers(

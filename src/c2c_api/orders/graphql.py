@@ -13,6 +13,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from c2c_api.authz import OrderPolicy
 from c2c_api.graphql.amounts import AmountType, amount
 from c2c_api.graphql.loaders import loader, parse_node_ids
 from c2c_api.graphql.relay import global_id_uuid
@@ -119,6 +120,31 @@ class HandoverDetails:
     )
 
 
+def breakdown_type(
+    currency: str,
+    *,
+    unit_price: int,
+    quantity: int,
+    item: int,
+    shipping: int,
+    buyer_protection: int,
+    total: int,
+    seller_commission: int,
+    seller_net: int,
+) -> PriceBreakdown:
+    """The GraphQL breakdown of amounts in minor units of `currency`."""
+    return PriceBreakdown(
+        unit_price=amount(unit_price, currency),
+        quantity=quantity,
+        item=amount(item, currency),
+        shipping=amount(shipping, currency),
+        buyer_protection=amount(buyer_protection, currency),
+        total=amount(total, currency),
+        seller_commission=amount(seller_commission, currency),
+        seller_net=amount(seller_net, currency),
+    )
+
+
 def _label(locale: str, en: str, fr: str) -> str:
     return fr if locale == "fr" else en
 
@@ -189,22 +215,22 @@ class OrderType(relay.Node):
     @strawberry.field(description="Fixed when the order was created.")
     def price_breakdown(self) -> PriceBreakdown:
         o = self._row
-        c = o.currency
-        return PriceBreakdown(
-            unit_price=amount(o.unit_price, c),
+        return breakdown_type(
+            o.currency,
+            unit_price=o.unit_price,
             quantity=o.quantity,
-            item=amount(o.item_amount, c),
-            shipping=amount(o.shipping_amount, c),
-            buyer_protection=amount(o.buyer_protection, c),
-            total=amount(o.total, c),
-            seller_commission=amount(o.seller_commission, c),
-            seller_net=amount(o.seller_net, c),
+            item=o.item_amount,
+            shipping=o.shipping_amount,
+            buyer_protection=o.buyer_protection,
+            total=o.total,
+            seller_commission=o.seller_commission,
+            seller_net=o.seller_net,
         )
 
     @strawberry.field
     def handover(self, info: Info) -> HandoverDetails:
         o = self._row
-        sees_code = info.context.actor.member_id == o.buyer_id
+        sees_code = OrderPolicy.sees_handover_code(info.context.actor, o)
         return HandoverDetails(
             method=o.handover,
             carrier=o.carrier,

@@ -15,7 +15,6 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from c2c_api.graphql.amounts import amount
 from c2c_api.graphql.errors import UserError, payload_of_use_case
 from c2c_api.graphql.idempotency import idempotent, idempotent_work
 from c2c_api.graphql.permissions import public, requires
@@ -28,6 +27,7 @@ from c2c_api.orders.graphql import (
     OrderRoleEnum,
     OrderType,
     PriceBreakdown,
+    breakdown_type,
     order_to_graphql,
     order_uuid,
 )
@@ -167,16 +167,16 @@ class OrderQuery:
             handover=Handover(handover),
             fees=FeeSchedule.from_settings(ctx.settings),
         )
-        c = listing.currency
-        return PriceBreakdown(
-            unit_price=amount(listing.price or 0, c),
+        return breakdown_type(
+            listing.currency,
+            unit_price=listing.price or 0,
             quantity=quantity,
-            item=amount(b.item, c),
-            shipping=amount(b.shipping, c),
-            buyer_protection=amount(b.buyer_protection, c),
-            total=amount(b.total, c),
-            seller_commission=amount(b.seller_commission, c),
-            seller_net=amount(b.seller_net, c),
+            item=b.item,
+            shipping=b.shipping,
+            buyer_protection=b.buyer_protection,
+            total=b.total,
+            seller_commission=b.seller_commission,
+            seller_net=b.seller_net,
         )
 
     @strawberry.field(

@@ -28,7 +28,16 @@ from c2c_api.db import Database
 from c2c_api.events.models import OutboxEvent
 from c2c_api.events.service import record_event
 from c2c_api.kit.clock import utcnow
-from c2c_api.ledger.service import Move, hold, member_funds, post, provider_clearing, void_hold
+from c2c_api.ledger.models import HoldStatus, LedgerHold
+from c2c_api.ledger.service import (
+    Move,
+    hold,
+    member_funds,
+    post,
+    post_hold,
+    provider_clearing,
+    void_hold,
+)
 from c2c_api.orders.effects import REFUND_TOPIC
 from c2c_api.orders.errors import (
     CardInsufficientFunds,
@@ -158,8 +167,6 @@ async def _succeeded(session: AsyncSession, payment: OrderPayment, order: Order)
         return
     # The order was cancelled meanwhile (deadline): take the money in and give it back.
     if payment.hold_id is not None:
-        from c2c_api.ledger.service import post_hold
-
         held = await _hold_is_pending(session, payment.hold_id)
         if held:
             await post_hold(session, hold_id=payment.hold_id, kind="payment.confirmed_late")
@@ -198,8 +205,6 @@ async def _take_in(session: AsyncSession, payment: OrderPayment, order: Order) -
 
 
 async def _hold_is_pending(session: AsyncSession, hold_id: uuid.UUID) -> bool:
-    from c2c_api.ledger.models import HoldStatus, LedgerHold
-
     found = await session.get(LedgerHold, hold_id)
     return found is not None and found.status == HoldStatus.PENDING
 

@@ -55,6 +55,39 @@ ORDER_UPDATED_TOPIC = "order.updated"
 MAX_QUANTITY = 1000
 
 
+def check_quantity(quantity: int) -> None:
+    """1 to MAX_QUANTITY units (OUT_OF_STOCK on `quantity` otherwise)."""
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise OutOfStock("Choose a quantity from 1 to 1000.", fields=["quantity"])
+
+
+def check_handover(listing: Listing, handover: Handover) -> None:
+    """HANDOVER_NOT_OFFERED unless the listing offers this handover."""
+    if handover == Handover.SHIPPING and not listing.shipping_enabled:
+        raise HandoverNotOffered(fields=["handover"])
+    if handover == Handover.MEETUP and not listing.meetup_enabled:
+        raise HandoverNotOffered(fields=["handover"])
+
+
+def breakdown_of(
+    listing: Listing,
+    *,
+    unit_price: int,
+    quantity: int,
+    handover: Handover,
+    fees: FeeSchedule | None,
+) -> PriceBreakdown:
+    """The price breakdown of buying `quantity` units at `unit_price` (shipping when shipped)."""
+    shipping = (listing.shipping_fee or 0) if handover == Handover.SHIPPING else 0
+    return price_breakdown(
+        fees or FeeSchedule(),
+        item=unit_price * quantity,
+        shipping=shipping,
+        currency=listing.currency,
+        partner=listing.partner_id is not None,
+    )
+
+
 async def create_order(
     session: AsyncSession,
     actor: Actor,
@@ -73,8 +106,7 @@ async def create_order(
     otherwise (WANTED: the listing's owner buys from the answering member)."""
     member_id = require_member(actor)
     buyer = buyer_id or member_id
-    if not 1 <= quantity <= MAX_QUANTITY:
-        raise OutOfStock("Choose a quantity from 1 to 1000.", fields=["quantity"])
+    check_quantity(quantity)
     listing = (await get_visible_listings(session, actor, [listing_id])).get(listing_id)
     if listing is None:
         raise ListingNotPurchasable(fields=["listingId"])
@@ -92,20 +124,12 @@ async def create_order(
     price = unit_price if unit_price is not None else listing.price
     if price is None or price <= 0 or listing.currency not in CURRENCIES:
         raise ListingNotPurchasable(fields=["listingId"])
-    if handover == Handover.SHIPPING and not listing.shipping_enabled:
-        raise HandoverNotOffered(fields=["handover"])
-    if handover == Handover.MEETUP and not listing.meetup_enabled:
-        raise HandoverNotOffered(fields=["handover"])
+    check_handover(listing, handover)
     if not await stock.reserve(session, listing_id=listing.id, quantity=quantity):
         left = listing.quantity - listing.reserved_quantity - listing.sold_quantity
         raise OutOfStock(fields=["quantity"], context={"available": max(left, 0)})
-    shipping = (listing.shipping_fee or 0) if handover == Handover.SHIPPING else 0
-    breakdown = price_breakdown(
-        fees or FeeSchedule(),
-        item=price * quantity,
-        shipping=shipping,
-        currency=listing.currency,
-        partner=listing.partner_id is not None,
+    breakdown = breakdown_of(
+        listing, unit_price=price, quantity=quantity, handover=handover, fees=fees
     )
     process = ORDERS.latest(PROCESS_OF_KIND[kind])
     now = utcnow()
@@ -430,21 +454,11 @@ async def quote(
     fees: FeeSchedule | None = None,
 ) -> tuple[Listing, PriceBreakdown]:
     """What buying now would cost, before buying: the same breakdown create_order fixes."""
-    if not 1 <= quantity <= MAX_QUANTITY:
-        raise OutOfStock("Choose a quantity from 1 to 1000.", fields=["quantity"])
+    check_quantity(quantity)
     listing = (await get_visible_listings(session, actor, [listing_id])).get(listing_id)
     if listing is None or listing.kind.value != "SALE" or listing.price is None:
         raise ListingNotPurchasable(fields=["listingId"])
-    if handover == Handover.SHIPPING and not listing.shipping_enabled:
-        raise HandoverNotOffered(fields=["handover"])
-    if handover == Handover.MEETUP and not listing.meetup_enabled:
-        raise HandoverNotOffered(fields=["handover"])
-    shipping = (listing.shipping_fee or 0) if handover == Handover.SHIPPING else 0
-    breakdown = price_breakdown(
-        fees or FeeSchedule(),
-        item=listing.price * quantity,
-        shipping=shipping,
-        currency=listing.currency,
-        partner=listing.partner_id is not None,
+    check_handover(listing, handover)
+    return listing, breakdown_of(
+        listing, unit_price=listing.price, quantity=quantity, handover=handover, fees=fees
     )
-    return listing, breakdown
