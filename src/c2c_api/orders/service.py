@@ -225,13 +225,9 @@ async def take_transition(
     return order, step
 
 
-async def take_system_transition(
-    session: AsyncSession, order: Order, *, name: str, notes: Mapping[str, Any] | None = None
-) -> Step:
+async def take_system_transition(session: AsyncSession, order: Order, *, name: str) -> Step:
     """The system (a provider's confirmation) takes a transition; the caller holds the lock."""
     step = await ORDERS.take(session, order, name=name, roles={Role.SYSTEM})
-    if notes:
-        step.notes.update(notes)
     await _after(session, order, step)
     return step
 

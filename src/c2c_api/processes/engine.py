@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -63,8 +63,6 @@ class Step:
     inputs: Mapping[str, Any]
     now: datetime
     source: str
-    # What effects want to tell the caller (e.g. a payment to refund after the commit).
-    notes: dict[str, Any] = field(default_factory=dict)
 
 
 StepFn = Callable[[Step], Awaitable[None]]
