@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import httpx
 from listings_support import CREATE, UPDATE, gql, lifecycle, seed_categories, valid_input
-from sqlmodel import select
+from sqlmodel import col, select
 
 from auth_factories import create_member_with_token
 from c2c_api.db import Database
@@ -56,7 +56,9 @@ class TestExpiryTimers:
             actions = (await session.exec(select(ListingRevision.action))).all()
             changed = (
                 await session.exec(
-                    select(OutboxEvent).where(OutboxEvent.topic == "listing.changed")
+                    select(OutboxEvent)
+                    .where(OutboxEvent.topic == "listing.changed")
+                    .order_by(col(OutboxEvent.created_at))
                 )
             ).all()
         assert expired.status == ListingStatus.EXPIRED
