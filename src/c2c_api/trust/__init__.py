@@ -1,0 +1,1 @@
+"""Trust: warnings on messages (scam patterns), later fraud signals on listings (DESIGN.md §6)."""
