@@ -17,6 +17,7 @@ from c2c_api.auth.routes import auth_routes
 from c2c_api.broker import broker_from_settings
 from c2c_api.config import Settings, get_settings
 from c2c_api.db import Database
+from c2c_api.events.wakeup import RemoteWake
 from c2c_api.graphql.http import GraphQLEndpoint
 from c2c_api.graphql.ide import STATIC_PREFIX, static_files
 from c2c_api.graphql.schema import build_schema
@@ -78,14 +79,18 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     worker = build_worker(settings, database, broker=broker)
     graphql_ws = GraphQLWebSocket(schema, database, broker, settings)
+    remote_wake = RemoteWake(broker)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if settings.runs_worker_in_process:
             worker.start()
+        elif settings.redis_url:  # the workers run elsewhere: wake them at each commit
+            remote_wake.start()
         try:
             yield
         finally:
+            await remote_wake.stop()
             await worker.stop()
             await broker.close()
             if db is None:

@@ -159,6 +159,8 @@ def build_worker(
         claim_batch=settings.worker_claim_batch,
         poll_interval=settings.worker_poll_interval,
         lease=timedelta(seconds=settings.worker_lease_seconds),
+        # Several processes share Redis: API processes' commits wake this worker at once.
+        wakeups=broker if settings.redis_url else None,
     )
 
 

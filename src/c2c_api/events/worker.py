@@ -11,7 +11,8 @@
     RetryPolicy         exponential backoff with jitter, dead letter after `max_attempts`
     Worker              fire_due_timers() + handle_due_events(): events are claimed
                         `claim_batch` per transaction; run() polls and is woken by commits of
-                        this process that wrote events (service.wake_after_commit)
+                        this process that wrote events (service.wake_after_commit), and with
+                        a shared broker by other processes' commits (wakeup.py)
 
 Several workers may run: PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED; SQLite write
 transactions (BEGIN IMMEDIATE) serialise them. Time comes from the injectable clock.
@@ -33,10 +34,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from c2c_api.broker import Broker
 from c2c_api.db import Database
 from c2c_api.events import metrics
 from c2c_api.events.models import EventStatus, OutboxEvent, Timer, TimerStatus
 from c2c_api.events.service import Waker, record_event, register_waker, unregister_waker
+from c2c_api.events.wakeup import listen_for_wakes
 from c2c_api.kit.clock import utcnow
 
 log = logging.getLogger(__name__)
@@ -116,8 +119,10 @@ class Worker:
         poll_interval: float = 1.0,
         lease: timedelta = timedelta(seconds=60),
         rng: random.Random | None = None,
+        wakeups: Broker | None = None,
     ) -> None:
         self.db = db
+        self.wakeups = wakeups  # a shared broker: other processes' commits wake this worker
         self.handlers = handlers
         self.policy = policy or RetryPolicy()
         self.batch_size = batch_size
@@ -308,6 +313,13 @@ class Worker:
         """Rounds until cancelled: at once after a full batch or a wake-up, else every poll."""
         self._loop = asyncio.get_running_loop()
         register_waker(self._waker)
+        listener = (
+            None
+            if self.wakeups is None
+            else self._loop.create_task(
+                listen_for_wakes(self.wakeups, self.wake), name="c2c-outbox-wakeups"
+            )
+        )
         try:
             while True:
                 self._wake.clear()
@@ -324,6 +336,10 @@ class Worker:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
         finally:
             unregister_waker(self._waker)
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
 
     @property
     def running(self) -> bool:
