@@ -19,6 +19,7 @@ import logging
 import smtplib
 import ssl
 import uuid
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Protocol
@@ -38,10 +39,22 @@ MAIL_TOPIC = "mail.send"
 
 
 async def queue_mail(
-    session: AsyncSession, *, to: str, subject: str, body_text: str
+    session: AsyncSession,
+    *,
+    to: str,
+    subject: str,
+    body_text: str,
+    headers: Mapping[str, str] | None = None,
 ) -> MailMessage:
-    """Write a message to the outbox in the caller's transaction; it is sent after commit."""
-    message = MailMessage(to_address=to, subject=subject, body_text=body_text)
+    """Write a message to the outbox in the caller's transaction; it is sent after commit.
+
+    `headers`: extra header fields sent as they are (List-Unsubscribe of notifications)."""
+    message = MailMessage(
+        to_address=to,
+        subject=subject,
+        body_text=body_text,
+        headers=dict(headers) if headers else None,
+    )
     session.add(message)
     await session.flush()
     await record_event(session, topic=MAIL_TOPIC, payload={"mailId": str(message.id)})
@@ -111,6 +124,8 @@ class SmtpMailer:
         email["Date"] = format_datetime(message.created_at)
         # Stable across attempts: a message sent twice (at least once) is recognisably the same.
         email["Message-ID"] = message_id_header(message, self.sender)
+        for name, value in (message.headers or {}).items():
+            email[name] = value
         email.set_content(message.body_text)
         return email
 
