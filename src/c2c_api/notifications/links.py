@@ -30,6 +30,8 @@ AUDIENCE = "c2c-api:unsubscribe"
 ALGORITHM = "HS256"
 # Tokens we issue are ~250 characters; anything much longer was not ours.
 MAX_TOKEN = 2048
+# Workers and API processes may disagree on the time a little (`iat` in the future, `exp`).
+LEEWAY_SECONDS = 300
 
 
 class BadLink(ValueError):
@@ -78,6 +80,7 @@ def read_unsubscribe(settings: Settings, token: str) -> UnsubscribeClaim:
         decoded = jwt.decode(token, _key(settings), algorithms=[ALGORITHM])
         registry = jwt.JWTClaimsRegistry(
             now=int(utcnow().timestamp()),
+            leeway=LEEWAY_SECONDS,
             aud={"essential": True, "value": AUDIENCE},
             exp={"essential": True},
             iat={"essential": True},
