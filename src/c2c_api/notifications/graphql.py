@@ -56,7 +56,9 @@ class NotificationQuery:
         description="The calling member's choice for every notification type.",
         extensions=[requires("account:read")],
     )
-    async def my_notification_preferences(self, info: Info) -> list[NotificationPreferenceType]:
+    async def my_notification_preferences(
+        self, info: Info
+    ) -> list[NotificationPreferenceType] | None:
         ctx: Context = info.context
         preferences = await service.my_preferences(ctx.session, ctx.actor)
         return [NotificationPreferenceType.of(p) for p in preferences]
