@@ -12,7 +12,6 @@ ENTRIES: dict[str, Entry] = {
     # ---- mutations
     "Mutation.setNotificationPreference": Entry(
         [["account:write"]],
-        "mutation { setNotificationPreference(type: ORDER_UPDATED, email: false) "
-        "{ __typename } }",
+        "mutation { setNotificationPreference(type: ORDER_UPDATED, email: false) { __typename } }",
     ),
 }

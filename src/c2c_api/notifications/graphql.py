@@ -78,8 +78,8 @@ class NotificationMutation:
     async def set_notification_preference(
         self,
         info: Info,
-        type: NotificationTypeEnum,
-        email: bool,  # type: ignore[valid-type]
+        type: NotificationTypeEnum,  # type: ignore[valid-type]
+        email: bool,
     ) -> SetNotificationPreferencePayload | None:
         ctx: Context = info.context
         preference = await service.set_preference(
