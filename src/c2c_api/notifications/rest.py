@@ -59,6 +59,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "votre compte et sa sécurité sont toujours envoyés.",
     ),
     "invalid_title": ("Invalid link", "Lien invalide"),
+    "invalid_hint": (
+        "Choose which e-mails you get in your notification settings, or use the link of a more "
+        "recent e-mail.",
+        "Choisissez les e-mails que vous recevez dans vos réglages de notification, ou utilisez "
+        "le lien d'un e-mail plus récent.",
+    ),
 }
 
 HEADERS = {
@@ -100,7 +106,7 @@ def _invalid(request: Request, exc: UnsubscribeLinkInvalid) -> HTMLResponse:
         title_key="invalid_title",
         status=400,
         error=translate(exc.message, locale),
-        hint=_t("hint", locale),
+        hint=_t("invalid_hint", locale),
     )
 
 
