@@ -4,8 +4,10 @@ or turned MESSAGE_RECEIVED off; at most one per thread per C2C_NOTIFICATION_COAL
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 from c2c_api.db import Database
@@ -16,7 +18,7 @@ from c2c_api.notifications.models import NotificationType, ThreadNotification
 from c2c_api.notifications.presence import InProcessPresence
 from c2c_api.notifications.service import MESSAGE_NOTIFY_TOPIC
 from factories import member_actor
-from notifications_support import mails_to, member, record_message, worker
+from notifications_support import mails_to, member, message_payload, record_message, worker
 from worker_support import drain
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -144,3 +146,32 @@ class TestCoalescing:
         await record_message(db, bob)
         await drain(worker(db, notification_coalesce_minutes=0))
         assert len(await mails_to(db, bob)) == 2
+
+
+class TestRaces:
+    @pytest.mark.parametrize("first_time", [True, False])
+    async def test_two_workers_on_one_thread_send_one_email(
+        self, db: Database, first_time: bool
+    ) -> None:
+        """Two events of one thread handled at once, in two transactions (two connections on
+        PostgreSQL): one e-mail, whether the thread was e-mailed before or not."""
+        bob = await member(db)
+        clock.freeze(T0)
+        if not first_time:
+            async with db.transaction() as session:
+                session.add(
+                    ThreadNotification(
+                        member_id=bob.id, thread_id="t-1", last_sent_at=T0 - timedelta(hours=1)
+                    )
+                )
+        presence = InProcessPresence()
+
+        async def handle() -> None:
+            event = OutboxEvent(topic=MESSAGE_NOTIFY_TOPIC, payload=message_payload(bob))
+            async with db.transaction() as session:
+                await service.notify_message(
+                    session, event, settings=db.settings, presence=presence
+                )
+
+        await asyncio.gather(handle(), handle(), handle())
+        assert len(await mails_to(db, bob)) == 1
