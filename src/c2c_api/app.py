@@ -23,6 +23,8 @@ from c2c_api.graphql.ide import STATIC_PREFIX, static_files
 from c2c_api.graphql.schema import build_schema
 from c2c_api.graphql.ws import GraphQLWebSocket
 from c2c_api.kit.ratelimit import buckets_for
+from c2c_api.notifications.presence import presence_from_settings
+from c2c_api.notifications.rest import notification_routes
 from c2c_api.orders.payments import provider_for
 from c2c_api.orders.rest import deal_routes
 from c2c_api.payments.rest import payment_routes
@@ -77,8 +79,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # by an outbox worker: in this process in the embedded default, else by `c2c-api worker`.
     from c2c_api.worker import build_worker
 
-    worker = build_worker(settings, database, broker=broker)
-    graphql_ws = GraphQLWebSocket(schema, database, broker, settings)
+    # Who holds a subscription connection (no e-mail about a new message then): shared with
+    # the in-process worker, or through Redis with separate workers (docs/notifications.md).
+    presence = presence_from_settings(settings)
+    worker = build_worker(settings, database, broker=broker, presence=presence)
+    graphql_ws = GraphQLWebSocket(schema, database, broker, settings, presence=presence)
     remote_wake = RemoteWake(broker)
 
     @asynccontextmanager
@@ -93,6 +98,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             await remote_wake.stop()
             await worker.stop()
             await broker.close()
+            await presence.close()
             if db is None:
                 await database.dispose()
 
@@ -107,6 +113,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         *photo_routes(),
         *payment_routes(),
         *deal_routes(),
+        *notification_routes(),
         *observability.routes(),
         *auth_routes(),
     ]
@@ -152,6 +159,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = database
     app.state.schema = schema
     app.state.broker = broker
+    app.state.presence = presence
     app.state.graphql_ws = graphql_ws
     app.state.worker = worker
     # Query-cost budgets of this app's clients (graphql/cost.py), in Redis when configured.

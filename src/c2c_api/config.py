@@ -76,6 +76,15 @@ class Settings(BaseSettings):
     # progress handler interrupts it), in milliseconds; 0 disables.
     database_statement_timeout_ms: int = Field(default=5_000, ge=0, le=600_000)
 
+    # Notification e-mails (docs/notifications.md): the web front end's public URL (links to a
+    # conversation; unset: C2C_ISSUER), at most one e-mail per conversation thread per this many
+    # minutes, how long an unsubscribe link works, and how long a member counts as connected
+    # after their subscription connection's last heartbeat (an abrupt disconnect).
+    public_web_url: str | None = None
+    notification_coalesce_minutes: int = Field(default=15, ge=0, le=24 * 60)
+    unsubscribe_link_ttl_days: int = Field(default=365, ge=1, le=3650)
+    presence_ttl_seconds: int = Field(default=60, ge=3, le=3600, description="seconds")
+
     mailer: Literal["database", "smtp"] = "database"
     mail_from: str = "c2c-api <no-reply@localhost>"
     smtp_host: str = "127.0.0.1"
@@ -219,6 +228,13 @@ class Settings(BaseSettings):
                 "C2C_STORAGE_PUBLIC_URL must be an http(s) URL without a trailing slash"
             )
         return self
+
+    @field_validator("public_web_url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        if value and (not value.startswith(("http://", "https://")) or value.endswith("/")):
+            raise ValueError("C2C_PUBLIC_WEB_URL must be an http(s) URL without a trailing slash")
+        return value or None
 
     @field_validator("redis_url")
     @classmethod

@@ -18,6 +18,7 @@ def import_models() -> None:
     from c2c_api.idempotency import models as _idempotency  # noqa: F401
     from c2c_api.ledger import models as _ledger  # noqa: F401
     from c2c_api.listings import models as _listings  # noqa: F401
+    from c2c_api.notifications import models as _notifications  # noqa: F401
     from c2c_api.offers import models as _offers  # noqa: F401
     from c2c_api.orders import models as _orders  # noqa: F401
     from c2c_api.partners import models as _partners  # noqa: F401
@@ -35,6 +36,7 @@ def import_catalogues() -> None:
     from c2c_api.idempotency import errors as _idempotency  # noqa: F401
     from c2c_api.ledger import errors as _ledger  # noqa: F401
     from c2c_api.listings import errors as _listings  # noqa: F401
+    from c2c_api.notifications import errors as _notifications  # noqa: F401
     from c2c_api.offers import errors as _offers  # noqa: F401
     from c2c_api.orders import errors as _orders  # noqa: F401
     from c2c_api.payments import errors as _payments  # noqa: F401

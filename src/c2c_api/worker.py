@@ -13,6 +13,7 @@
     ledger.hold_expire      ledger.service.expire_hold (timer)      transactional (once)
     order.refund            orders.payments.RefundDelivery          leased (provider call)
     deal.notify             orders.notify.send_notification         transactional (once)
+    message.notify          notifications.service.notify_message    transactional (once)
     payments.sandbox_webhook  payments.sandbox.SandboxWebhookDelivery leased (sandbox only)
 
 `c2c-api worker` runs it; `c2c-api serve` runs one in-process on SQLite (the embedded default)
@@ -40,6 +41,8 @@ from c2c_api.events.worker import Handlers, RetryPolicy, Worker
 from c2c_api.ledger.service import HOLD_EXPIRE_ACTION, expire_hold
 from c2c_api.listings.revisions import EXPIRE_ACTION, LISTING_CHANGED_TOPIC
 from c2c_api.listings.service import expire_listing
+from c2c_api.notifications.presence import Presence, presence_from_settings
+from c2c_api.notifications.service import MESSAGE_NOTIFY_TOPIC, notify_message
 from c2c_api.offers.service import EXPIRE_ACTION as OFFER_EXPIRE_ACTION
 from c2c_api.offers.service import OFFER_RECEIVED_TOPIC, OFFER_UPDATED_TOPIC, expire_offer
 from c2c_api.orders.effects import REFUND_TOPIC
@@ -84,6 +87,9 @@ class Relay:
 def register_deal_handlers(handlers: Handlers, settings: Settings, db: Database) -> None:
     """Orders, offers, the ledger's holds, refunds, e-mails and the sandbox's webhooks."""
 
+    async def deal_notify(session: AsyncSession, event: OutboxEvent) -> None:
+        await send_notification(session, event, settings=settings)
+
     def order_timer(action: str) -> Callable[[AsyncSession, OutboxEvent], Awaitable[None]]:
         async def fire(session: AsyncSession, event: OutboxEvent) -> None:
             await fire_order_timer(
@@ -103,17 +109,34 @@ def register_deal_handlers(handlers: Handlers, settings: Settings, db: Database)
 
     handlers.on_transaction(OFFER_EXPIRE_ACTION, offer_expiry)
     handlers.on_transaction(HOLD_EXPIRE_ACTION, hold_expiry)
-    handlers.on_transaction(NOTIFY_TOPIC, send_notification)
+    handlers.on_transaction(NOTIFY_TOPIC, deal_notify)
     provider = provider_for(db, settings)
     handlers.on_lease(REFUND_TOPIC, RefundDelivery(db, provider))
     if isinstance(provider, SandboxProvider):
         handlers.on_lease(SANDBOX_WEBHOOK_TOPIC, SandboxWebhookDelivery(db, provider))
 
 
+def register_notification_handlers(
+    handlers: Handlers, settings: Settings, presence: Presence
+) -> None:
+    """E-mails about new messages to members who are not connected (docs/notifications.md)."""
+
+    async def message_notify(session: AsyncSession, event: OutboxEvent) -> None:
+        await notify_message(session, event, settings=settings, presence=presence)
+
+    handlers.on_transaction(MESSAGE_NOTIFY_TOPIC, message_notify)
+
+
 def build_handlers(
-    settings: Settings, db: Database, *, broker: Broker, mailer: Mailer | None = None
+    settings: Settings,
+    db: Database,
+    *,
+    broker: Broker,
+    mailer: Mailer | None = None,
+    presence: Presence | None = None,
 ) -> Handlers:
-    """Every topic's handler (the table in the module docstring)."""
+    """Every topic's handler (the table in the module docstring). `presence` is the API's own
+    registry when the worker runs in its process; by default one from the settings."""
     handlers = Handlers()
     handlers.on_lease(
         MAIL_TOPIC,
@@ -137,6 +160,9 @@ def build_handlers(
     handlers.on_transaction(MATCH_JOB_TOPIC, match)
     handlers.on_transaction(EXPIRE_ACTION, expire)
     register_deal_handlers(handlers, settings, db)
+    register_notification_handlers(
+        handlers, settings, presence if presence is not None else presence_from_settings(settings)
+    )
     relay = Relay(broker)
     for topic in RELAYED_TOPICS:
         handlers.on_lease(topic, relay)
@@ -144,12 +170,17 @@ def build_handlers(
 
 
 def build_worker(
-    settings: Settings, db: Database, *, broker: Broker, mailer: Mailer | None = None
+    settings: Settings,
+    db: Database,
+    *,
+    broker: Broker,
+    mailer: Mailer | None = None,
+    presence: Presence | None = None,
 ) -> Worker:
     """The worker with this application's handlers and the settings' retry policy."""
     return Worker(
         db,
-        build_handlers(settings, db, broker=broker, mailer=mailer),
+        build_handlers(settings, db, broker=broker, mailer=mailer, presence=presence),
         policy=RetryPolicy(
             max_attempts=settings.outbox_max_attempts,
             base=timedelta(seconds=settings.outbox_retry_base_seconds),
@@ -168,7 +199,8 @@ async def run_worker(settings: Settings, *, once: bool = False) -> int:
     """Run the worker until SIGTERM/SIGINT (or one round with `once`)."""
     db = Database(settings)
     broker = broker_from_settings(settings)
-    worker = build_worker(settings, db, broker=broker)
+    presence = presence_from_settings(settings)
+    worker = build_worker(settings, db, broker=broker, presence=presence)
     try:
         if once:
             return await worker.run_once()
@@ -182,6 +214,7 @@ async def run_worker(settings: Settings, *, once: bool = False) -> int:
         return 0
     finally:
         await broker.close()
+        await presence.close()
         await db.dispose()
 
 

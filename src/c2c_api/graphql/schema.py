@@ -28,6 +28,7 @@ from c2c_api.graphql.permissions import RequiresScopesDirective, field_scopes
 from c2c_api.listings.graphql import LISTING_TYPES
 from c2c_api.listings.mutations import ListingMutation, ListingQuery
 from c2c_api.listings.subscriptions import ListingSubscription
+from c2c_api.notifications.graphql import NotificationMutation, NotificationQuery
 from c2c_api.offers.graphql import OfferMutation, OfferQuery, OfferType
 from c2c_api.orders.graphql import OrderType
 from c2c_api.orders.mutations import OrderMutation, OrderQuery
@@ -59,6 +60,7 @@ class Query(
     OrderQuery,
     OfferQuery,
     WalletQuery,
+    NotificationQuery,
 ):
     pass
 
@@ -76,6 +78,7 @@ class Mutation(
     OrderMutation,
     OfferMutation,
     WalletMutation,
+    NotificationMutation,
 ):
     pass
 

@@ -12,6 +12,8 @@ per connection); this module adds what is ours:
 - the connection ends (4401) when its access token expires: the client reconnects with a fresh
   one;
 - keep-alive: the server pings every `C2C_WS_KEEPALIVE_INTERVAL` seconds;
+- presence: a member's connection counts them as connected (notifications/presence.py: no
+  e-mail about a new message then) from its acknowledgement until it closes;
 - every task of a connection is cancelled when it closes, however it closes.
 """
 
@@ -45,6 +47,7 @@ from c2c_api.graphql.context import Context
 from c2c_api.graphql.schema import C2CSchema
 from c2c_api.i18n import negotiate_locale
 from c2c_api.kit.clock import utcnow
+from c2c_api.notifications.presence import InProcessPresence, Presence, hold
 
 log = logging.getLogger("c2c_api.graphql.ws")
 
@@ -97,9 +100,16 @@ class GraphQLWebSocket(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = _TransportWS
 
     def __init__(
-        self, schema: C2CSchema, db: Database, broker: Broker, settings: Settings | None = None
+        self,
+        schema: C2CSchema,
+        db: Database,
+        broker: Broker,
+        settings: Settings | None = None,
+        *,
+        presence: Presence | None = None,
     ) -> None:
         settings = settings or db.settings
+        self.presence: Presence = presence if presence is not None else InProcessPresence()
         self.settings = settings
         super().__init__(
             schema,
@@ -171,6 +181,15 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         websocket = context.websocket
         assert isinstance(websocket, WebSocket)
         self._start(context, self._keep_alive(websocket))
+        if context.actor.member_id is not None:
+            self._start(
+                context,
+                hold(
+                    self.presence,
+                    context.actor.member_id,
+                    ttl=self.settings.presence_ttl_seconds,
+                ),
+            )
         if context.actor.expires_at is not None:
             self._start(context, self._end_at_expiry(context, websocket))
         return None

@@ -2,7 +2,8 @@
 
 Recorded in the step's transaction (so no e-mail tells of a step that was rolled back), then
 handled by the worker in a transaction of its own: the member's address and language are
-read then, and the message is queued for the mail sender (users/mail.py).
+read then, and the message is queued for the mail sender (users/mail.py) unless the member
+turned that kind of notification off (notifications/: preferences, unsubscribe link).
 """
 
 from __future__ import annotations
@@ -12,12 +13,20 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from c2c_api.config import Settings
 from c2c_api.events.models import OutboxEvent
 from c2c_api.events.service import record_event
-from c2c_api.users.mail import queue_mail
+from c2c_api.notifications.models import NotificationType
+from c2c_api.notifications.service import queue_notification_mail
 from c2c_api.users.models import Member
 
 NOTIFY_TOPIC = "deal.notify"
+# The member's preference that governs each kind (docs/notifications.md).
+KIND_TYPES = {
+    "order": NotificationType.ORDER_UPDATED,
+    "offer.received": NotificationType.OFFER_RECEIVED,
+    "offer": NotificationType.OFFER_ANSWERED,
+}
 
 _TEXT = {
     "en": {
@@ -83,8 +92,11 @@ async def notify(
     )
 
 
-async def send_notification(session: AsyncSession, event: OutboxEvent) -> None:
-    """The transactional handler of `deal.notify`: one e-mail to the recipient."""
+async def send_notification(
+    session: AsyncSession, event: OutboxEvent, *, settings: Settings
+) -> None:
+    """The transactional handler of `deal.notify`: one e-mail to the recipient (none when
+    they turned that kind off)."""
     payload = event.payload
     member = await session.get(Member, uuid.UUID(str(payload["recipientId"])))
     if member is None:
@@ -100,9 +112,11 @@ async def send_notification(session: AsyncSession, event: OutboxEvent) -> None:
         "ref": str(payload.get("ref", ""))[:8],
         "amount": str(payload.get("amount", "")),
     }
-    await queue_mail(
+    await queue_notification_mail(
         session,
-        to=member.email,
+        settings,
+        member=member,
+        type=KIND_TYPES.get(kind, NotificationType.ORDER_UPDATED),
         subject=subject_t.format(**values),
         body_text=body_t.format(**values),
     )

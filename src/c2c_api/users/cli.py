@@ -99,6 +99,8 @@ def register(main: click.Group) -> None:
         click.echo(f"Subject: {m.subject}")
         click.echo(f"Date:    {m.created_at.isoformat()}")
         click.echo(f"Status:  {m.status.value} (attempts: {m.attempts})")
+        for name, value in (m.headers or {}).items():
+            click.echo(f"{name}: {value}")
         if m.last_error:
             click.echo(f"Error:   {m.last_error}")
         click.echo("")

@@ -15,10 +15,13 @@ message again, with the same Message-ID (derived from the message's id) so it ca
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import logging
+import re
 import smtplib
 import ssl
 import uuid
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Protocol
@@ -35,13 +38,35 @@ from c2c_api.users.models import MailMessage, MailStatus
 log = logging.getLogger(__name__)
 
 MAIL_TOPIC = "mail.send"
+_RAW_HEADER = re.compile(r"[!-9;-~]{1,76}")
+_RAW_VALUE = re.compile(r"[ -~]{1,900}")
+# Extra headers are written as given, on one line (up to RFC 5322's 998 characters): the
+# default policy would fold a long URL into RFC 2047 encoded words, which breaks the
+# List-Unsubscribe URL for mail clients.
+_POLICY = email.policy.default.clone(refold_source="none")
 
 
 async def queue_mail(
-    session: AsyncSession, *, to: str, subject: str, body_text: str
+    session: AsyncSession,
+    *,
+    to: str,
+    subject: str,
+    body_text: str,
+    headers: Mapping[str, str] | None = None,
 ) -> MailMessage:
-    """Write a message to the outbox in the caller's transaction; it is sent after commit."""
-    message = MailMessage(to_address=to, subject=subject, body_text=body_text)
+    """Write a message to the outbox in the caller's transaction; it is sent after commit.
+
+    `headers`: extra header fields sent as they are (List-Unsubscribe of notifications):
+    printable ASCII on one line (ValueError otherwise, in the caller's transaction)."""
+    for name, value in (headers or {}).items():
+        if not _RAW_HEADER.fullmatch(name) or not _RAW_VALUE.fullmatch(value):
+            raise ValueError(f"header {name!r} must be printable ASCII on one line")
+    message = MailMessage(
+        to_address=to,
+        subject=subject,
+        body_text=body_text,
+        headers=dict(headers) if headers else None,
+    )
     session.add(message)
     await session.flush()
     await record_event(session, topic=MAIL_TOPIC, payload={"mailId": str(message.id)})
@@ -104,13 +129,15 @@ class SmtpMailer:
 
     def build(self, message: MailMessage) -> EmailMessage:
         """The RFC 5322 message (UTF-8 plain text)."""
-        email = EmailMessage()
+        email = EmailMessage(policy=_POLICY)
         email["From"] = self.sender
         email["To"] = message.to_address
         email["Subject"] = message.subject
         email["Date"] = format_datetime(message.created_at)
         # Stable across attempts: a message sent twice (at least once) is recognisably the same.
         email["Message-ID"] = message_id_header(message, self.sender)
+        for name, value in (message.headers or {}).items():
+            email.set_raw(name, value)
         email.set_content(message.body_text)
         return email
 

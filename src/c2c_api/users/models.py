@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import JSON, Field, SQLModel
 
 from c2c_api.db import UTCDateTime, created_at_field, enum_type, uuid_pk
 
@@ -82,6 +82,8 @@ class MailMessage(SQLModel, table=True):
     to_address: str = Field(max_length=254, index=True)
     subject: str = Field(max_length=255)
     body_text: str = Field(sa_type=sa.Text)
+    # Extra header fields (List-Unsubscribe of notification e-mails); None: none.
+    headers: dict[str, str] | None = Field(default=None, sa_type=JSON)
     status: MailStatus = Field(
         default=MailStatus.PENDING, sa_type=enum_type(MailStatus), index=True
     )
