@@ -21,7 +21,7 @@ import phonenumbers
 from stdnum import iban as stdnum_iban
 from stdnum import numdb
 
-from c2c_api.trust.text import View, addresses, digits, fold, words
+from c2c_api.trust.text import TLDS, View, addresses, digits, fold, words
 
 Span = tuple[int, int]
 
@@ -43,14 +43,17 @@ class Views:
 
 # --- e-mail addresses ---------------------------------------------------------------------
 
+# Spaces around "@" only before a common top-level domain: "@handle.on.instagram" is no address.
 _EMAIL = re.compile(
-    r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]{0,63}\s?@\s?"
-    r"[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.[a-z]{2,24}(?![a-z0-9])"
+    r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]{0,63}(?:"
+    r"@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.[a-z]{2,24}"
+    r"|\s?@\s?[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,3}\.(?:" + TLDS + r"))(?![a-z0-9])"
 )
 # "jean.dupont75 gmail": an address whose "@" was left out, before a webmail's name. The
 # handle must carry a digit, a dot or an underscore: "contacte-moi gmail" is not an address.
 _WEBMAIL = re.compile(
-    r"(?<![a-z0-9._-])(?=[a-z0-9_-]{0,40}[0-9._])[a-z][a-z0-9._-]{2,63}\s?(?:@\s?)?"
+    r"(?<![a-z0-9._-])(?=[a-z0-9_-]{0,40}[0-9._])[a-z][a-z0-9._-]{2,63}"
+    r"(?:\s?@\s?|\s(?:sur|on|at|chez|de|from)\s|\s)"
     r"(?:gmail|hotmail|yahoo|outlook|icloud|wanadoo|laposte|protonmail|gmx)(?![a-z])"
 )
 
@@ -130,8 +133,11 @@ _NANP = re.compile(r"(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}")
 _NOT_A_PHONE_BEFORE = re.compile(
     r"(?:commande|order|ref|reference|suivi|tracking|colis|parcel|package|siret|siren|tva|"
     r"vat|facture|invoice|serie|serial|imei|ean|isbn|sku|transaction|dossier|lot|article|"
-    r"annonce|listing|iban|rib|bic|code|compte|account|carte|card)\b[^0-9+]{0,20}$"
+    r"annonce|listing|iban|rib|bic|code|compte|account|carte|card|model|modele|part|piece|"
+    r"produit|product)\b[^0-9+]{0,20}$"
 )
+# Links whose digits are an international number without its "+".
+_INTERNATIONAL_BEFORE = re.compile(r"(?:wa\.me/|whatsapp\.com/send/?\?phone=|tel:)$")
 # libphonenumber parses in pure Python (~0.1 ms a number): a message is given at most this
 # many parses, so a page of digits costs a bounded time.
 _PARSE_BUDGET = 60
@@ -144,7 +150,8 @@ def _is_phone(candidate: str) -> bool:
     digits_only = re.sub(r"\D", "", candidate)
     if not 8 <= len(digits_only) <= 15:
         return False
-    if candidate.startswith("+") or digits_only.startswith("00"):
+    international = candidate.startswith("+") or digits_only.startswith("00")
+    if international:
         regions: tuple[str, ...] = ("FR",)
     elif digits_only.startswith("0"):
         regions = _NATIONAL_REGIONS
@@ -152,12 +159,19 @@ def _is_phone(candidate: str) -> bool:
         regions = ("US",)
     else:
         return False
+    # Written with its country code, or grouped as people write phone numbers, a number
+    # only has to be possible (the right length for its country): the ranges set aside for
+    # fiction ("07700 900 982") are still phone numbers to a reader. A bare run of digits
+    # ("0123456789") has to be a valid, assigned number.
+    grouped = international or not candidate.isdigit()
     for region in regions:
         try:
             number = phonenumbers.parse(candidate, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number):
+        if phonenumbers.is_valid_number(number) or (
+            grouped and region in ("FR", "GB") and phonenumbers.is_possible_number(number)
+        ):
             return True
     return False
 
@@ -216,8 +230,11 @@ def phones(v: Views, *, skip: list[Span]) -> Iterator[Span]:
             text, max(0, start - 40), start
         ):
             continue
-        for a, b in _numbers_in_run(m.group(0), budget):
-            span = v.digits.original_span(start + a, start + b)
+        run, shift = m.group(0), 0
+        if _INTERNATIONAL_BEFORE.search(text, max(0, start - 30), start):
+            run, shift = "+" + run, 1  # wa.me/33612345678 is +33 6 12 34 56 78
+        for a, b in _numbers_in_run(run, budget):
+            span = v.digits.original_span(start + max(a - shift, 0), start + b - shift)
             if not any(s < span[1] and span[0] < e for s, e in skip):
                 yield span
 
@@ -270,12 +287,15 @@ def links(v: Views) -> Iterator[Span]:
             yield v.addresses.original_span(*m.span())
 
 
+_LEET_CLASS = {"i": "[il]", "l": "[il]", "a": "[a@]"}
+
+
 def _letters(word: str) -> str:
     """A name as a pattern: "l" and "i" interchangeable (leetspeak "1"), optional separators
     between syllables written with a space ("whats app", "pay-pal")."""
     out = []
     for part in word.split(" "):
-        out.append("".join("[il]" if c in "il" else re.escape(c) for c in part))
+        out.append("".join(_LEET_CLASS.get(c, re.escape(c)) for c in part))
     return r"[ .'\-]?".join(out)
 
 
@@ -321,23 +341,38 @@ _CHANNEL = (
     r"telephone|tel|portable|phone|cell|mobile|numero|num|text|prive|private|dm|mp|pv|direct)"
 )
 _ME = r"(?:-| |-t-)?(?:moi|nous|me|us)\b"
+_NOT_A_LISTING_LINK = (
+    r"(?!\s(?:de |d'|du |to |of |for )?(?:l'annonce|annonce|suivi|tracking|the listing|listing|"
+    r"the item|my listing|mon annonce))"
+)
 _OFF_PLATFORM = [
     # talk elsewhere: "contacte-moi sur WhatsApp", "écris-moi par mail", "message me on Telegram"
     r"\b(?:contact\w*|ecri\w*|envoi\w*|envoy\w*|joins|joignez|rejoin\w*|ajout\w*|message|"
     r"msg|reach|add|ping|dm|hit|write|send|get in touch with|text|call|email|e-mail|mail|"
     r"repond\w*|reply|parl\w*|talk|chat\w*)" + _ME + r".{0,30}?\b(?:sur|par|via|au|en|on|"
     r"at|by|over|through)\s(?:l'|le |la |mon |ma |my |the )?(?:" + _CHANNEL + r"|\+?\d)",
-    # calls and texts are off the platform by nature
-    r"\b(?:appel+\w*|tel+\w*|phone|bip\w*|sms|texte?z?|whats ?app|call|ring|text|whatsapp)"
-    + r"(?:-| |-t-)(?:moi|me)\b",
+    # calls, texts and e-mails are off the platform by nature
+    r"\b(?:r?appel+\w*|tel+\w*|phone|bip\w*|sms|texte?z?|whats ?app|call|ring|text|whatsapp|"
+    r"e-?mail|mail|dm)(?:-| |-t-)(?:moi|me)\b",
+    r"\b(?:r?appel\w*|telephon\w*|joindre|joignez|joins|contact\w*|call\w*|ring|phone|text\w*|"
+    r"reach)\b.{0,25}?\b(?:au|sur le|at|on)\s?(?:\+|0)",
+    r"\b(?:give|gimme|drop|shoot|send)\s(?:me|us)\s(?:a|an)\s(?:ring|call|line|text|email|e-mail|"
+    r"mail)\b",
+    r"\b(?:envoi\w*|envoy\w*)(?:-moi| moi)?\s(?:un|une)\s(?:mail|e-?mail|sms|texto|courriel)\b",
     r"\b(?:on|nous|let's|lets|we can|we could|on peut|on pourrait|pouvons|je prefere|"
     r"i prefer|better)\b.{0,30}?\b(?:continu\w*|discut\w*|parl\w*|echang\w*|convers\w*|"
     r"communiqu\w*|pass\w*|bascul\w*|talk\w*|chat\w*|speak\w*|move|switch\w*|go)\b.{0,20}?"
     r"\b(?:sur|par|via|en|on|over|to|by)\s(?:l'|le |la |the )?" + _CHANNEL + r"\b",
-    r"\b(?:mon|ma|mes|voici mon|voila mon|here'?s my|this is my|my|notez mon|note mon)\s"
+    r"\b(?:voici mon|voila mon|here'?s my|this is my|notez mon|note mon|mon|ma|my)\s"
     r"(?:numero|num|n°|tel|telephone|portable|06|07|phone|cell|mobile|number|whatsapp|"
-    r"telegram|snap|insta|e-?mail|mail|adresse (?:e-?)?mail|email address)(?!\s*(?:de|d'|du)"
-    r"\s*(?:suivi|commande|colis|annonce|serie|dossier|transaction|tracking|order))\b",
+    r"telegram|snap|insta|e-?mail|mail|adresse (?:e-?)?mail|email address|adresse)"
+    r"(?:\s*(?:est|c'est|is|:|=|->|au|at|se trouve|-)|\s*\+?\d|\s(?:here|ci-dessous|below))",
+    r"\b(?:voici|voila|here'?s|this is|notez|note)\s(?:mon|ma|my)\s(?:numero|num|tel|telephone|"
+    r"portable|phone|cell|mobile|number|whatsapp|telegram|snap|insta|e-?mail|mail|"
+    r"adresse (?:e-?)?mail|email address)\b",
+    r"\b(?:contact|tel|telephone|phone|whatsapp|e-?mail|mail)\s?:\s?(?:\+|\d|[a-z0-9._-]+\s?@)",
+    r"\b(?:" + "|".join(_letters(n) for n in ("whats app", "whatsapp", "telegram", "signal", "sms",
+    "snapchat", "paypal", "lydia", "virement")) + r")\s(?:uniquement|seulement|only)\b",
     r"\b(?:donn|envo|pass|laiss|communiqu|file|give|send|share|drop|leave|what'?s|quel est|"
     r"c'est quoi)\w*(?:-moi|-nous| me| us)?\s(?:ton|ta|votre|your)\s(?:numero|num|tel|"
     r"telephone|portable|phone|number|mail|e-?mail|adresse (?:e-?)?mail|email address|"
@@ -351,8 +386,9 @@ _OFF_PLATFORM = [
     r"deposit\w*)\b.{0,30}?\b(?:directement|en direct|direct|directly|privately|en prive|"
     r"entre nous|between us|de la main a la main)\b",
     r"\bvirement(?:s)?\b",
+    r"\b(?:vire[rz]?|virez|vires)\b(?!\s(?:de|du)\b)",
     r"\b(?:bank|wire|direct|interac|e-?)\s?transfer\b",
-    r"\bwire (?:me|the money|it|the payment)\b",
+    r"\bwire\s(?:me\s)?(?:the\s)?(?:\d+|money|it|payment|funds|cash)\b",
     r"\b(?:envoi\w*|envoy\w*|transmet\w*|donn\w*|send|give)(?:-moi| me)?\s(?:ton|ta|votre|your|"
     r"vos|tes|mon|ma|my)\s(?:rib|iban|coordonnees bancaires|bank details|account details|"
     r"bank account)\b",
@@ -368,8 +404,13 @@ _OFF_PLATFORM = [
     r"\b(?:lien|liens) (?:de |du |pour )?(?:paiement|payer|reglement|regler|transaction|"
     r"livraison|confirmation|remboursement)\b",
     r"\b(?:payment|pay|checkout|delivery|shipping|confirmation|refund) link\b",
-    r"\b(?:je|j'|i'll|i will|i'm going to|let me)\s?(?:vous|te|t')?\s?(?:envoie|envoyer|envoi|"
-    r"send|sending|text|email)\s?(?:you )?(?:un|le|a|the)\s(?:lien|link)\b",
+    r"\b(?:je|j'|i'll|i will|i'm|i am|let me)\b.{0,20}?\b(?:envoi\w*|envoy\w*|send\w*|"
+    r"text\w*|e-?mail\w*|sms)\b.{0,25}?\b(?:lien|link)\b" + _NOT_A_LISTING_LINK,
+    r"\b(?:lien|link)\b.{0,25}?\b(?:je|i)\b.{0,20}?\b(?:envoi\w*|envoy\w*|send\w*|text\w*|"
+    r"e-?mail\w*)",
+    r"\b(?:clique\w*|click\w*|tap|appuie\w*|appuyez)\b.{0,20}?\b(?:lien|link)\b" + _NOT_A_LISTING_LINK,
+    r"\b(?:sans passer par|skip|bypass|contourn\w*|without (?:going through|using))\s"
+    r"(?:la |le |l'|the )?(?:plateforme|platform|site|app|appli|application)\b",
     r"\b(?:entre amis|entre proches|amis et famille|friends (?:and|&) family|f ?& ?f|"
     r"goods and services off)\b",
     r"\b(?:evit\w*|economis\w*|avoid\w*|skip\w*|save|saving|sans|without|no)\s(?:les |la |the "

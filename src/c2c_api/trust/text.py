@@ -157,10 +157,14 @@ def words(folded: View) -> View:
 TLDS = (
     "com|fr|net|org|eu|be|ch|lu|ca|uk|de|es|it|io|co|me|info|biz|xyz|app|ly|gg|us|online|site"
 )
+WEBMAILS = "gmail|hotmail|yahoo|outlook|icloud|orange|wanadoo|laposte|free|sfr|protonmail|gmx|aol|live|msn"
+# "@" spelled out: in brackets, "arobase", or a bare " at " that a spelled-out address
+# follows ("mike at yahoo dot com", "sarah at gmail.com"); "pay me at paypal.me" stays.
 _AT = re.compile(
     r"\s*[(\[{<]\s*(?:at|arobase|arrobase|@)\s*[)\]}>]\s*"
     r"|\s+(?:arobase|arrobase|arobaz|arobas)\s+"
-    r"|\s+at\s+(?=[a-z0-9-]{2,63}\s*(?:\.|[(\[]?\s*(?:dot|point)\s*[)\]]?)\s*(?:" + TLDS + r")\b)"
+    r"|\s+at\s+(?=[a-z0-9-]{2,63}\s*[(\[]?\s*(?:dot|point)\s*[)\]]?\s*(?:" + TLDS + r")\b"
+    r"|(?:" + WEBMAILS + r")\s*(?:\.|[(\[]?\s*(?:dot|point)\b))"
 )
 _DOT = re.compile(
     r"\s*[(\[{<]\s*(?:dot|point|\.)\s*[)\]}>]\s*(?=[a-z])"
@@ -266,19 +270,26 @@ def _digits_of_run(match: re.Match[str]) -> str:
     # stands among digits ("06 douze 34 56 78").
     if words_in_run == 0 or (words_in_run == 1 and len(tokens) < 3):
         return run
-    return _spell_out(_TOKEN.findall(run))
+    # Digits said in one breath are one group; commas separate groups ("four one five, five
+    # five five, two six seven one" is 415 555 2671).
+    return " ".join(
+        _spell_out(_TOKEN.findall(part)).replace(" ", "") for part in run.split(",") if part.strip()
+    )
 
 
 # Letters standing for digits inside a run of digits: "O6 I2 34 56 78".
 _LETTER_DIGITS = re.compile(r"(?<![a-z0-9])(?=[0-9oil]*\d)[0-9oil]{2,}(?![a-z0-9])")
-_ODD_SEPARATOR = re.compile(r"(?<=\d) ?[*_|~,:;•]{1,2} ?(?=\d)")
+_ODD_SEPARATOR = re.compile(r"(?<=\d) ?[*_|~,;•]{1,2} ?(?=\d)")
+# A date with its year ("01/02/2024", "14.09.2025") is not the start of a phone number.
+_DATE = re.compile(r"(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)\d{2}(?!\d)")
 _PLUS = re.compile(r"(?<![a-z0-9])plus\s?(?=\d)")
 
 
 def digits(folded: View) -> View:
     """The folded view with spelled-out digits written as digits, "O"/"I" among digits read
     as 0/1, odd separators between digits made spaces and "plus 33" read as "+33"."""
-    view = rewrite(folded, _NUMBER_RUN, _digits_of_run)
+    view = rewrite(folded, _DATE, lambda m: "date")
+    view = rewrite(view, _NUMBER_RUN, _digits_of_run)
     view = rewrite(
         view, _LETTER_DIGITS, lambda m: m.group(0).replace("o", "0").replace("i", "1").replace("l", "1")
     )

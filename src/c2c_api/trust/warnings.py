@@ -133,7 +133,7 @@ def _mask(flag: WarningFlag, found: str) -> str:
     return masked if len(masked) <= _EXCERPT_LENGTH else masked[:20] + " … " + masked[-8:]
 
 
-def _merge(flag: WarningFlag, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -153,21 +153,23 @@ def scan_message(text: str) -> tuple[MessageWarning, ...]:
     views = detectors.Views.of(text)
     ibans = list(detectors.ibans(views))
     emails = list(detectors.emails(views))
+    apps = [
+        *detectors.links(views),
+        *(s for s in detectors.app_names(views) if not _inside(s, emails)),
+    ]
     found: dict[WarningFlag, list[tuple[int, int]]] = {
         WarningFlag.EMAIL_ADDRESS: emails,
         WarningFlag.IBAN: ibans,
         # digits inside an IBAN or an e-mail address are not a phone number
         WarningFlag.PHONE_NUMBER: list(detectors.phones(views, skip=ibans + emails)),
-        WarningFlag.EXTERNAL_APP_LINK: [
-            *detectors.links(views),
-            *(s for s in detectors.app_names(views) if not _inside(s, emails)),
-        ],
-        WarningFlag.OFF_PLATFORM: list(detectors.off_platform(views)),
+        WarningFlag.EXTERNAL_APP_LINK: apps,
+        # a messaging or payment app named or linked in a chat is an invitation to go there
+        WarningFlag.OFF_PLATFORM: [*detectors.off_platform(views), *apps],
     }
     warnings = [
         MessageWarning(flag, start, end, _mask(flag, text[start:end]))
         for flag, spans in found.items()
-        for start, end in _merge(flag, spans)
+        for start, end in _merge(spans)
         if end > start
     ]
     return tuple(sorted(warnings, key=lambda w: (w.start, w.end, w.flag.value)))
