@@ -136,6 +136,9 @@ _NOT_A_PHONE_BEFORE = re.compile(
     r"annonce|listing|iban|rib|bic|code|compte|account|carte|card|model|modele|part|piece|"
     r"produit|product)\b[^0-9+]{0,20}$"
 )
+# Digits glued to a code made of digits and letters ("8R01234567890", "1Z999AA1…") are a
+# tracking or serial number.
+_CODE_BEFORE = re.compile(r"[0-9][a-z]{1,3}$")
 # Links whose digits are an international number without its "+".
 _INTERNATIONAL_BEFORE = re.compile(r"(?:wa\.me/|whatsapp\.com/send/?\?phone=|tel:)$")
 # libphonenumber parses in pure Python (~0.1 ms a number): a message is given at most this
@@ -226,8 +229,9 @@ def phones(v: Views, *, skip: list[Span]) -> Iterator[Span]:
     budget = [_PARSE_BUDGET]
     for m in _PHONE_RUN.finditer(text):
         start = m.start()
-        if not m.group(0).startswith("+") and _NOT_A_PHONE_BEFORE.search(
-            text, max(0, start - 40), start
+        if not m.group(0).startswith("+") and (
+            _NOT_A_PHONE_BEFORE.search(text, max(0, start - 40), start)
+            or _CODE_BEFORE.search(text, max(0, start - 4), start)
         ):
             continue
         run, shift = m.group(0), 0
@@ -408,7 +412,15 @@ _OFF_PLATFORM = [
     r"text\w*|e-?mail\w*|sms)\b.{0,25}?\b(?:lien|link)\b" + _NOT_A_LISTING_LINK,
     r"\b(?:lien|link)\b.{0,25}?\b(?:je|i)\b.{0,20}?\b(?:envoi\w*|envoy\w*|send\w*|text\w*|"
     r"e-?mail\w*)",
-    r"\b(?:clique\w*|click\w*|tap|appuie\w*|appuyez)\b.{0,20}?\b(?:lien|link)\b" + _NOT_A_LISTING_LINK,
+    r"\b(?:cliqu\w*|click\w*|tap|appuie\w*|appuyez)\b.{0,20}?\b(?:lien|link)\b" + _NOT_A_LISTING_LINK,
+    r"\b(?:cliqu\w*|click\w*|tap)\s(?:ici|la|here|on this|sur ce)\b",
+    # "par téléphone", "over the phone": the channel named is the invitation
+    r"\b(?:par|au|over the|by|on the|via)\s(?:telephone|tel|phone|sms|texto|text|whats ?app|"
+    r"telegram)\b",
+    r"\b(?:coup de (?:fil|telephone|phone|bigo\w*))\b",
+    r"\b(?:transf\w*|vir\w*|pay\w*|pai\w*|send|envoi\w*|envoy\w*|deposit)\b.{0,20}?"
+    r"\b(?:this|my|ce|mon|le)\s(?:account|compte|bank account|compte bancaire)\b",
+    r"\bkeep (?:it|this) between us\b",
     r"\b(?:sans passer par|skip|bypass|contourn\w*|without (?:going through|using))\s"
     r"(?:la |le |l'|the )?(?:plateforme|platform|site|app|appli|application)\b",
     r"\b(?:entre amis|entre proches|amis et famille|friends (?:and|&) family|f ?& ?f|"
