@@ -418,8 +418,9 @@ _OFF_PLATFORM = [
     r"\b(?:par|au|over the|by|on the|via)\s(?:telephone|tel|phone|sms|texto|text|whats ?app|"
     r"telegram)\b",
     r"\b(?:coup de (?:fil|telephone|phone|bigo\w*))\b",
-    r"\b(?:transf\w*|vir\w*|pay\w*|pai\w*|send|envoi\w*|envoy\w*|deposit)\b.{0,20}?"
+    r"\b(?:transf\w*|vir\w*|send|envoi\w*|envoy\w*|deposit\w*)\b.{0,20}?"
     r"\b(?:this|my|ce|mon|le)\s(?:account|compte|bank account|compte bancaire)\b",
+    r"\b(?:pay\w*|pai\w*|reglez|regle)\s(?:into|to|on|sur|a)\s(?:this|ce|cet)\s(?:account|compte)\b",
     r"\bkeep (?:it|this) between us\b",
     r"\b(?:sans passer par|skip|bypass|contourn\w*|without (?:going through|using))\s"
     r"(?:la |le |l'|the )?(?:plateforme|platform|site|app|appli|application)\b",
