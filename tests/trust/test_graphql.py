@@ -64,9 +64,7 @@ class TestMessageWarnings:
         assert error["extensions"]["maxLength"] == MAX_MESSAGE_LENGTH
         assert error["message"] == "Un message compte au plus 4000 caractères."
 
-    async def test_needs_the_messages_scope(
-        self, db: Database, client: httpx.AsyncClient
-    ) -> None:
+    async def test_needs_the_messages_scope(self, db: Database, client: httpx.AsyncClient) -> None:
         _, token = await create_member_with_token(db, scopes=["account:read"])
         body = await ask(client, "hello", token)
         assert body["errors"][0]["extensions"]["code"] == "INSUFFICIENT_SCOPE"

@@ -6,10 +6,12 @@ that a new honest example does not break the build, but a regression does.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from scam_set import FILES, HELD_OUT, load, measure
 
 from c2c_api.trust.warnings import WarningFlag
-from scam_set import FILES, HELD_OUT, load, measure
 
 FLOORS = {
     WarningFlag.EMAIL_ADDRESS: (0.95, 0.95),
@@ -35,7 +37,9 @@ def test_the_set_is_large_balanced_and_bilingual() -> None:
 
 @pytest.mark.parametrize("flag", list(WarningFlag))
 @pytest.mark.parametrize("files", [FILES, (HELD_OUT,)], ids=["development", "held-out"])
-def test_precision_and_recall_reach_their_floors(flag: WarningFlag, files: tuple) -> None:  # type: ignore[type-arg]
+def test_precision_and_recall_reach_their_floors(
+    flag: WarningFlag, files: tuple[Path, ...]
+) -> None:
     score = measure(load(files))[(flag, "all")]
     precision, recall = FLOORS[flag]
     assert score.precision >= precision, score.errors

@@ -90,7 +90,7 @@ class TestPhoneNumber:
             "plus trente-trois six 45 78 12 09",
             "O6 I2 34 56 78",
             "0️⃣6️⃣ 1️⃣2️⃣ 34 56 78",
-            "０６ １２ ３４ ５６ ７８",
+            "\uff10\uff16 \uff11\uff12 34 56 78",  # full-width digits
             "01 42 68 53 00",
             "0470 12 34 56",
             "+44 7911 123456",
@@ -165,7 +165,12 @@ class TestIban:
 
     @pytest.mark.parametrize(
         "text",
-        ["EU 42 ET 43 MERCI BEAUCOUP", "FR 12 rue de la Paix", "SN 4C0K2J9X", "XX12 3456 7890 1234"],
+        [
+            "EU 42 ET 43 MERCI BEAUCOUP",
+            "FR 12 rue de la Paix",
+            "SN 4C0K2J9X",
+            "XX12 3456 7890 1234",
+        ],
     )
     def test_leaves_alone(self, text: str) -> None:
         assert IBAN not in flags(text)
@@ -331,7 +336,9 @@ class TestMessageWarnings:
 
 WORST_CASES = {
     "chat": "Bonjour, le vélo est toujours dispo ? Je passe samedi à 14h30, 75011 Paris, 150 €. ",
-    "scam": "Contacte-moi sur WhatsApp au 06 12 34 56 78, virement FR76 3000 6000 0112 3456 7890 189. ",
+    "scam": (
+        "Contacte-moi sur WhatsApp au 06 12 34 56 78, virement FR76 3000 6000 0112 3456 7890 189. "
+    ),
     "digits": "0612345678 ",
     "digit soup": "0",
     "spaced letters": "g m a i l ",
@@ -350,7 +357,7 @@ class TestSpeed:
         text = (WORST_CASES[name] * MAX_MESSAGE_LENGTH)[:MAX_MESSAGE_LENGTH]
         scan_message(text)
         best = min(_timed(text) for _ in range(5))
-        # Measured at 1–6 ms on a shared 2-core machine (docs/messaging.md): a generous bound
+        # Measured at 1 to 6 ms on a shared 2-core machine (docs/messaging.md): a generous bound
         # that still fails on quadratic behaviour.
         assert best < 0.05, f"{name}: {best * 1000:.1f} ms"
 

@@ -375,8 +375,22 @@ _OFF_PLATFORM = [
     r"portable|phone|cell|mobile|number|whatsapp|telegram|snap|insta|e-?mail|mail|"
     r"adresse (?:e-?)?mail|email address)\b",
     r"\b(?:contact|tel|telephone|phone|whatsapp|e-?mail|mail)\s?:\s?(?:\+|\d|[a-z0-9._-]+\s?@)",
-    r"\b(?:" + "|".join(_letters(n) for n in ("whats app", "whatsapp", "telegram", "signal", "sms",
-    "snapchat", "paypal", "lydia", "virement")) + r")\s(?:uniquement|seulement|only)\b",
+    r"\b(?:"
+    + "|".join(
+        _letters(n)
+        for n in (
+            "whats app",
+            "whatsapp",
+            "telegram",
+            "signal",
+            "sms",
+            "snapchat",
+            "paypal",
+            "lydia",
+            "virement",
+        )
+    )
+    + r")\s(?:uniquement|seulement|only)\b",
     r"\b(?:donn|envo|pass|laiss|communiqu|file|give|send|share|drop|leave|what'?s|quel est|"
     r"c'est quoi)\w*(?:-moi|-nous| me| us)?\s(?:ton|ta|votre|your)\s(?:numero|num|tel|"
     r"telephone|portable|phone|number|mail|e-?mail|adresse (?:e-?)?mail|email address|"
@@ -412,7 +426,8 @@ _OFF_PLATFORM = [
     r"text\w*|e-?mail\w*|sms)\b.{0,25}?\b(?:lien|link)\b" + _NOT_A_LISTING_LINK,
     r"\b(?:lien|link)\b.{0,25}?\b(?:je|i)\b.{0,20}?\b(?:envoi\w*|envoy\w*|send\w*|text\w*|"
     r"e-?mail\w*)",
-    r"\b(?:cliqu\w*|click\w*|tap|appuie\w*|appuyez)\b.{0,20}?\b(?:lien|link)\b" + _NOT_A_LISTING_LINK,
+    r"\b(?:cliqu\w*|click\w*|tap|appuie\w*|appuyez)\b.{0,20}?\b(?:lien|link)\b"
+    + _NOT_A_LISTING_LINK,
     r"\b(?:cliqu\w*|click\w*|tap)\s(?:ici|la|here|on this|sur ce)\b",
     # "par téléphone", "over the phone": the channel named is the invitation
     r"\b(?:par|au|over the|by|on the|via)\s(?:telephone|tel|phone|sms|texto|text|whats ?app|"
@@ -433,7 +448,9 @@ _OFF_PLATFORM = [
 ]
 # One expression, tried only where a word starts (each alternative begins with a word).
 _OFF_PLATFORM_RE = re.compile(
-    r"(?<![a-z0-9])(?=[a-z])(?:" + "|".join(f"(?:{p.removeprefix(chr(92) + 'b')})" for p in _OFF_PLATFORM) + ")"
+    r"(?<![a-z0-9])(?=[a-z])(?:"
+    + "|".join(f"(?:{p.removeprefix(chr(92) + 'b')})" for p in _OFF_PLATFORM)
+    + ")"
 )
 # A payout by bank transfer from the platform is not an invitation to pay outside it.
 _PLATFORM_PAYOUT = re.compile(

@@ -21,12 +21,12 @@ if TYPE_CHECKING:
 MessageWarningFlag = strawberry.enum(
     WarningFlag,
     name="MessageWarningFlag",
-    description="Why a message carries a scam warning (docs/messaging.md, \"Scam warnings\").",
+    description='Why a message carries a scam warning (docs/messaging.md, "Scam warnings").',
 )
 _definition = MessageWarningFlag.__strawberry_definition__  # type: ignore[attr-defined]
 for _value in _definition.values:
     _value.description = {
-        WarningFlag.EMAIL_ADDRESS: "An e-mail address, also spelled out (\"arobase\", \"(at)\").",
+        WarningFlag.EMAIL_ADDRESS: 'An e-mail address, also spelled out ("arobase", "(at)").',
         WarningFlag.PHONE_NUMBER: "A phone number, French or international, also spelled out.",
         WarningFlag.IBAN: "A bank account number (IBAN).",
         WarningFlag.EXTERNAL_APP_LINK: (
@@ -49,7 +49,7 @@ class MessageWarningType:
     excerpt: str = strawberry.field(
         description=(
             "The words that raised the warning, shortened; phone numbers, e-mail addresses and "
-            "IBANs keep only their first and last characters (\"06 •• •• •• 78\")."
+            'IBANs keep only their first and last characters ("06 •• •• •• 78").'
         )
     )
 

@@ -130,7 +130,7 @@ def _unleet(match: re.Match[str]) -> str:
     # Digits standing between letters are letters in disguise ("wh4tsapp", "t3l3gram", "g00gle"),
     # and one at either end ("paypa1"); "10h30", "42eu", "iphone13", "50cm" keep theirs.
     for run in re.finditer(r"[^a-z]+", token):
-        inside = 0 < run.start() and run.end() < len(token)
+        inside = run.start() > 0 and run.end() < len(token)
         if not (inside or len(run.group(0)) == 1) or len(run.group(0)) > 2:
             return token
         if any(c not in "013457$" for c in run.group(0)):
@@ -154,10 +154,10 @@ def words(folded: View) -> View:
 
 # --- spelled-out symbols: addresses and links ----------------------------------------------
 
-TLDS = (
-    "com|fr|net|org|eu|be|ch|lu|ca|uk|de|es|it|io|co|me|info|biz|xyz|app|ly|gg|us|online|site"
+TLDS = "com|fr|net|org|eu|be|ch|lu|ca|uk|de|es|it|io|co|me|info|biz|xyz|app|ly|gg|us|online|site"
+WEBMAILS = (
+    "gmail|hotmail|yahoo|outlook|icloud|orange|wanadoo|laposte|free|sfr|protonmail|gmx|aol|live|msn"
 )
-WEBMAILS = "gmail|hotmail|yahoo|outlook|icloud|orange|wanadoo|laposte|free|sfr|protonmail|gmx|aol|live|msn"
 # "@" spelled out: in brackets, "arobase", or a bare " at " that a spelled-out address
 # follows ("mike at yahoo dot com", "sarah at gmail.com"); "pay me at paypal.me" stays.
 _AT = re.compile(
@@ -243,7 +243,7 @@ def _spell_out(tokens: list[str]) -> str:
                     extra += _UNITS[tokens[i]]  # soixante-dix-huit
                     i += 1
                 value += extra
-            elif i < len(tokens) and tokens[i] in _UNITS and 0 < _UNITS[tokens[i]]:
+            elif i < len(tokens) and tokens[i] in _UNITS and _UNITS[tokens[i]] > 0:
                 value += _UNITS[tokens[i]]
                 i += 1
             out.append(str(value))
@@ -291,7 +291,9 @@ def digits(folded: View) -> View:
     view = rewrite(folded, _DATE, lambda m: "date")
     view = rewrite(view, _NUMBER_RUN, _digits_of_run)
     view = rewrite(
-        view, _LETTER_DIGITS, lambda m: m.group(0).replace("o", "0").replace("i", "1").replace("l", "1")
+        view,
+        _LETTER_DIGITS,
+        lambda m: m.group(0).replace("o", "0").replace("i", "1").replace("l", "1"),
     )
     view = rewrite(view, _ODD_SEPARATOR, lambda m: " ")
     return rewrite(view, _PLUS, lambda m: "+")
