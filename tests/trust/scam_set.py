@@ -1,7 +1,7 @@
 """The labelled set of chat messages (messages_fr.jsonl, messages_en.jsonl) and how the scam
 warnings score on it: per flag and language, true and false positives, misses, precision and
 recall. `python tests/trust/scam_set.py` prints the table of docs/messaging.md ("Scam
-warnings"); `--errors` lists every miss and false alarm.
+warnings"); `--errors` lists every miss and false alarm, `--speed` times full-length messages.
 """
 
 from __future__ import annotations
@@ -95,6 +95,39 @@ def table(scores: dict[tuple[WarningFlag, str], Score]) -> str:
     return "\n".join(lines)
 
 
+SPEED_TEXTS = {
+    "French chat": "Bonjour, le vélo est toujours dispo ? Je passe samedi à 14h30, 75011 Paris. ",
+    "English chat": "Hi, is the bike still available? I can come on Saturday at 2:30pm, size 42. ",
+    "scam, every flag": (
+        "Contacte-moi sur WhatsApp au 06 12 34 56 78 ou jean.dupont@gmail.com, virement sur "
+        "FR76 3000 6000 0112 3456 7890 189. "
+    ),
+    "digits only": "0612345678 ",
+    "IBAN prefixes": "FR76 ",
+    "spelled-out digits": "zero six douze ",
+}
+
+
+def speed(runs: int = 30) -> str:
+    """Median and worst time to scan each text repeated to MAX_MESSAGE_LENGTH characters."""
+    import statistics
+    import time
+
+    from c2c_api.trust.warnings import MAX_MESSAGE_LENGTH
+
+    lines = ["| 4,000 characters of | median | slowest |", "|---|---:|---:|"]
+    for name, unit in SPEED_TEXTS.items():
+        text = (unit * MAX_MESSAGE_LENGTH)[:MAX_MESSAGE_LENGTH]
+        scan_message(text)
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            scan_message(text)
+            times.append((time.perf_counter() - start) * 1000)
+        lines.append(f"| {name} | {statistics.median(times):.1f} ms | {max(times):.1f} ms |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     for name, files in (("development", FILES), ("held-out", (HELD_OUT,))):
         rows = load(files)
@@ -106,3 +139,6 @@ if __name__ == "__main__":
             for flag in WarningFlag:
                 for error in scores[(flag, "all")].errors:
                     print(flag.value, error)
+    if "--speed" in sys.argv:
+        print()
+        print(speed())

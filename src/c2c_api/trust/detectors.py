@@ -58,9 +58,14 @@ _WEBMAIL = re.compile(
 )
 
 
+_ANY_WEBMAIL = re.compile(r"gmail|hotmail|yahoo|outlook|icloud|wanadoo|laposte|protonmail|gmx")
+
+
 def emails(v: Views) -> Iterator[Span]:
-    for pattern in (_EMAIL, _WEBMAIL):
-        for m in pattern.finditer(v.addresses.text):
+    text = v.addresses.text
+    patterns = ([_EMAIL] if "@" in text else []) + ([_WEBMAIL] if _ANY_WEBMAIL.search(text) else [])
+    for pattern in patterns:
+        for m in pattern.finditer(text):
             yield v.addresses.original_span(*m.span())
 
 
@@ -122,7 +127,7 @@ def ibans(v: Views) -> Iterator[Span]:
 # "+33 (0)6.12.34.56.78", "0 6 1 2 3 4 5 6 7 8"); a run may hold a price or a date before a
 # number, or two numbers: it is cut into its groups of digits, then each span of consecutive
 # groups that may start a number is validated by libphonenumber.
-_PHONE_RUN = re.compile(r"(?<![0-9])\+?\d(?:[ .\-/()]{0,3}\d){6,}")
+_PHONE_RUN = re.compile(r"\+?\d(?:[ .\-/()]{0,3}\d){6,}")
 _DIGIT_GROUP = re.compile(r"\d+")
 # Regions whose national numbers (a trunk "0" first) are read without a country code: France
 # and its neighbours where buyers and sellers are. North American numbers need their usual

@@ -173,8 +173,9 @@ _DOT = re.compile(
 )
 
 
-_MAY_SPELL_AT = re.compile(r"\bat\b|arr?oba|[(\[{<]\s*@")
-_MAY_SPELL_DOT = re.compile(r"\b(?:dot|point)\b|[(\[{<]\s*\.|\w\s+\.|\.\s+(?:" + TLDS + r")\b")
+# Cheap tests first (patterns that start with a literal are scanned for in C).
+_MAY_SPELL_AT = re.compile(r" at |aroba|arroba|[(\[{<] ?(?:at|@)")
+_MAY_SPELL_DOT = re.compile(r"dot|point|[(\[{<] ?\.|\s\.|\.\s+(?:" + TLDS + r")\b")
 
 
 def addresses(word_view: View) -> View:
@@ -278,11 +279,13 @@ def _digits_of_run(match: re.Match[str]) -> str:
 
 
 # Letters standing for digits inside a run of digits: "O6 I2 34 56 78".
-_LETTER_DIGITS = re.compile(r"(?<![a-z0-9])(?=[0-9oil]*\d)[0-9oil]{2,}(?![a-z0-9])")
-_ODD_SEPARATOR = re.compile(r"(?<=\d) ?[*_|~,;•]{1,2} ?(?=\d)")
+# (Every run of digits is matched, the callback keeps those holding a letter: a pattern that
+# searched for the letter would backtrack over long runs of digits.)
+_LETTER_DIGITS = re.compile(r"[0-9oil]*\d[0-9oil]*")
+_ODD_SEPARATOR = re.compile(r"[*_|~,;•]{1,2}(?= ?\d)")
 # A date with its year ("01/02/2024", "14.09.2025") is not the start of a phone number.
-_DATE = re.compile(r"(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)\d{2}(?!\d)")
-_PLUS = re.compile(r"(?<![a-z0-9])plus\s?(?=\d)")
+_DATE = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)\d{2}(?!\d)")
+_PLUS = re.compile(r"plus ?(?=\d)")
 
 
 def digits(folded: View) -> View:
@@ -290,10 +293,27 @@ def digits(folded: View) -> View:
     as 0/1, odd separators between digits made spaces and "plus 33" read as "+33"."""
     view = rewrite(folded, _DATE, lambda m: "date")
     view = rewrite(view, _NUMBER_RUN, _digits_of_run)
-    view = rewrite(
-        view,
-        _LETTER_DIGITS,
-        lambda m: m.group(0).replace("o", "0").replace("i", "1").replace("l", "1"),
-    )
-    view = rewrite(view, _ODD_SEPARATOR, lambda m: " ")
-    return rewrite(view, _PLUS, lambda m: "+")
+    view = rewrite(view, _LETTER_DIGITS, lambda m: _digits_for_letters(view.text, m))
+    view = rewrite(view, _ODD_SEPARATOR, lambda m: _space_between_digits(view.text, m))
+    if "plus" not in view.text:
+        return view
+    return rewrite(view, _PLUS, lambda m: m.group(0) if _glued(view.text, m) else "+")
+
+
+def _glued(text: str, m: re.Match[str]) -> bool:
+    """Whether the match is inside a word or a number rather than a token of its own."""
+    before = text[m.start() - 1] if m.start() else " "
+    after = text[m.end()] if m.end() < len(text) else " "
+    return before.isalnum() or (after.isalpha() and not m.group(0)[-1].isdigit())
+
+
+def _digits_for_letters(text: str, m: re.Match[str]) -> str:
+    if m.group(0).isdigit() or _glued(text, m):
+        return m.group(0)
+    return m.group(0).replace("o", "0").replace("i", "1").replace("l", "1")
+
+
+def _space_between_digits(text: str, m: re.Match[str]) -> str:
+    before = text[m.start() - 1 : m.start()]
+    before2 = text[m.start() - 2 : m.start()]
+    return " " if before.isdigit() or (before == " " and before2[:1].isdigit()) else m.group(0)
