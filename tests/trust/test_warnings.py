@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
@@ -279,6 +280,12 @@ class TestOffPlatform:
             "you'll get the tracking link from the platform",
             "J'ai ajouté l'article à mon panier, je paie sur mon compte ce soir",
             "Vous pouvez me contacter ici quand vous voulez",
+            "Cliquez ici sur la plateforme pour confirmer la réception",
+            "Je vous ai envoyé le lien vers l'annonce du pantalon assorti",
+            "Mon adresse est dans le colis, au cas où",
+            "Mon tel est cassé, j'écris depuis mon ordi",
+            "I got an email from the platform saying you accepted",
+            "Je peux vous l'apporter en direct demain",
         ],
     )
     def test_leaves_alone(self, text: str) -> None:
@@ -287,6 +294,22 @@ class TestOffPlatform:
     def test_a_negation_in_another_clause_does_not_cancel_it(self) -> None:
         assert OFF in flags("Pas de frais si vous payez par virement")
         assert OFF in flags("Don't worry, just pay me directly")
+
+
+class TestRobustness:
+    def test_random_text_gives_spans_inside_it(self) -> None:
+        """Arbitrary characters, symbols and keywords: no exception, spans within the text."""
+        pieces = [
+            *"0123456789 +()-./*_|~,;:@#$%&'\"éàçôÉ\u00a0\u200b\ufe0f\u20e3abcxyzOIlFR\n\t€",
+            *("zero", "six", "douze", "soixante", "dix", "quatre", "vingt", "at", "dot"),
+            *("point", "arobase", "gmail", "whatsapp", "wa.me/", "http://", "FR76", "virement"),
+        ]
+        rng = random.Random(10)
+        for _ in range(300):
+            text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 400)))
+            for warning in scan_message(text):
+                assert 0 <= warning.start < warning.end <= len(text), (text, warning)
+                assert warning.excerpt
 
 
 class TestScanMessage:

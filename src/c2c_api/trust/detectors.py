@@ -351,8 +351,15 @@ _CHANNEL = (
 )
 _ME = r"(?:-| |-t-)?(?:moi|nous|me|us)\b"
 _NOT_A_LISTING_LINK = (
-    r"(?!\s(?:de |d'|du |to |of |for )?(?:l'annonce|annonce|suivi|tracking|the listing|listing|"
-    r"the item|my listing|mon annonce))"
+    r"(?!\s(?:de |d'|du |to |of |for |vers |to the )?(?:l'annonce|annonce|suivi|tracking|"
+    r"the listing|listing|the item|my listing|mon annonce|the matching))"
+)
+# What a contact given after "mon numéro est", "my email is" looks like: a digit, "+", "@",
+# a handle with a digit or an "@", a spelled-out digit ("Mon tel est cassé" gives none).
+_CONTACT_AHEAD = (
+    r"(?=\+|\d|@|[a-z0-9._-]{1,64}\s?(?:@|arobase|\(at\)|\[at\])|[a-z._-]{0,30}\d|"
+    r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|un|deux|trois|quatre|cinq|sept|"
+    r"huit|neuf)\b)"
 )
 _OFF_PLATFORM = [
     # talk elsewhere: "contacte-moi sur WhatsApp", "écris-moi par mail", "message me on Telegram"
@@ -375,7 +382,8 @@ _OFF_PLATFORM = [
     r"\b(?:voici mon|voila mon|here'?s my|this is my|notez mon|note mon|mon|ma|my)\s"
     r"(?:numero|num|n°|tel|telephone|portable|06|07|phone|cell|mobile|number|whatsapp|"
     r"telegram|snap|insta|e-?mail|mail|adresse (?:e-?)?mail|email address|adresse)"
-    r"(?:\s*(?:est|c'est|is|:|=|->|au|at|se trouve|-)|\s*\+?\d|\s(?:here|ci-dessous|below))",
+    r"(?:\s?(?:est|c'est|is|:|=|->|au|at|se trouve|-)\s?(?:le\s)?" + _CONTACT_AHEAD + r"|\s?\+?\d"
+    r"|\s(?:here|ci-dessous|below))",
     r"\b(?:voici|voila|here'?s|this is|notez|note)\s(?:mon|ma|my)\s(?:numero|num|tel|telephone|"
     r"portable|phone|cell|mobile|number|whatsapp|telegram|snap|insta|e-?mail|mail|"
     r"adresse (?:e-?)?mail|email address)\b",
@@ -482,11 +490,28 @@ def _negated(text: str, index: int) -> bool:
     return _NEGATION.search(_clause_before(text, index)) is not None
 
 
+# A link or a button of the platform itself: "cliquez ici sur la plateforme".
+_ABOUT_A_LINK = re.compile(r"\b(?:lien|link|ici|here)\b")
+_ON_PLATFORM = re.compile(
+    r"\b(?:sur la plateforme|sur le site|dans l'appli\w*|sur l'appli\w*|in the app|on the app|"
+    r"on the platform|on the site|de l'annonce|vers l'annonce|the listing|mes annonces|"
+    r"my listings)\b"
+)
+
+
+def _sentence(text: str, a: int, b: int) -> str:
+    start = max(text.rfind(c, max(0, a - 120), a) for c in ".!?\n") + 1
+    ends = [i for i in (text.find(c, b, b + 120) for c in ".!?\n") if i >= 0]
+    return text[start : min(ends) if ends else min(len(text), b + 120)]
+
+
 def off_platform(v: Views) -> Iterator[Span]:
     text = v.words.text
     for m in _OFF_PLATFORM_RE.finditer(text):
         a, b = m.span()
         if _negated(text, a):
+            continue
+        if _ABOUT_A_LINK.search(m.group(0)) and _ON_PLATFORM.search(_sentence(text, a, b)):
             continue
         if _TRANSFER.match(m.group(0)) and (
             _PLATFORM_PAYOUT.search(text, a, min(len(text), b + 40))

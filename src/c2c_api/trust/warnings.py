@@ -127,6 +127,8 @@ def _mask(flag: WarningFlag, found: str) -> str:
     if flag is WarningFlag.EMAIL_ADDRESS and "@" in found:
         local, _, domain = found.partition("@")
         return f"{local[:1]}•••@{domain.strip()}"
+    if sum(c.isalpha() for c in found) > 2 and flag is WarningFlag.PHONE_NUMBER:
+        return found.split()[0].rstrip(",") + " …"  # spelled out: "zéro …"
     alnum = [i for i, c in enumerate(found) if c.isalnum()]
     keep = set(alnum[:4] + alnum[-3:]) if flag is WarningFlag.IBAN else set(alnum[:2] + alnum[-2:])
     masked = "".join(c if (i in keep or not c.isalnum()) else "•" for i, c in enumerate(found))
