@@ -138,7 +138,7 @@ _NANP = re.compile(r"(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}")
 _NOT_A_PHONE_BEFORE = re.compile(
     r"(?:commande|order|ref|reference|suivi|tracking|colis|parcel|package|siret|siren|tva|"
     r"vat|facture|invoice|serie|serial|imei|ean|isbn|sku|transaction|dossier|lot|article|"
-    r"annonce|listing|iban|rib|bic|code|compte|account|carte|card|model|modele|part|piece|"
+    r"annonce|listing|iban|rib|bic|compte|account|model|modele|part|piece|"
     r"produit|product)\b[^0-9+]{0,20}$"
 )
 # Digits glued to a code made of digits and letters ("8R01234567890", "1Z999AA1…") are a
