@@ -258,6 +258,13 @@ class TestOffPlatform:
             "cliquez sur le lien pour recevoir l'argent",
             "je paie en bitcoin",
             "chèque de banque",
+            "Je règle par chèque",
+            "Pouvez-vous m'envoyer le RIB ?",
+            "Merci de m'écrire sur mon mail perso",
+            "Kindly send your full name and phone number",
+            "my cousin will pay via bank deposit",
+            "Payment sent, check your email to accept the funds",
+            "Pour recevoir les fonds, suivez les instructions envoyées sur votre adresse e-mail",
         ],
     )
     def test_catches(self, text: str) -> None:
@@ -286,6 +293,9 @@ class TestOffPlatform:
             "Mon tel est cassé, j'écris depuis mon ordi",
             "I got an email from the platform saying you accepted",
             "Je peux vous l'apporter en direct demain",
+            "Vérifiez vos mails, la plateforme vous a envoyé la confirmation",
+            "Check your email, the platform sent you the order confirmation",
+            "J'ai un RIB à jour sur mon profil pour les versements",
         ],
     )
     def test_leaves_alone(self, text: str) -> None:

@@ -410,6 +410,14 @@ _OFF_PLATFORM = [
     r"whatsapp|telegram|snap|insta|rib|iban|coordonnees (?:bancaires|perso\w*))\b"
     r"(?!\s*(?:de|d'|du)\s*(?:suivi|commande|colis|annonce|serie|dossier|tracking|order))",
     r"\bjoignable\b.{0,15}?\b(?:au|sur|par)\b",
+    r"\bm'(?:ecri\w*|appel\w*|contact\w*|envoy\w*|joindre|textos?|rappel\w*|ajout\w*)\b.{0,30}?"
+    r"\b(?:sur|par|via|au|a|en)\s(?:l'|le |la |mon |ma )?(?:" + _CHANNEL + r"|\+?\d)",
+    r"\b(?:mail|e-?mail|numero|num|tel|adresse(?: e-?mail)?|whatsapp)\s(?:perso|personnel+e?|"
+    r"prive|private|personal)\b",
+    r"\b(?:send|give|share|provide|text|envoy\w*|donn\w*|communiqu\w*|indiqu\w*|laiss\w*)\b"
+    r".{0,30}?\b(?:phone number|mobile number|cell number|whatsapp number|numero de "
+    r"(?:telephone|portable|tel|mobile|whatsapp)|email address|e-mail address|adresse (?:e-?)?mail|"
+    r"paypal (?:e-?mail|address|adresse))\b",
     r"\b(?:en dehors|hors|outside|off)\s(?:de la |du |de l'|des |of )?(?:the |la |l')?"
     r"(?:plateforme|platform|site|website|appli|application|app|messagerie)\b",
     # pay elsewhere
@@ -418,11 +426,13 @@ _OFF_PLATFORM = [
     r"entre nous|between us|de la main a la main)\b",
     r"\bvirement(?:s)?\b",
     r"\b(?:vire[rz]?|virez|vires)\b(?!\s(?:de|du)\b)",
-    r"\b(?:bank|wire|direct|interac|e-?)\s?transfer\b",
+    r"\b(?:bank|wire|direct|interac|e-?)\s?(?:transfer|deposit)\b",
+    r"\b(?:par|en|by|with a|via)\s(?:cheques?|personal che(?:ck|que)|certified che(?:ck|que)|"
+    r"che(?:ck|que))\b",
     r"\bwire\s(?:me\s)?(?:the\s)?(?:\d+|money|it|payment|funds|cash)\b",
-    r"\b(?:envoi\w*|envoy\w*|transmet\w*|donn\w*|send|give)(?:-moi| me)?\s(?:ton|ta|votre|your|"
-    r"vos|tes|mon|ma|my)\s(?:rib|iban|coordonnees bancaires|bank details|account details|"
-    r"bank account)\b",
+    r"\b(?:envoi\w*|envoy\w*|transmet\w*|donn\w*|send|give|provide|share)(?:-moi| me)?\s(?:ton|ta|"
+    r"votre|your|vos|tes|mon|ma|my|le|la|les|the|un|a)\s(?:rib|iban|coordonnees bancaires|"
+    r"bank details|account details|bank account|account number)\b",
     r"\b(?:voici|voila|here'?s|here is|this is|ci-joint|ci-dessous)\s(?:mon|ma|my)\s"
     r"(?:rib|iban|coordonnees bancaires|bank details|account details|bank account)\b",
     r"\b(?:mandat[ -]?cash|mandat postal|mandat compte|money ?order|cashier'?s? che(?:ck|que)|"
@@ -490,6 +500,18 @@ def _negated(text: str, index: int) -> bool:
     return _NEGATION.search(_clause_before(text, index)) is not None
 
 
+# "Check your e-mail to receive the funds": a fake payment notice, when the message speaks of
+# money (an e-mail from the platform itself says nothing of the kind in a chat).
+_PAYMENT_NOTICE = re.compile(
+    r"(?<![a-z0-9])(?:(?:verifi\w*|consult\w*|check\w*|regard\w*|ouvr\w*|open)\s(?:vos|votre|your|"
+    r"tes|ton|ta)\s(?:mails?|e-?mails?|boite (?:e-?)?mail|inbox|adresse (?:e-?)?mail|spams?)\b"
+    r"|(?:instructions?|lien|link|formulaire|form)\b.{0,25}?\b(?:envoy\w*|sent|recu\w*|"
+    r"received)\b.{0,25}?\b(?:e-?mail|mail|adresse|inbox|sms|text)\b)"
+)
+_MONEY = re.compile(
+    r"\b(?:fonds|argent|paiement|payment|funds|money|virement|remboursement|refund|versement|"
+    r"paye|paid)\b"
+)
 # A link or a button of the platform itself: "cliquez ici sur la plateforme".
 _ABOUT_A_LINK = re.compile(r"\b(?:lien|link|ici|here)\b")
 _ON_PLATFORM = re.compile(
@@ -507,6 +529,10 @@ def _sentence(text: str, a: int, b: int) -> str:
 
 def off_platform(v: Views) -> Iterator[Span]:
     text = v.words.text
+    if _MONEY.search(text):
+        for m in _PAYMENT_NOTICE.finditer(text):
+            if not _negated(text, m.start()):
+                yield v.words.original_span(*m.span())
     for m in _OFF_PLATFORM_RE.finditer(text):
         a, b = m.span()
         if _negated(text, a):
