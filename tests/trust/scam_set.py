@@ -109,13 +109,14 @@ SPEED_TEXTS = {
 
 
 def speed(runs: int = 30) -> str:
-    """Median and worst time to scan each text repeated to MAX_MESSAGE_LENGTH characters."""
+    """Times to scan each text repeated to MAX_MESSAGE_LENGTH characters (fastest: the least
+    disturbed by other work on the machine)."""
     import statistics
     import time
 
     from c2c_api.trust.warnings import MAX_MESSAGE_LENGTH
 
-    lines = ["| 4,000 characters of | median | slowest |", "|---|---:|---:|"]
+    lines = ["| 4,000 characters of | fastest | median | slowest |", "|---|---:|---:|---:|"]
     for name, unit in SPEED_TEXTS.items():
         text = (unit * MAX_MESSAGE_LENGTH)[:MAX_MESSAGE_LENGTH]
         scan_message(text)
@@ -124,7 +125,10 @@ def speed(runs: int = 30) -> str:
             start = time.perf_counter()
             scan_message(text)
             times.append((time.perf_counter() - start) * 1000)
-        lines.append(f"| {name} | {statistics.median(times):.1f} ms | {max(times):.1f} ms |")
+        lines.append(
+            f"| {name} | {min(times):.1f} ms | {statistics.median(times):.1f} ms "
+            f"| {max(times):.1f} ms |"
+        )
     return "\n".join(lines)
 
 
