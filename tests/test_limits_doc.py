@@ -13,7 +13,7 @@ def test_the_cost_table_is_current() -> None:
     text = DOC.read_text(encoding="utf-8")
     documented = text[text.index(START) + len(START) : text.index(END)]
     assert documented == cost_table(build_schema()._schema), (
-        "docs/limits.md is stale: replace its cost table with `python -m c2c_api.docgen.costs`"
+        "docs/limits.md is stale: run `make docs` (c2c-api docs costs)"
     )
 
 

@@ -117,7 +117,7 @@ DOCS_DIR = Path("docs")
 @main.group()
 def docs() -> None:
     """Reference pages generated from the code (docs/errors.md, docs/oauth.md,
-    docs/processes.md)."""
+    docs/processes.md, the cost table of docs/limits.md)."""
 
 
 def _write_or_check(path: Path, text: str, check: bool) -> None:
@@ -162,6 +162,18 @@ def docs_processes(check: bool, docs_dir: Path) -> None:
     from c2c_api.processes.docs import render_processes
 
     _write_or_check(docs_dir / "processes.md", render_processes(ORDERS.processes), check)
+
+
+@docs.command("costs")
+@click.option("--check", is_flag=True, help="Fail (exit 1) when the table is stale.")
+@click.option("--docs-dir", type=click.Path(file_okay=False, path_type=Path), default=DOCS_DIR)
+def docs_costs(check: bool, docs_dir: Path) -> None:
+    """Rewrite the table of field costs in docs/limits.md (between its cost-table markers)."""
+    from c2c_api.docgen.costs import update
+    from c2c_api.graphql.schema import build_schema
+
+    path = docs_dir / "limits.md"
+    _write_or_check(path, update(path.read_text(encoding="utf-8"), build_schema()._schema), check)
 
 
 @main.command("seed")

@@ -117,6 +117,8 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REQUIRED = "IDEMPOTENCY_KEY_REQUIRED"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     IDEMPOTENCY_KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE"
+    # trust: scam warnings on messages (c2c_api.trust.errors)
+    MESSAGE_TOO_LONG = "MESSAGE_TOO_LONG"
 
 
 # What each code means, for docs/errors.md and the SDL (a test fails when one is missing).
@@ -292,6 +294,10 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.IDEMPOTENCY_KEY_IN_USE: (
         "A request with this idempotency key is still running: retry the same request later "
         "to get its answer."
+    ),
+    ErrorCode.MESSAGE_TOO_LONG: (
+        "A message (or a text checked for scam warnings) is longer than 4000 characters "
+        "(`maxLength` in extensions)."
     ),
 }
 

@@ -42,6 +42,8 @@ def import_catalogues() -> None:
     from c2c_api.payments import errors as _payments  # noqa: F401
     from c2c_api.processes import errors as _processes  # noqa: F401
     from c2c_api.search import errors as _search  # noqa: F401
+    from c2c_api.trust import errors as _trust_errors  # noqa: F401
+    from c2c_api.trust import warnings as _trust_warnings  # noqa: F401
 
 
 def import_invariants() -> None:

@@ -9,7 +9,16 @@ from importlib import import_module
 
 from authz_matrix.entry import Entry
 
-MODULES = ["core", "deals", "engagement", "listings", "notifications", "search", "subscriptions"]
+MODULES = [
+    "core",
+    "deals",
+    "engagement",
+    "listings",
+    "notifications",
+    "search",
+    "subscriptions",
+    "trust",
+]
 
 
 def all_entries() -> dict[str, Entry]:

@@ -70,6 +70,16 @@ def cost_table(schema: GraphQLSchema) -> str:
     return "\n".join(lines) + "\n"
 
 
+START, END = "<!-- cost-table:start -->\n", "<!-- cost-table:end -->"
+
+
+def update(page: str, schema: GraphQLSchema) -> str:
+    """`page` (docs/limits.md) with the table between its markers replaced by the current one."""
+    head, rest = page.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return head + START + cost_table(schema) + END + tail
+
+
 if __name__ == "__main__":  # python -m c2c_api.docgen.costs: the table of docs/limits.md
     from c2c_api.graphql.schema import build_schema
 

@@ -38,6 +38,7 @@ from c2c_api.photos.graphql import PhotoMutation, PhotoQuery
 from c2c_api.questions.graphql import QuestionMutation, QuestionQuery
 from c2c_api.search.graphql import SearchMutation, SearchQuery
 from c2c_api.search.subscriptions import SearchSubscription
+from c2c_api.trust.graphql import TrustQuery
 from c2c_api.users.graphql import UserMutation, UserQuery
 from c2c_api.wallet.graphql import PayoutType, WalletMutation, WalletQuery
 
@@ -61,6 +62,7 @@ class Query(
     OfferQuery,
     WalletQuery,
     NotificationQuery,
+    TrustQuery,
 ):
     pass
 
