@@ -473,7 +473,7 @@ async def reputations(
     recent = sa.case((revealed >= since, 1))
     ids = list(member_ids)
     rows = await session.exec(
-        select(
+        sa.select(  # type: ignore[call-overload]
             col(Rating.rated_id),
             col(Rating.rated_as),
             sa.func.count(),
@@ -490,7 +490,7 @@ async def reputations(
             standing.all.add(int(count), int(total or 0))
             standing.recent.add(int(recent_count), int(recent_total or 0))
     per_criterion = await session.exec(
-        select(
+        sa.select(  # type: ignore[call-overload]
             col(Rating.rated_id),
             col(Rating.rated_as),
             col(RatingCriterion.criterion),

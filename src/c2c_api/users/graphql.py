@@ -123,12 +123,13 @@ class MemberType(relay.Node):
     async def ratings(
         self,
         info: Info,
-        role: Annotated[RatedRoleEnum, strawberry.lazy("c2c_api.ratings.graphql")] | None = None,
+        role: Annotated[RatedRoleEnum, strawberry.lazy("c2c_api.ratings.graphql")]  # type: ignore[valid-type]
+        | None = None,
         first: int = 20,
         after: str | None = None,
     ) -> relay.Connection[Annotated[RatingType, strawberry.lazy("c2c_api.ratings.graphql")]]:
         rating_type: Any = _RATING_TYPE.resolve_type()
-        return await rating_type.member_ratings(info, self._model.id, role, first, after)  # type: ignore[no-any-return]
+        return await rating_type.member_ratings(info, self._model.id, role, first, after)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
