@@ -118,7 +118,7 @@ class RatingType(relay.Node):
     def replied_at(self) -> datetime | None:
         return self._row.replied_at
 
-    @strawberry.field(description="The criteria the rater scored, in a fixed order.")
+    @strawberry.field(description="The criteria the rater scored, in RatingCriterion's order.")
     async def criteria(self, info: Info) -> list[CriterionScore]:
         rows = await loader(info.context, "rating_criteria", _criteria_batch).load(self._row.id)
         return [CriterionScore(criterion=r.criterion, score=r.score) for r in rows or []]
@@ -287,7 +287,9 @@ class ReputationStanding:
             trend=standing.trend,
             criteria=[
                 CriterionReputation(criterion=c, count=t.count, average=t.average or 0.0)
-                for c, t in sorted(standing.criteria.items())
+                for c, t in sorted(
+                    standing.criteria.items(), key=lambda i: service.CRITERION_ORDER[i[0]]
+                )
             ],
         )
 

@@ -57,6 +57,8 @@ REVEALED_TOPIC = "rating.revealed"
 TIMER_SUBJECT = "order_ratings"
 COMPLETED = "COMPLETED"
 TREND_DAYS = 90
+# Criteria are listed in their declaration order (the order of the enum).
+CRITERION_ORDER = {c: i for i, c in enumerate(Criterion)}
 
 
 @dataclass(frozen=True)
@@ -368,17 +370,17 @@ async def ratings_of_member(
 async def criteria_of(
     session: AsyncSession, rating_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[RatingCriterion]]:
-    """The criteria of several ratings, in a fixed order (one statement)."""
+    """The criteria of several ratings, in the enum's order (one statement)."""
     grouped: dict[uuid.UUID, list[RatingCriterion]] = {i: [] for i in rating_ids}
     if not rating_ids:
         return grouped
     rows = await session.exec(
-        select(RatingCriterion)
-        .where(col(RatingCriterion.rating_id).in_(list(rating_ids)))
-        .order_by(col(RatingCriterion.rating_id), col(RatingCriterion.criterion))
+        select(RatingCriterion).where(col(RatingCriterion.rating_id).in_(list(rating_ids)))
     )
     for row in rows:
         grouped[row.rating_id].append(row)
+    for group in grouped.values():
+        group.sort(key=lambda r: CRITERION_ORDER[Criterion(r.criterion)])
     return grouped
 
 
