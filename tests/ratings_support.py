@@ -25,11 +25,15 @@ class Deal:
 
 
 async def completed_deal(
-    db: Database, *, seller: tuple[Member, Actor] | None = None, complete: bool = True
+    db: Database,
+    *,
+    seller: tuple[Member, Actor] | None = None,
+    buyer: tuple[Member, Actor] | None = None,
+    complete: bool = True,
 ) -> Deal:
     """A shipped SALE the buyer accepted (COMPLETED now), or only paid (`complete=False`)."""
     seller_row, as_seller = seller or await member(db)
-    buyer_row, as_buyer = await member(db)
+    buyer_row, as_buyer = buyer or await member(db)
     order = await buy(db, as_buyer, await listing(db, seller_row))
     await pay(db, as_buyer, order)
     if complete:
