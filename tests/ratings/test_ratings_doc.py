@@ -7,7 +7,7 @@ The page's convention (as docs/journey.md's, written at the top of its section 3
 variables ("$name": a captured value; "$orderId", "$aliceId", "$bobId" are given);
 `<!-- answer -->` before the answer shown. The test compares the keys that say what happened
 (CHECKED) at the same paths, and every null shown (a hidden rating must read null). A
-subscription is validated against the schema, not run (tests/ratings/test_live.py runs it).
+subscription is validated against the schema, not run (tests/ratings/test_ratings_live.py runs it).
 """
 
 from __future__ import annotations
