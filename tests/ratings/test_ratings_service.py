@@ -256,3 +256,27 @@ class TestCriteriaStorage:
             ("HANDOVER", 3),
             ("ITEM_AS_DESCRIBED", 5),
         ]
+
+
+class TestWindowSetting:
+    async def test_a_longer_window_set_meanwhile_moves_the_reveal(self, db: Database) -> None:
+        """The timer was armed for 14 days; the setting is now 20: it re-arms, reveals later."""
+        clock.freeze(T0)
+        deal = await completed_deal(db)
+        lone = await rate(db, deal.as_buyer, deal.order, 4)
+        longer = ratings.RatingRules(window=timedelta(days=20))
+        clock.freeze(T0 + timedelta(days=14))
+        async with db.transaction() as session:
+            assert (
+                await ratings.reveal_due_ratings(session, order_id=deal.order.id, rules=longer) == 0
+            )
+        assert [(t.due_at, t.status) for t in await reveal_timers(db)] == [
+            (T0 + timedelta(days=20), TimerStatus.PENDING)
+        ]
+        assert not await visible(db, deal.as_seller, lone.id)
+        clock.freeze(T0 + timedelta(days=20))
+        async with db.transaction() as session:
+            assert (
+                await ratings.reveal_due_ratings(session, order_id=deal.order.id, rules=longer) == 1
+            )
+        assert await visible(db, deal.as_seller, lone.id)
