@@ -17,13 +17,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api.authz import Actor, RatingPolicy, require_member
+from c2c_api.config import Settings
 from c2c_api.errors import InvalidInput
 from c2c_api.events.service import cancel_timer, record_event, schedule_timer
 from c2c_api.kit.clock import utcnow
@@ -70,7 +70,7 @@ class RatingRules:
     prior_weight: int = 5
 
     @classmethod
-    def from_settings(cls, settings: Any) -> RatingRules:
+    def from_settings(cls, settings: Settings) -> RatingRules:
         return cls(
             window=timedelta(days=settings.ratings_window_days),
             prior_mean=settings.ratings_prior_mean,
