@@ -99,6 +99,11 @@ class TestDoubleBlind:
             [str(deal.buyer.id), str(deal.seller.id)]
         )
         assert all(sorted(e.payload["ratingIds"]) == sorted(map(str, rows)) for e in events)
+        # the seller's rating revealed them: only the buyer is to be notified
+        assert {str(e.member_id): e.payload["notify"] for e in events} == {
+            str(deal.buyer.id): True,
+            str(deal.seller.id): False,
+        }
         assert [t.status for t in await reveal_timers(db)] == [TimerStatus.CANCELLED]
 
     async def test_the_window_timer_reveals_a_lone_rating_and_closes_the_window(
@@ -115,7 +120,8 @@ class TestDoubleBlind:
         assert await visible(db, deal.as_buyer, lone.id)
         [row] = await ratings_of(db, deal.order)
         assert row.revealed_at == T0 + timedelta(days=14)
-        assert len(await revealed_events(db)) == 2
+        events = await revealed_events(db)
+        assert len(events) == 2 and all(e.payload["notify"] for e in events)
         assert await code_of(rate(db, deal.as_buyer, deal.order, 1)) == "RATING_WINDOW_CLOSED"
         buyer_view = await view(db, deal.as_buyer, deal.order)
         assert buyer_view is not None and buyer_view.can_rate is False

@@ -173,7 +173,7 @@ async def rate_order(
     for criterion, value in checked.items():
         session.add(RatingCriterion(rating_id=rating.id, criterion=criterion, score=value))
     if existing:
-        await _reveal(session, order, [*existing, rating], now)
+        await _reveal(session, order, [*existing, rating], now, by=member_id)
         await cancel_timer(
             session, subject_type=TIMER_SUBJECT, subject_id=order.id, action=REVEAL_ACTION
         )
@@ -190,9 +190,15 @@ async def rate_order(
 
 
 async def _reveal(
-    session: AsyncSession, order: Order, ratings: Sequence[Rating], now: datetime
+    session: AsyncSession,
+    order: Order,
+    ratings: Sequence[Rating],
+    now: datetime,
+    *,
+    by: uuid.UUID | None = None,
 ) -> None:
-    """Make the order's hidden ratings public, and tell both members (rating.revealed)."""
+    """Make the order's hidden ratings public, and tell both members (rating.revealed; the
+    payload's `notify` is false for the member whose rating revealed them: they know)."""
     hidden = [r for r in ratings if r.revealed_at is None]
     if not hidden:
         return
@@ -207,6 +213,7 @@ async def _reveal(
                 "orderId": str(order.id),
                 "ratingIds": [str(r.id) for r in hidden],
                 "recipientId": str(member),
+                "notify": member != by,
             },
             member_id=member,
             partner_id=order.partner_id,
