@@ -2,7 +2,7 @@
 mail_messages.headers (List-Unsubscribe)
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import c2c_api.db
 
 revision: str = "0016"
-down_revision: str | None = "0013"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -22,6 +22,7 @@ from c2c_api.kit.clock import utcnow
 from c2c_api.listings.models import Listing, ListingStatus
 from c2c_api.orders.models import Order
 from c2c_api.processes.declarations import Role
+from c2c_api.ratings.models import RatedRole, Rating
 
 
 class ActorKind(StrEnum):
@@ -47,6 +48,7 @@ SCOPES: dict[str, Scope] = {
         Scope("listings:write", "Publish and manage your listings.", ActorKind.MEMBER),
         Scope("messages:write", "Read and send your messages.", ActorKind.MEMBER),
         Scope("offers:write", "Make, counter and answer offers.", ActorKind.MEMBER),
+        Scope("ratings:write", "Rate the members you dealt with.", ActorKind.MEMBER),
         Scope(
             "orders:write",
             "Buy, pay, take part in your orders, and withdraw your balance.",
@@ -73,7 +75,6 @@ tests/test_scopes.py). Only these are advertised (server metadata, consent page)
 RESERVED_SCOPES: dict[str, Scope] = {
     s.name: s
     for s in [
-        Scope("ratings:write", "Rate the members you dealt with.", ActorKind.MEMBER),
         Scope("partner:orders", "See and act on your storefront's orders.", ActorKind.PARTNER),
         Scope("partner:config", "Change your storefront's settings and fees.", ActorKind.PARTNER),
         Scope("partner:webhooks", "Manage webhook subscriptions.", ActorKind.PARTNER),
@@ -470,3 +471,61 @@ class OrderPolicy:
     def sees_handover_code(actor: Actor, order: Order) -> bool:
         """Only the buyer sees the meet-up's handover code (they give it to the seller)."""
         return actor.member_id is not None and actor.member_id == order.buyer_id
+
+
+_RATING = Rating.__table__.c  # type: ignore[attr-defined]
+
+
+class RatingPolicy:
+    """Who sees and writes ratings (docs/ratings.md, "Who sees what"): double-blind.
+
+    - a revealed rating is public (a member's reputation is);
+    - before the reveal only its rater sees it (with ratings:write); the member it is about
+      sees nothing of it, not even its score: for them it does not exist (RATING_NOT_FOUND);
+      they may know that the other side rated (Order.ratingStatus), nothing more;
+    - the order's buyer rates its seller and the seller its buyer, with ratings:write;
+    - the rated member replies, once, to a revealed rating.
+    """
+
+    @staticmethod
+    def rated_role(actor: Actor, order: Order) -> RatedRole | None:
+        """The side of the member the caller would rate on this order (None: not a party,
+        or no ratings:write)."""
+        if actor.member_id is None or "ratings:write" not in actor.scopes:
+            return None
+        if actor.member_id == order.buyer_id:
+            return RatedRole.SELLER
+        if actor.member_id == order.seller_id:
+            return RatedRole.BUYER
+        return None
+
+    @staticmethod
+    def is_rater(actor: Actor, rating: Rating) -> bool:
+        return (
+            actor.member_id is not None
+            and actor.member_id == rating.rater_id
+            and "ratings:write" in actor.scopes
+        )
+
+    @classmethod
+    def can_see(cls, actor: Actor, rating: Rating) -> bool:
+        """Revealed: everyone; hidden: its rater only."""
+        return rating.revealed_at is not None or cls.is_rater(actor, rating)
+
+    @staticmethod
+    def visible_clause(actor: Actor) -> sa.ColumnElement[bool]:
+        """`can_see` in SQL, for a select over ratings."""
+        revealed = _RATING.revealed_at.is_not(None)
+        if actor.member_id is None or "ratings:write" not in actor.scopes:
+            return revealed
+        return sa.or_(revealed, _RATING.rater_id == actor.member_id)
+
+    @staticmethod
+    def can_reply(actor: Actor, rating: Rating) -> bool:
+        """The member the rating is about, with ratings:write (once revealed: the caller
+        checks `can_see` first)."""
+        return (
+            actor.member_id is not None
+            and actor.member_id == rating.rated_id
+            and "ratings:write" in actor.scopes
+        )

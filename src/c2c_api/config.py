@@ -138,6 +138,11 @@ class Settings(BaseSettings):
     fee_seller_commission_bp: int = Field(default=0, ge=0, le=10_000)
     fee_seller_commission_fixed: int = Field(default=0, ge=0, le=1_000_000)
     fee_partner_share_bp: int = Field(default=0, ge=0, le=10_000)
+    # Ratings (docs/ratings.md): the double-blind window after completion, and the prior of
+    # the Bayesian average (a mean over so many pseudo-ratings).
+    ratings_window_days: int = Field(default=14, ge=1, le=90)
+    ratings_prior_mean: float = Field(default=4.5, ge=1, le=5)
+    ratings_prior_weight: int = Field(default=5, ge=0, le=1000)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True

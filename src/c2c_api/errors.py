@@ -119,6 +119,15 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE"
     # trust: scam warnings on messages (c2c_api.trust.errors)
     MESSAGE_TOO_LONG = "MESSAGE_TOO_LONG"
+    # ratings (c2c_api.ratings.errors)
+    RATING_NOT_FOUND = "RATING_NOT_FOUND"
+    ORDER_NOT_COMPLETED = "ORDER_NOT_COMPLETED"
+    ALREADY_RATED = "ALREADY_RATED"
+    RATING_WINDOW_CLOSED = "RATING_WINDOW_CLOSED"
+    RATING_SCORE_INVALID = "RATING_SCORE_INVALID"
+    RATING_CRITERION_NOT_ALLOWED = "RATING_CRITERION_NOT_ALLOWED"
+    NOT_YOURS_TO_REPLY = "NOT_YOURS_TO_REPLY"
+    ALREADY_REPLIED = "ALREADY_REPLIED"
 
 
 # What each code means, for docs/errors.md and the SDL (a test fails when one is missing).
@@ -250,6 +259,26 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
         "The order is not awaiting payment (already paid, payment pending, or cancelled)."
     ),
     ErrorCode.NOT_THE_BUYER: ("Only the order's buyer pays it."),
+    ErrorCode.RATING_NOT_FOUND: (
+        "The rating does not exist or the caller may not see it: a rating is hidden from the "
+        "member it is about until it is revealed (docs/ratings.md)."
+    ),
+    ErrorCode.ORDER_NOT_COMPLETED: "The order is not completed yet: it cannot be rated.",
+    ErrorCode.ALREADY_RATED: "The caller already rated this order; a rating is never changed.",
+    ErrorCode.RATING_WINDOW_CLOSED: (
+        "The rating window (14 days after completion by default) has ended."
+    ),
+    ErrorCode.RATING_SCORE_INVALID: (
+        "A score (the rating's or a criterion's) is not a whole number from 1 to 5; `fields` "
+        "names it."
+    ),
+    ErrorCode.RATING_CRITERION_NOT_ALLOWED: (
+        "A criterion is not one the caller rates in their role (a buyer rates the seller on "
+        "ITEM_AS_DESCRIBED, COMMUNICATION, HANDOVER; a seller the buyer on COMMUNICATION, "
+        "PUNCTUALITY), or is given twice."
+    ),
+    ErrorCode.NOT_YOURS_TO_REPLY: "Only the member a rating is about replies to it.",
+    ErrorCode.ALREADY_REPLIED: "The rating already has its one reply.",
     ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE: (
         "The payment provider could not be reached or did not answer; nothing was charged "
         "twice: retry the same operation later (REST: 503)."

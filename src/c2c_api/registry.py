@@ -25,6 +25,7 @@ def import_models() -> None:
     from c2c_api.payments import models as _payments  # noqa: F401
     from c2c_api.photos import models as _photos  # noqa: F401
     from c2c_api.questions import models as _questions  # noqa: F401
+    from c2c_api.ratings import models as _ratings  # noqa: F401
     from c2c_api.search import models as _search  # noqa: F401
     from c2c_api.users import models as _users  # noqa: F401
     from c2c_api.wallet import models as _wallet  # noqa: F401
@@ -41,6 +42,7 @@ def import_catalogues() -> None:
     from c2c_api.orders import errors as _orders  # noqa: F401
     from c2c_api.payments import errors as _payments  # noqa: F401
     from c2c_api.processes import errors as _processes  # noqa: F401
+    from c2c_api.ratings import errors as _ratings  # noqa: F401
     from c2c_api.search import errors as _search  # noqa: F401
     from c2c_api.trust import errors as _trust_errors  # noqa: F401
     from c2c_api.trust import warnings as _trust_warnings  # noqa: F401

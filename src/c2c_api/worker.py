@@ -10,6 +10,8 @@
                             relay -> broker channel member:<id>     leased (at least once)
     order.<timer> (6)       orders.service.fire_order_timer         transactional (once)
     offer.expire            offers.service.expire_offer (timer)     transactional (once)
+    rating.reveal           ratings.service.reveal_due_ratings      transactional (once)
+    rating.revealed         relay -> broker channel member:<id>     leased (at least once)
     ledger.hold_expire      ledger.service.expire_hold (timer)      transactional (once)
     order.refund            orders.payments.RefundDelivery          leased (provider call)
     deal.notify             orders.notify.send_notification         transactional (once)
@@ -51,6 +53,12 @@ from c2c_api.orders.payments import RefundDelivery, provider_for
 from c2c_api.orders.process import TIMER_ACTIONS
 from c2c_api.orders.service import ORDER_UPDATED_TOPIC, fire_order_timer
 from c2c_api.payments.sandbox import SANDBOX_WEBHOOK_TOPIC, SandboxProvider, SandboxWebhookDelivery
+from c2c_api.ratings.service import (
+    REVEAL_ACTION,
+    REVEALED_TOPIC,
+    RatingRules,
+    reveal_due_ratings,
+)
 from c2c_api.search.service import MATCH_JOB_TOPIC, MATCH_TOPIC, run_match_job
 from c2c_api.users.mail import MAIL_TOPIC, MailDelivery, Mailer, build_mailer
 
@@ -61,6 +69,7 @@ RELAYED_TOPICS = {
     ORDER_UPDATED_TOPIC: "member",
     OFFER_RECEIVED_TOPIC: "member",
     OFFER_UPDATED_TOPIC: "member",
+    REVEALED_TOPIC: "member",
 }
 
 
@@ -85,7 +94,7 @@ class Relay:
 
 
 def register_deal_handlers(handlers: Handlers, settings: Settings, db: Database) -> None:
-    """Orders, offers, the ledger's holds, refunds, e-mails and the sandbox's webhooks."""
+    """Orders, offers, ratings, the ledger's holds, refunds, e-mails and the sandbox's webhooks."""
 
     async def deal_notify(session: AsyncSession, event: OutboxEvent) -> None:
         await send_notification(session, event, settings=settings)
@@ -107,7 +116,15 @@ def register_deal_handlers(handlers: Handlers, settings: Settings, db: Database)
     async def hold_expiry(session: AsyncSession, event: OutboxEvent) -> None:
         await expire_hold(session, hold_id=uuid.UUID(str(event.payload["subjectId"])))
 
+    rating_rules = RatingRules.from_settings(settings)
+
+    async def rating_reveal(session: AsyncSession, event: OutboxEvent) -> None:
+        await reveal_due_ratings(
+            session, order_id=uuid.UUID(str(event.payload["subjectId"])), rules=rating_rules
+        )
+
     handlers.on_transaction(OFFER_EXPIRE_ACTION, offer_expiry)
+    handlers.on_transaction(REVEAL_ACTION, rating_reveal)
     handlers.on_transaction(HOLD_EXPIRE_ACTION, hold_expiry)
     handlers.on_transaction(NOTIFY_TOPIC, deal_notify)
     provider = provider_for(db, settings)

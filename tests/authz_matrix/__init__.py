@@ -15,6 +15,7 @@ MODULES = [
     "engagement",
     "listings",
     "notifications",
+    "ratings",
     "search",
     "subscriptions",
     "trust",

@@ -36,6 +36,8 @@ from c2c_api.orders.subscriptions import OrderSubscription
 from c2c_api.partners.graphql import PartnerMutation, PartnerQuery
 from c2c_api.photos.graphql import PhotoMutation, PhotoQuery
 from c2c_api.questions.graphql import QuestionMutation, QuestionQuery
+from c2c_api.ratings.graphql import RatingMutation, RatingType
+from c2c_api.ratings.subscriptions import RatingSubscription
 from c2c_api.search.graphql import SearchMutation, SearchQuery
 from c2c_api.search.subscriptions import SearchSubscription
 from c2c_api.trust.graphql import TrustQuery
@@ -79,6 +81,7 @@ class Mutation(
     QuestionMutation,
     OrderMutation,
     OfferMutation,
+    RatingMutation,
     WalletMutation,
     NotificationMutation,
 ):
@@ -91,7 +94,7 @@ class Mutation(
         "delivered after the change they describe is committed."
     )
 )
-class Subscription(ListingSubscription, SearchSubscription, OrderSubscription):
+class Subscription(ListingSubscription, SearchSubscription, OrderSubscription, RatingSubscription):
     pass
 
 
@@ -166,7 +169,7 @@ def _build_schema(settings: Settings) -> C2CSchema:
         mutation=Mutation,
         subscription=Subscription,
         # every kind of Listing, even when none is returned; the deal nodes
-        types=[*LISTING_TYPES.values(), OrderType, OfferType, PayoutType],
+        types=[*LISTING_TYPES.values(), OrderType, OfferType, PayoutType, RatingType],
         schema_directives=[RequiresScopesDirective],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
         extensions=[

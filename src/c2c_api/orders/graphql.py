@@ -7,11 +7,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
+from strawberry.types.lazy_type import LazyType
 
 from c2c_api.authz import OrderPolicy
 from c2c_api.graphql.amounts import AmountType, amount
@@ -26,6 +27,12 @@ from c2c_api.users.graphql import MemberType, member_loader
 
 if TYPE_CHECKING:
     from c2c_api.graphql.context import Context
+    from c2c_api.ratings.graphql import RatingStatus, RatingType
+
+# ratings builds on orders (a rating's order), so this module does not import ratings: its
+# types are strawberry's lazy references, resolved at schema build and, here, at run time.
+_RATING_TYPE: LazyType[Any, Any] = LazyType("RatingType", "c2c_api.ratings.graphql")
+_RATING_STATUS: LazyType[Any, Any] = LazyType("RatingStatus", "c2c_api.ratings.graphql")
 
 HandoverEnum = strawberry.enum(
     Handover,
@@ -308,6 +315,43 @@ class OrderType(relay.Node):
                 )
             )
         return out
+
+    @strawberry.field(
+        description=(
+            "The rating the caller gave the other member (visible to the caller at once; null "
+            "before they rate, and for anyone but the order's buyer and seller with "
+            "ratings:write)."
+        )
+    )
+    async def my_rating(
+        self, info: Info
+    ) -> Annotated[RatingType, strawberry.lazy("c2c_api.ratings.graphql")] | None:
+        rating_type: Any = _RATING_TYPE.resolve_type()
+        return await rating_type.given_on(info, self._row)
+
+    @strawberry.field(
+        description=(
+            "The other member's rating of the caller: null until it is revealed (double-blind: "
+            "both rated, or the window ended)."
+        )
+    )
+    async def rating_of_me(
+        self, info: Info
+    ) -> Annotated[RatingType, strawberry.lazy("c2c_api.ratings.graphql")] | None:
+        rating_type: Any = _RATING_TYPE.resolve_type()
+        return await rating_type.received_on(info, self._row)
+
+    @strawberry.field(
+        description=(
+            "Whether the caller may rate now, until when, and whether the other member rated "
+            "(null for anyone but the order's buyer and seller with ratings:write)."
+        )
+    )
+    async def rating_status(
+        self, info: Info
+    ) -> Annotated[RatingStatus, strawberry.lazy("c2c_api.ratings.graphql")] | None:
+        status_type: Any = _RATING_STATUS.resolve_type()
+        return await status_type.of_order(info, self._row)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

@@ -27,11 +27,15 @@ from c2c_api.users.models import Member
 if TYPE_CHECKING:
     from c2c_api.graphql.context import Context
     from c2c_api.partners.graphql import PartnerType
+    from c2c_api.ratings.graphql import RatedRoleEnum, RatingType, ReputationType
 
 
 # partners builds on members (Partner.members), so this module does not import partners: the
 # Partner type is strawberry's lazy reference, resolved at schema build and, here, at run time.
 _PARTNER_TYPE: LazyType[Any, Any] = LazyType("PartnerType", "c2c_api.partners.graphql")
+# Likewise ratings (a rating's rater and rated are members).
+_RATING_TYPE: LazyType[Any, Any] = LazyType("RatingType", "c2c_api.ratings.graphql")
+_REPUTATION_TYPE: LazyType[Any, Any] = LazyType("ReputationType", "c2c_api.ratings.graphql")
 
 
 async def _members_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Member]:
@@ -97,6 +101,35 @@ class MemberType(relay.Node):
     ) -> Annotated[PartnerType, strawberry.lazy("c2c_api.partners.graphql")] | None:
         partner_type: Any = _PARTNER_TYPE.resolve_type()
         return await partner_type.for_id(info, self._model.partner_id)
+
+    @strawberry.field(
+        description=(
+            "Derived from the member's revealed ratings (count, Bayesian average, 90-day trend, "
+            "criteria), overall, as seller and as buyer: docs/ratings.md."
+        )
+    )
+    async def reputation(
+        self, info: Info
+    ) -> Annotated[ReputationType, strawberry.lazy("c2c_api.ratings.graphql")]:
+        reputation_type: Any = _REPUTATION_TYPE.resolve_type()
+        return await reputation_type.of_member(info, self._model.id)
+
+    @strawberry.field(
+        description=(
+            "The revealed ratings about the member, newest revealed first (optionally only "
+            "those received as SELLER or as BUYER)."
+        )
+    )
+    async def ratings(
+        self,
+        info: Info,
+        role: Annotated[RatedRoleEnum, strawberry.lazy("c2c_api.ratings.graphql")]  # type: ignore[valid-type]
+        | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> relay.Connection[Annotated[RatingType, strawberry.lazy("c2c_api.ratings.graphql")]]:
+        rating_type: Any = _RATING_TYPE.resolve_type()
+        return await rating_type.member_ratings(info, self._model.id, role, first, after)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
