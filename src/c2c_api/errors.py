@@ -117,6 +117,15 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REQUIRED = "IDEMPOTENCY_KEY_REQUIRED"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     IDEMPOTENCY_KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE"
+    # conversations and blocks (c2c_api.conversations.errors)
+    THREAD_NOT_FOUND = "THREAD_NOT_FOUND"
+    MESSAGE_TO_SELF = "MESSAGE_TO_SELF"
+    MESSAGE_EMPTY = "MESSAGE_EMPTY"
+    MESSAGE_TOO_LONG = "MESSAGE_TOO_LONG"
+    MESSAGE_CONTROL_CHARACTERS = "MESSAGE_CONTROL_CHARACTERS"
+    MEMBER_UNAVAILABLE = "MEMBER_UNAVAILABLE"
+    MEMBER_NOT_FOUND = "MEMBER_NOT_FOUND"
+    BLOCK_OF_SELF = "BLOCK_OF_SELF"
 
 
 # What each code means, for docs/errors.md and the SDL (a test fails when one is missing).
@@ -139,7 +148,10 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ),
     ErrorCode.CONFLICT: "The change conflicts with the current state (a uniqueness rule).",
     ErrorCode.INVALID_STATE: "The thing is not in a state that allows this operation.",
-    ErrorCode.RATE_LIMITED: "Too many attempts; retry later (REST: `Retry-After`).",
+    ErrorCode.RATE_LIMITED: (
+        "Too many attempts; retry later (REST: `Retry-After`; sendMessage: `retryAfter` "
+        "seconds in its payload)."
+    ),
     ErrorCode.EMAIL_TAKEN: "An account with this e-mail address already exists.",
     ErrorCode.WEAK_PASSWORD: "The new password is refused (length, e-mail, variety).",
     ErrorCode.INVALID_CREDENTIALS: "Wrong e-mail address or password.",
@@ -293,6 +305,26 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
         "A request with this idempotency key is still running: retry the same request later "
         "to get its answer."
     ),
+    ErrorCode.THREAD_NOT_FOUND: (
+        "The conversation does not exist or the caller is not one of its two participants."
+    ),
+    ErrorCode.MESSAGE_TO_SELF: (
+        "A member cannot start a conversation on their own listing (write in the thread an "
+        "interested member opened, with `threadId`)."
+    ),
+    ErrorCode.MESSAGE_EMPTY: "The message is empty or holds only white space.",
+    ErrorCode.MESSAGE_TOO_LONG: (
+        "The message is longer than allowed (4,000 characters; `maxLength` in extensions)."
+    ),
+    ErrorCode.MESSAGE_CONTROL_CHARACTERS: (
+        "The message holds control characters (line breaks and tabs are allowed)."
+    ),
+    ErrorCode.MEMBER_UNAVAILABLE: (
+        "The other member cannot be contacted or dealt with (a block, in either direction; "
+        "which one is not told). Nothing was sent, offered or ordered."
+    ),
+    ErrorCode.MEMBER_NOT_FOUND: "No member has this id.",
+    ErrorCode.BLOCK_OF_SELF: "A member cannot block themself.",
 }
 
 

@@ -15,6 +15,9 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+# The longest text message a member may send, in characters (after NFC normalisation).
+MAX_MESSAGE_LENGTH = 4000
+
 
 class WarningFlag(StrEnum):
     EMAIL_ADDRESS = "EMAIL_ADDRESS"
