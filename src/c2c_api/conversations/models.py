@@ -33,7 +33,7 @@ class Thread(SQLModel, table=True):
     id: uuid.UUID = uuid_pk()
     listing_id: uuid.UUID = Field(foreign_key="listings.id")
     owner_id: uuid.UUID = Field(foreign_key="members.id")
-    interested_id: uuid.UUID = Field(foreign_key="members.id", index=True)
+    interested_id: uuid.UUID = Field(foreign_key="members.id")
     last_seq: int = 0  # the seq of the newest message (0: none yet)
     created_at: datetime = created_at_field()
     last_message_at: datetime = created_at_field()
@@ -68,7 +68,7 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("thread_id", "seq"),
         # the rate limit counts a member's recent messages
-        sa.Index("ix_messages_sender_created", "sender_id", "created_at"),
+        sa.Index("ix_messages_sender_kind_created", "sender_id", "kind", "created_at"),
     )
 
     id: uuid.UUID = uuid_pk()
@@ -98,4 +98,3 @@ class MemberBlock(SQLModel, table=True):
     blocker_id: uuid.UUID = Field(foreign_key="members.id", primary_key=True)
     blocked_id: uuid.UUID = Field(foreign_key="members.id", primary_key=True)
     created_at: datetime = created_at_field()
-
