@@ -480,9 +480,7 @@ class ThreadPolicy:
     SCOPE = "messages:write"
 
     @classmethod
-    def is_participant(
-        cls, actor: Actor, *, owner_id: uuid.UUID, interested_id: uuid.UUID
-    ) -> bool:
+    def is_participant(cls, actor: Actor, *, owner_id: uuid.UUID, interested_id: uuid.UUID) -> bool:
         return (
             actor.member_id is not None
             and actor.member_id in (owner_id, interested_id)

@@ -18,6 +18,8 @@ from strawberry.types import ExecutionContext
 
 from c2c_api.categories.graphql import CategoryMutation, CategoryQuery
 from c2c_api.config import Settings
+from c2c_api.conversations.graphql import ConversationMutation, ConversationQuery
+from c2c_api.conversations.subscriptions import ConversationSubscription
 from c2c_api.errors import DomainError
 from c2c_api.favorites.graphql import FavoriteMutation, FavoriteQuery
 from c2c_api.graphql.amounts import SCALARS
@@ -59,6 +61,7 @@ class Query(
     OrderQuery,
     OfferQuery,
     WalletQuery,
+    ConversationQuery,
 ):
     pass
 
@@ -76,6 +79,7 @@ class Mutation(
     OrderMutation,
     OfferMutation,
     WalletMutation,
+    ConversationMutation,
 ):
     pass
 
@@ -86,7 +90,9 @@ class Mutation(
         "delivered after the change they describe is committed."
     )
 )
-class Subscription(ListingSubscription, SearchSubscription, OrderSubscription):
+class Subscription(
+    ListingSubscription, SearchSubscription, OrderSubscription, ConversationSubscription
+):
     pass
 
 

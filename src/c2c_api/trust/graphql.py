@@ -59,8 +59,8 @@ register_catalogue("fr", _REASONS_FR)
 @strawberry.type(
     name="MessageWarning",
     description=(
-        "A scam warning a message carries: shown to its recipient, and to its sender (\"your "
-        "message carried warnings\"). It does not stop the message."
+        'A scam warning a message carries: shown to its recipient, and to its sender ("your '
+        'message carried warnings"). It does not stop the message.'
     ),
 )
 class MessageWarningType:
