@@ -9,7 +9,7 @@ from importlib import import_module
 
 from authz_matrix.entry import Entry
 
-MODULES = ["core", "deals", "engagement", "listings", "search", "subscriptions"]
+MODULES = ["conversations", "core", "deals", "engagement", "listings", "search", "subscriptions"]
 
 
 def all_entries() -> dict[str, Entry]:

@@ -94,6 +94,10 @@ register_catalogue(
             "Vous ne pouvez pas ouvrir une conversation sur votre propre annonce."
         ),
         "Write a message.": "Écrivez un message.",
+        "Give a listingId or a threadId.": "Indiquez un listingId ou un threadId.",
+        "This message is not in this conversation.": (
+            "Ce message n'appartient pas à cette conversation."
+        ),
         "This message is too long.": "Ce message est trop long.",
         "Remove the control characters.": "Retirez les caractères de contrôle.",
         "You cannot block yourself.": "Vous ne pouvez pas vous bloquer vous-même.",

@@ -426,7 +426,7 @@ class ConversationQuery:
         first: int = 20,
         after: str | None = None,
         unread_only: bool = False,
-    ) -> relay.Connection[ThreadType]:
+    ) -> relay.Connection[ThreadType] | None:
         ctx: Context = info.context
         page = await service.threads_of_member(
             ctx.session,
@@ -448,7 +448,7 @@ class ConversationQuery:
         description="Unread messages over all of the viewer's conversations.",
         extensions=[requires(SCOPE)],
     )
-    async def my_unread_message_count(self, info: Info) -> int:
+    async def my_unread_message_count(self, info: Info) -> int | None:
         ctx: Context = info.context
         return await service.unread_total(ctx.session, ctx.actor)
 
@@ -458,7 +458,7 @@ class ConversationQuery:
     )
     async def my_blocked_members(
         self, info: Info, first: int = 20, after: str | None = None
-    ) -> relay.Connection[MemberType]:
+    ) -> relay.Connection[MemberType] | None:
         ctx: Context = info.context
         page = await service.blocked_members(
             ctx.session,
@@ -528,11 +528,9 @@ class ConversationMutation:
         self, info: Info, thread_id: strawberry.ID, up_to: strawberry.ID | None = None
     ) -> MarkThreadReadPayload | None:
         ctx: Context = info.context
+        message_id = message_uuid(up_to, "upTo") if up_to is not None else None
         thread = await service.mark_thread_read(
-            ctx.session,
-            ctx.actor,
-            thread_id=thread_uuid(thread_id),
-            up_to=message_uuid(up_to, "upTo") if up_to is not None else None,
+            ctx.session, ctx.actor, thread_id=thread_uuid(thread_id), up_to=message_id
         )
         return MarkThreadReadSuccess(thread=ThreadType.from_model(thread))
 
