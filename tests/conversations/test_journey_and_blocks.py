@@ -164,7 +164,7 @@ class TestBlocks:
         self, db: Database
     ) -> None:
         seller, seller_actor = await member(db)
-        buyer_row, buyer = await member(db)
+        _buyer_row, buyer = await member(db)
         item = await listing(db, seller)
         async with db.transaction() as session:
             made = await offers.make_offer(

@@ -143,7 +143,7 @@ class MessageType(relay.Node):
         )
     )
     def data(self) -> strawberry.scalars.JSON | None:
-        return self._row.data
+        return strawberry.scalars.JSON(self._row.data) if self._row.data is not None else None
 
     @strawberry.field
     def created_at(self) -> datetime:
@@ -246,7 +246,7 @@ class ThreadType(relay.Node):
         rows = await _participants_loader(info).load(self._row.id)
         for row in rows or []:
             if (row.member_id == me) == mine:
-                return row  # type: ignore[no-any-return]
+                return row
         return None
 
     @strawberry.field(description="Messages the viewer has not read (not counting their own).")

@@ -53,8 +53,8 @@ from c2c_api.conversations.errors import (
     MessageControlCharacters,
     MessageEmpty,
     MessageRateLimited,
-    MessageToSelf,
     MessageTooLong,
+    MessageToSelf,
     ThreadNotFound,
 )
 from c2c_api.conversations.models import Message, MessageKind, Thread, ThreadParticipant

@@ -18,7 +18,7 @@ outcome: the second finds the offer no longer PENDING (OFFER_NOT_PENDING).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -287,7 +287,7 @@ async def _post_in_conversation(
     *,
     received: bool,
     maker: uuid.UUID,
-    payload: dict[str, object],
+    payload: Mapping[str, object],
 ) -> None:
     listing = await session.get(Listing, offer.listing_id)
     assert listing is not None
