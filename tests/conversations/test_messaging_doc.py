@@ -72,7 +72,9 @@ def _compare(shown: Any, actual: Any, where: str) -> list[str]:
         if not isinstance(actual, list) or len(actual) < len(shown):
             return [f"{where}: shown {len(shown)} items, got {actual!r}"]
         return [
-            p for i, (s, a) in enumerate(zip(shown, actual)) for p in _compare(s, a, f"{where}.{i}")
+            p
+            for i, (s, a) in enumerate(zip(shown, actual, strict=False))
+            for p in _compare(s, a, f"{where}.{i}")
         ]
     return []
 
