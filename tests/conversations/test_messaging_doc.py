@@ -50,6 +50,7 @@ CHECKED = {
     "currency",
     "sentMessage",
     "warnings",
+    "viewerRoles",
 }
 
 

@@ -56,6 +56,10 @@ def member_uuid(value: str) -> uuid.UUID:
     return global_id_uuid(value, "Member", field="memberId")
 
 
+_GLOBAL_IDS = {"offerId": "Offer", "orderId": "Order"}
+_HIDDEN_DATA = {"listingId", "recipientId", "notify"}  # the thread tells the listing
+
+
 # --- loaders -------------------------------------------------------------------------------
 
 
@@ -138,12 +142,19 @@ class MessageType(relay.Node):
 
     @strawberry.field(
         description=(
-            "SYSTEM: the event's data (offerId, status, amount, currency; orderId, state, "
-            "transition, version)."
+            "SYSTEM: the event's data: offerId (a global id), status, amount, currency, "
+            "madeBy, quantity; or orderId (a global id), state, transition, version. Fetch "
+            "the offer or order with node(id:)."
         )
     )
     def data(self) -> strawberry.scalars.JSON | None:
-        return strawberry.scalars.JSON(self._row.data) if self._row.data is not None else None
+        if self._row.data is None:
+            return None
+        data = {k: v for k, v in self._row.data.items() if k not in _HIDDEN_DATA}
+        for key, type_name in _GLOBAL_IDS.items():
+            if isinstance(data.get(key), str):
+                data[key] = relay.to_base64(type_name, data[key])
+        return strawberry.scalars.JSON(data)
 
     @strawberry.field
     def created_at(self) -> datetime:
