@@ -18,7 +18,7 @@ from c2c_api.conversations.errors import MessageRateLimited
 from c2c_api.conversations.models import Message, MessageKind, Thread, ThreadParticipant
 from c2c_api.errors import DomainError, InvalidCursor
 from c2c_api.graphql.errors import ErrorCodeEnum, UserError, mutation_payload, user_error
-from c2c_api.graphql.loaders import loader, parse_node_ids
+from c2c_api.graphql.loaders import loader, parse_node_ids, settle
 from c2c_api.graphql.permissions import requires
 from c2c_api.graphql.relay import connection, decode_cursor, global_id_uuid
 from c2c_api.i18n import translate
@@ -89,6 +89,10 @@ def _last_message_loader(info: Info) -> Any:
     return loader(info.context, "conversations.last_messages", _last_messages_batch)
 
 
+def _member_type(member: Any) -> MemberType | None:
+    return MemberType.from_model(member) if member is not None else None
+
+
 def _warnings(message: Message, locale: str) -> list[MessageWarningType]:
     return _warning_types(service.warnings_of(message), message.body or "", locale)
 
@@ -113,32 +117,35 @@ def _warning_types(
     ),
 )
 class MessageType(relay.Node):
+    # Column copies are plain attributes, filled by from_model: strawberry reads them without
+    # calling a resolver (a page of 50 messages resolves hundreds of fields).
     id: relay.NodeID[uuid.UUID]
     _row: strawberry.Private[Message]
-
-    @classmethod
-    def from_model(cls, message: Message) -> MessageType:
-        return cls(id=message.id, _row=message)
-
-    @strawberry.field
-    def kind(self) -> MessageKindEnum:  # type: ignore[valid-type]
-        return self._row.kind
-
-    @strawberry.field(description="Its number in the thread: 1, 2, … (read markers count so).")
-    def seq(self) -> int:
-        return self._row.seq
-
-    @strawberry.field(description="TEXT: what was written (null for SYSTEM messages).")
-    def text(self) -> str | None:
-        return self._row.body
-
-    @strawberry.field(
+    kind: MessageKindEnum  # type: ignore[valid-type]
+    seq: int = strawberry.field(
+        description="Its number in the thread: 1, 2, … (read markers count so)."
+    )
+    text: str | None = strawberry.field(
+        description="TEXT: what was written (null for SYSTEM messages)."
+    )
+    event: str | None = strawberry.field(
         description=(
             "SYSTEM: the event (offer.received, offer.updated, order.updated); null for TEXT."
         )
     )
-    def event(self) -> str | None:
-        return self._row.event
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, message: Message) -> MessageType:
+        return cls(
+            id=message.id,
+            _row=message,
+            kind=message.kind,
+            seq=message.seq,
+            text=message.body,
+            event=message.event,
+            created_at=message.created_at,
+        )
 
     @strawberry.field(
         description=(
@@ -156,10 +163,6 @@ class MessageType(relay.Node):
                 data[key] = relay.to_base64(type_name, data[key])
         return strawberry.scalars.JSON(data)
 
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return self._row.created_at
-
     @strawberry.field(description="Written (or, SYSTEM, caused) by the viewer.")
     def from_viewer(self, info: Info) -> bool:
         me = info.context.actor.member_id
@@ -172,16 +175,20 @@ class MessageType(relay.Node):
         )
     )
     def warnings(self, info: Info) -> list[MessageWarningType]:
+        if not self._row.warnings:
+            return []
         return _warnings(self._row, info.context.locale)
 
-    @strawberry.field(
-        description="TEXT: its writer. SYSTEM: the member who caused the event (null: none)."
-    )
-    async def sender(self, info: Info) -> MemberType | None:
+    # Synchronous when the loader already holds the member, else an awaitable (settle).
+    def _sender(self, info: Info) -> Any:
         if self._row.sender_id is None:
             return None
-        member = await member_loader(info).load(self._row.sender_id)
-        return MemberType.from_model(member) if member is not None else None
+        return settle(member_loader(info).load(self._row.sender_id), _member_type)
+
+    sender: MemberType | None = strawberry.field(
+        resolver=_sender,
+        description="TEXT: its writer. SYSTEM: the member who caused the event (null: none).",
+    )
 
     @strawberry.field
     async def thread(self, info: Info) -> ThreadType | None:
