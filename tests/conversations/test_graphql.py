@@ -34,7 +34,7 @@ THREADS = """query($n: Int!, $after: String, $unread: Boolean! = false) {
   myThreads(first: $n, after: $after, unreadOnly: $unread) {
     edges { cursor node { id unreadCount viewerReadUpTo counterpartReadUpTo messageCount
       viewerIsOwner counterpart { id displayName } listing { id title }
-      lastMessage { id seq text kind } } }
+      lastMessage { id seq text kind } orders { id state } offers { id status } } }
     pageInfo { hasNextPage endCursor }
   }
 }"""

@@ -32,6 +32,8 @@ from c2c_api.users.graphql import MemberType, member_loader
 
 if TYPE_CHECKING:
     from c2c_api.graphql.context import Context
+    from c2c_api.offers.graphql import OfferType
+    from c2c_api.orders.graphql import OrderType
 
 SCOPE = "messages:write"
 MY_THREADS_SCOPE = "Query.myThreads"
@@ -75,6 +77,27 @@ async def _participants_batch(
 
 async def _last_messages_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Message]:
     return await service.last_messages(ctx.session, ids)
+
+
+# Offers and orders are resolved through their domains, imported when first asked for:
+# they post into conversations (their services import conversations'), not the reverse.
+
+
+async def _orders_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    from c2c_api.orders import service as orders
+
+    return await orders.orders_on_listings(ctx.session, ctx.actor, ids)
+
+
+async def _offers_batch(ctx: Context, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    from c2c_api.offers import service as offers
+
+    return await offers.offers_on_listings(ctx.session, ctx.actor, ids)
+
+
+def _between(thread: Thread, rows: list[Any] | None) -> list[Any]:
+    parties = {thread.owner_id, thread.interested_id}
+    return [r for r in rows or [] if {r.buyer_id, r.seller_id} == parties]
 
 
 def thread_loader(info: Info) -> Any:
@@ -283,6 +306,38 @@ class ThreadType(relay.Node):
     async def counterpart_read_up_to(self, info: Info) -> int:
         row = await self._participant(info, mine=False)
         return row.last_read_seq if row is not None else 0
+
+    @strawberry.field(
+        description=(
+            "The orders between the two participants on this listing, newest first (empty "
+            "when the token may not see orders: that needs orders:write)."
+        )
+    )
+    async def orders(
+        self, info: Info
+    ) -> list[Annotated[OrderType, strawberry.lazy("c2c_api.orders.graphql")]]:
+        from c2c_api.orders.graphql import OrderType
+
+        rows = await loader(info.context, "conversations.orders", _orders_batch).load(
+            self._row.listing_id
+        )
+        return [OrderType.from_model(o) for o in _between(self._row, rows)]
+
+    @strawberry.field(
+        description=(
+            "The offers between the two participants on this listing (every offer of each "
+            "negotiation), newest first (empty without offers:write)."
+        )
+    )
+    async def offers(
+        self, info: Info
+    ) -> list[Annotated[OfferType, strawberry.lazy("c2c_api.offers.graphql")]]:
+        from c2c_api.offers.graphql import OfferType
+
+        rows = await loader(info.context, "conversations.offers", _offers_batch).load(
+            self._row.listing_id
+        )
+        return [OfferType.from_model(o) for o in _between(self._row, rows)]
 
     @strawberry.field(description="The newest message.")
     async def last_message(self, info: Info) -> MessageType | None:

@@ -544,6 +544,28 @@ async def get_offers(
 OfferPage = Page[Offer]
 
 
+async def offers_on_listings(
+    session: AsyncSession, actor: Actor, listing_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Offer]]:
+    """The caller's offers on each listing (made or received), newest first (one statement;
+    for conversations)."""
+    grouped: dict[uuid.UUID, list[Offer]] = {i: [] for i in listing_ids}
+    if not listing_ids or actor.member_id is None:
+        return grouped
+    rows = await session.exec(
+        select(Offer)
+        .where(
+            col(Offer.listing_id).in_(list(listing_ids)),
+            sa.or_(col(Offer.buyer_id) == actor.member_id, col(Offer.seller_id) == actor.member_id),
+        )
+        .order_by(col(Offer.created_at).desc(), col(Offer.id).desc())
+    )
+    for offer in rows:
+        if can_see_offer(actor, buyer_id=offer.buyer_id, seller_id=offer.seller_id):
+            grouped[offer.listing_id].append(offer)
+    return grouped
+
+
 async def offers_of_member(
     session: AsyncSession,
     actor: Actor,

@@ -350,6 +350,27 @@ async def get_orders(
 OrderPage = Page[Order]
 
 
+async def orders_on_listings(
+    session: AsyncSession, actor: Actor, listing_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Order]]:
+    """The caller's orders on each listing, newest first (one statement; for conversations)."""
+    grouped: dict[uuid.UUID, list[Order]] = {i: [] for i in listing_ids}
+    if not listing_ids or actor.member_id is None:
+        return grouped
+    rows = await session.exec(
+        select(Order)
+        .where(
+            col(Order.listing_id).in_(list(listing_ids)),
+            sa.or_(col(Order.buyer_id) == actor.member_id, col(Order.seller_id) == actor.member_id),
+        )
+        .order_by(col(Order.created_at).desc(), col(Order.id).desc())
+    )
+    for order in rows:
+        if OrderPolicy.can_see(actor, order):
+            grouped[order.listing_id].append(order)
+    return grouped
+
+
 async def orders_of_member(
     session: AsyncSession,
     actor: Actor,
