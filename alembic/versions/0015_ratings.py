@@ -1,7 +1,7 @@
 """ratings: double-blind ratings of completed orders and their criteria
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import c2c_api.db
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

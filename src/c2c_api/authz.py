@@ -529,3 +529,31 @@ class RatingPolicy:
             and actor.member_id == rating.rated_id
             and "ratings:write" in actor.scopes
         )
+
+
+class ThreadPolicy:
+    """Who sees a conversation and writes in it: its two participants (the listing's owner and
+    the interested member), with messages:write. Nobody else, operators included, reads it
+    here (THREAD_NOT_FOUND); blocks are the conversations service's business."""
+
+    SCOPE = "messages:write"
+
+    @classmethod
+    def is_participant(cls, actor: Actor, *, owner_id: uuid.UUID, interested_id: uuid.UUID) -> bool:
+        return (
+            actor.member_id is not None
+            and actor.member_id in (owner_id, interested_id)
+            and cls.SCOPE in actor.scopes
+        )
+
+    @classmethod
+    def can_see(cls, actor: Actor, *, owner_id: uuid.UUID, interested_id: uuid.UUID) -> bool:
+        """Read the thread and its messages, write in it, move one's read marker."""
+        return cls.is_participant(actor, owner_id=owner_id, interested_id=interested_id)
+
+    @classmethod
+    def member_of(cls, actor: Actor) -> uuid.UUID | None:
+        """The member whose threads the caller lists (None: no threads to list)."""
+        if actor.member_id is None or cls.SCOPE not in actor.scopes:
+            return None
+        return actor.member_id

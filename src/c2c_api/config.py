@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     signup_max_attempts_per_address: int = Field(default=20, ge=1)
     signup_throttle_window: int = Field(default=3600, ge=10, description="seconds")
 
+    # Messages (docs/messaging.md): TEXT messages a member may send a minute and a day.
+    messages_per_minute: int = Field(default=30, ge=1, le=10_000)
+    messages_per_day: int = Field(default=300, ge=1, le=1_000_000)
+
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     graphql_max_depth: int = Field(default=12, ge=2, le=50)
     graphql_max_aliases: int = Field(default=30, ge=1)

@@ -128,6 +128,14 @@ class ErrorCode(StrEnum):
     RATING_CRITERION_NOT_ALLOWED = "RATING_CRITERION_NOT_ALLOWED"
     NOT_YOURS_TO_REPLY = "NOT_YOURS_TO_REPLY"
     ALREADY_REPLIED = "ALREADY_REPLIED"
+    # conversations and blocks (c2c_api.conversations.errors)
+    THREAD_NOT_FOUND = "THREAD_NOT_FOUND"
+    MESSAGE_TO_SELF = "MESSAGE_TO_SELF"
+    MESSAGE_EMPTY = "MESSAGE_EMPTY"
+    MESSAGE_CONTROL_CHARACTERS = "MESSAGE_CONTROL_CHARACTERS"
+    MEMBER_UNAVAILABLE = "MEMBER_UNAVAILABLE"
+    MEMBER_NOT_FOUND = "MEMBER_NOT_FOUND"
+    BLOCK_OF_SELF = "BLOCK_OF_SELF"
 
 
 # What each code means, for docs/errors.md and the SDL (a test fails when one is missing).
@@ -150,7 +158,10 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ),
     ErrorCode.CONFLICT: "The change conflicts with the current state (a uniqueness rule).",
     ErrorCode.INVALID_STATE: "The thing is not in a state that allows this operation.",
-    ErrorCode.RATE_LIMITED: "Too many attempts; retry later (REST: `Retry-After`).",
+    ErrorCode.RATE_LIMITED: (
+        "Too many attempts; retry later (REST: `Retry-After`; sendMessage: `retryAfter` "
+        "seconds in its payload)."
+    ),
     ErrorCode.EMAIL_TAKEN: "An account with this e-mail address already exists.",
     ErrorCode.WEAK_PASSWORD: "The new password is refused (length, e-mail, variety).",
     ErrorCode.INVALID_CREDENTIALS: "Wrong e-mail address or password.",
@@ -324,10 +335,27 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
         "A request with this idempotency key is still running: retry the same request later "
         "to get its answer."
     ),
-    ErrorCode.MESSAGE_TOO_LONG: (
-        "A message (or a text checked for scam warnings) is longer than 4000 characters "
-        "(`maxLength` in extensions)."
+    ErrorCode.THREAD_NOT_FOUND: (
+        "The conversation does not exist or the caller is not one of its two participants."
     ),
+    ErrorCode.MESSAGE_TO_SELF: (
+        "A member cannot start a conversation on their own listing (write in the thread an "
+        "interested member opened, with `threadId`)."
+    ),
+    ErrorCode.MESSAGE_EMPTY: "The message is empty or holds only white space.",
+    ErrorCode.MESSAGE_TOO_LONG: (
+        "The message (or a text checked for scam warnings) is longer than allowed (4,000 "
+        "characters; `maxLength` in extensions)."
+    ),
+    ErrorCode.MESSAGE_CONTROL_CHARACTERS: (
+        "The message holds control characters (line breaks and tabs are allowed)."
+    ),
+    ErrorCode.MEMBER_UNAVAILABLE: (
+        "The other member cannot be contacted or dealt with (a block, in either direction; "
+        "which one is not told). Nothing was sent, offered or ordered."
+    ),
+    ErrorCode.MEMBER_NOT_FOUND: "No member has this id.",
+    ErrorCode.BLOCK_OF_SELF: "A member cannot block themself.",
 }
 
 

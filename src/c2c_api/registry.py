@@ -13,6 +13,7 @@ def import_models() -> None:
     """Import every models module so SQLModel.metadata knows every table."""
     from c2c_api.auth import models as _auth  # noqa: F401
     from c2c_api.categories import models as _categories  # noqa: F401
+    from c2c_api.conversations import models as _conversations  # noqa: F401
     from c2c_api.events import models as _events  # noqa: F401
     from c2c_api.favorites import models as _favorites  # noqa: F401
     from c2c_api.idempotency import models as _idempotency  # noqa: F401
@@ -34,6 +35,7 @@ def import_models() -> None:
 def import_catalogues() -> None:
     """Import every module that registers translations (c2c_api.i18n.register_catalogue)."""
     from c2c_api.categories import errors as _categories  # noqa: F401
+    from c2c_api.conversations import errors as _conversations  # noqa: F401
     from c2c_api.idempotency import errors as _idempotency  # noqa: F401
     from c2c_api.ledger import errors as _ledger  # noqa: F401
     from c2c_api.listings import errors as _listings  # noqa: F401

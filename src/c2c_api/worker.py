@@ -6,7 +6,7 @@
     listing.expire          listings.service.expire_listing (timer) transactional (once)
     listing.changed         relay -> broker channel listing:<id>    leased (at least once)
     saved_search.matched    relay -> broker channel member:<id>     leased (at least once)
-    order.updated, offer.received, offer.updated
+    order.updated, offer.received, offer.updated, message.sent, thread.updated
                             relay -> broker channel member:<id>     leased (at least once)
     order.<timer> (6)       orders.service.fire_order_timer         transactional (once)
     offer.expire            offers.service.expire_offer (timer)     transactional (once)
@@ -37,6 +37,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api.broker import Broker, broker_from_settings
 from c2c_api.config import Settings
+from c2c_api.conversations.service import MESSAGE_SENT_TOPIC, THREAD_UPDATED_TOPIC
 from c2c_api.db import Database
 from c2c_api.events.models import OutboxEvent
 from c2c_api.events.worker import Handlers, RetryPolicy, Worker
@@ -70,6 +71,8 @@ RELAYED_TOPICS = {
     OFFER_RECEIVED_TOPIC: "member",
     OFFER_UPDATED_TOPIC: "member",
     REVEALED_TOPIC: "member",
+    MESSAGE_SENT_TOPIC: "member",
+    THREAD_UPDATED_TOPIC: "member",
 }
 
 

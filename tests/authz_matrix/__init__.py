@@ -10,6 +10,7 @@ from importlib import import_module
 from authz_matrix.entry import Entry
 
 MODULES = [
+    "conversations",
     "core",
     "deals",
     "engagement",

@@ -18,6 +18,8 @@ from strawberry.types import ExecutionContext
 
 from c2c_api.categories.graphql import CategoryMutation, CategoryQuery
 from c2c_api.config import Settings
+from c2c_api.conversations.graphql import ConversationMutation, ConversationQuery
+from c2c_api.conversations.subscriptions import ConversationSubscription
 from c2c_api.errors import DomainError
 from c2c_api.favorites.graphql import FavoriteMutation, FavoriteQuery
 from c2c_api.graphql.amounts import SCALARS
@@ -65,6 +67,7 @@ class Query(
     WalletQuery,
     NotificationQuery,
     TrustQuery,
+    ConversationQuery,
 ):
     pass
 
@@ -84,6 +87,7 @@ class Mutation(
     RatingMutation,
     WalletMutation,
     NotificationMutation,
+    ConversationMutation,
 ):
     pass
 
@@ -94,7 +98,13 @@ class Mutation(
         "delivered after the change they describe is committed."
     )
 )
-class Subscription(ListingSubscription, SearchSubscription, OrderSubscription, RatingSubscription):
+class Subscription(
+    ListingSubscription,
+    SearchSubscription,
+    OrderSubscription,
+    RatingSubscription,
+    ConversationSubscription,
+):
     pass
 
 

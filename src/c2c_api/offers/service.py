@@ -18,7 +18,7 @@ outcome: the second finds the offer no longer PENDING (OFFER_NOT_PENDING).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,6 +27,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api.authz import Actor, ActorKind, ListingPolicy, can_see_offer, require_member
+from c2c_api.conversations import service as conversations
 from c2c_api.errors import InvalidInput
 from c2c_api.events.service import cancel_timer, record_event, schedule_timer
 from c2c_api.kit.clock import utcnow
@@ -117,6 +118,9 @@ async def make_offer(
         raise PurchaseOfOwnListing(fields=["listingId"])
     if not ListingPolicy.is_live(listing) or listing.status != ListingStatus.PUBLISHED:
         raise ListingNotPurchasable(fields=["listingId"])
+    await conversations.ensure_not_blocked(
+        session, member_id, listing.seller_id, fields=["listingId"]
+    )
     if currency != listing.currency:
         raise OfferCurrencyMismatch(fields=["currency"], context={"currency": listing.currency})
     if not 1 <= quantity <= listing.quantity - listing.reserved_quantity - listing.sold_quantity:
@@ -233,7 +237,8 @@ async def _arm(session: AsyncSession, offer: Offer) -> None:
 
 
 async def _announce(session: AsyncSession, offer: Offer, *, received: bool) -> None:
-    """offer.received to the party the offer is addressed to; offer.updated to both."""
+    """offer.received to the party the offer is addressed to; offer.updated to both; a
+    system message in the listing's conversation between them."""
     addressee = offer.seller_id if offer.made_by == OfferParty.BUYER else offer.buyer_id
     maker = offer.buyer_id if offer.made_by == OfferParty.BUYER else offer.seller_id
     payload = {
@@ -243,6 +248,7 @@ async def _announce(session: AsyncSession, offer: Offer, *, received: bool) -> N
         "amount": offer.amount,
         "currency": offer.currency,
     }
+    await _post_in_conversation(session, offer, received=received, maker=maker, payload=payload)
     if received:
         await record_event(
             session,
@@ -273,6 +279,35 @@ async def _announce(session: AsyncSession, offer: Offer, *, received: bool) -> N
             member_id=member,
             flush=False,
         )
+
+
+async def _post_in_conversation(
+    session: AsyncSession,
+    offer: Offer,
+    *,
+    received: bool,
+    maker: uuid.UUID,
+    payload: Mapping[str, object],
+) -> None:
+    listing = await session.get(Listing, offer.listing_id)
+    assert listing is not None
+    owner = listing.seller_id
+    interested = offer.seller_id if owner == offer.buyer_id else offer.buyer_id
+    if received or offer.status == OfferStatus.WITHDRAWN:
+        actor: uuid.UUID | None = maker
+    elif offer.status in (OfferStatus.ACCEPTED, OfferStatus.DECLINED) and not offer.auto:
+        actor = offer.seller_id if maker == offer.buyer_id else offer.buyer_id
+    else:
+        actor = None  # expiry, the seller's automatic answer
+    await conversations.post_system_message(
+        session,
+        listing_id=offer.listing_id,
+        interested_member_id=interested,
+        owner_id=owner,
+        event=OFFER_RECEIVED_TOPIC if received else OFFER_UPDATED_TOPIC,
+        payload={**payload, "madeBy": offer.made_by.value, "quantity": offer.quantity},
+        actor_id=actor,
+    )
 
 
 async def _locked_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID) -> Offer:
@@ -389,6 +424,9 @@ async def counter_offer(
         raise OfferNotYoursToAnswer(fields=["offerId"])
     listing = await session.get(Listing, offer.listing_id)
     assert listing is not None
+    await conversations.ensure_not_blocked(
+        session, offer.buyer_id, offer.seller_id, fields=["offerId"]
+    )
     made_by = OfferParty.SELLER if offer.made_by == OfferParty.BUYER else OfferParty.BUYER
     if made_by == OfferParty.BUYER and listing.kind.value == "SALE" and amount < floor_of(listing):
         raise OfferBelowFloor(fields=["amount"], context={"floor": floor_of(listing)})
@@ -504,6 +542,28 @@ async def get_offers(
 
 
 OfferPage = Page[Offer]
+
+
+async def offers_on_listings(
+    session: AsyncSession, actor: Actor, listing_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Offer]]:
+    """The caller's offers on each listing (made or received), newest first (one statement;
+    for conversations)."""
+    grouped: dict[uuid.UUID, list[Offer]] = {i: [] for i in listing_ids}
+    if not listing_ids or actor.member_id is None:
+        return grouped
+    rows = await session.exec(
+        select(Offer)
+        .where(
+            col(Offer.listing_id).in_(list(listing_ids)),
+            sa.or_(col(Offer.buyer_id) == actor.member_id, col(Offer.seller_id) == actor.member_id),
+        )
+        .order_by(col(Offer.created_at).desc(), col(Offer.id).desc())
+    )
+    for offer in rows:
+        if can_see_offer(actor, buyer_id=offer.buyer_id, seller_id=offer.seller_id):
+            grouped[offer.listing_id].append(offer)
+    return grouped
 
 
 async def offers_of_member(

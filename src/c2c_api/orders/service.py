@@ -22,6 +22,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api.authz import Actor, ListingPolicy, OrderPolicy, require_member
+from c2c_api.categories.taxonomy import ListingKind
+from c2c_api.conversations import service as conversations
 from c2c_api.errors import Forbidden
 from c2c_api.events.models import Timer, TimerStatus
 from c2c_api.events.service import record_event, schedule_timer
@@ -125,6 +127,9 @@ async def create_order(
     if price is None or price <= 0 or listing.currency not in CURRENCIES:
         raise ListingNotPurchasable(fields=["listingId"])
     check_handover(listing, handover)
+    await conversations.ensure_not_blocked(
+        session, buyer, seller_id or listing.seller_id, fields=["listingId"]
+    )
     if not await stock.reserve(session, listing_id=listing.id, quantity=quantity):
         left = listing.quantity - listing.reserved_quantity - listing.sold_quantity
         raise OutOfStock(fields=["quantity"], context={"available": max(left, 0)})
@@ -286,6 +291,21 @@ async def _record(
     )
     # No flush here: the timeline entry and the events go in the use case's last flush (one
     # batched INSERT per table).
+    wanted = order.listing_kind == ListingKind.WANTED
+    await conversations.post_system_message(
+        session,
+        listing_id=order.listing_id,
+        interested_member_id=order.seller_id if wanted else order.buyer_id,
+        owner_id=order.buyer_id if wanted else order.seller_id,
+        event=ORDER_UPDATED_TOPIC,
+        payload={
+            "orderId": str(order.id),
+            "state": order.state,
+            "transition": transition,
+            "version": order.version,
+        },
+        actor_id=actor_member_id,
+    )
     for member in (order.buyer_id, order.seller_id):
         await record_event(
             session,
@@ -328,6 +348,27 @@ async def get_orders(
 
 
 OrderPage = Page[Order]
+
+
+async def orders_on_listings(
+    session: AsyncSession, actor: Actor, listing_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Order]]:
+    """The caller's orders on each listing, newest first (one statement; for conversations)."""
+    grouped: dict[uuid.UUID, list[Order]] = {i: [] for i in listing_ids}
+    if not listing_ids or actor.member_id is None:
+        return grouped
+    rows = await session.exec(
+        select(Order)
+        .where(
+            col(Order.listing_id).in_(list(listing_ids)),
+            sa.or_(col(Order.buyer_id) == actor.member_id, col(Order.seller_id) == actor.member_id),
+        )
+        .order_by(col(Order.created_at).desc(), col(Order.id).desc())
+    )
+    for order in rows:
+        if OrderPolicy.can_see(actor, order):
+            grouped[order.listing_id].append(order)
+    return grouped
 
 
 async def orders_of_member(

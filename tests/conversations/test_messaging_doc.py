@@ -1,0 +1,126 @@
+"""docs/messaging.md runs: every ```graphql block of the page, in order, over HTTP, as the
+demo member the page names, on both databases (the convention of docs/journey.md, whose
+parser this test shares: tests/deals/test_journey_doc.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+from graphql import OperationType, parse, validate
+
+from auth_factories import bearer, member_tokens
+from c2c_api.db import Database
+from c2c_api.demo import seed_demo
+from c2c_api.graphql.schema import build_schema
+from c2c_api.users.service import get_member_by_email
+from deals.test_journey_doc import _fill, _get, _operation, steps_of
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "messaging.md"
+SCOPES = ["account:read", "listings:write", "offers:write", "orders:write", "messages:write"]
+CHECKED = {
+    "__typename",
+    "code",
+    "message",
+    "fields",
+    "status",
+    "state",
+    "sent",
+    "text",
+    "kind",
+    "seq",
+    "event",
+    "flag",
+    "reason",
+    "excerpt",
+    "fromViewer",
+    "viewerIsOwner",
+    "unreadCount",
+    "messageCount",
+    "viewerReadUpTo",
+    "counterpartReadUpTo",
+    "displayName",
+    "title",
+    "blocked",
+    "hasNextPage",
+    "transition",
+    "amount",
+    "currency",
+    "sentMessage",
+    "warnings",
+    "viewerRoles",
+}
+
+
+def _compare(shown: Any, actual: Any, where: str) -> list[str]:
+    """Differences of the checked keys between the answer shown and the real one (a list
+    shown shorter than the answer is its first items; an object shown may omit keys)."""
+    if isinstance(shown, dict):
+        if not isinstance(actual, dict):
+            return [f"{where}: shown an object, got {actual!r}"]
+        problems: list[str] = []
+        for key, value in shown.items():
+            if key not in actual:
+                problems.append(f"{where}.{key}: not in the answer")
+            elif isinstance(value, dict | list) and value:
+                problems += _compare(value, actual[key], f"{where}.{key}")
+            elif key in CHECKED and value != actual[key]:
+                problems.append(f"{where}.{key}: shown {value!r}, got {actual[key]!r}")
+        return problems
+    if isinstance(shown, list):
+        if not isinstance(actual, list) or len(actual) < len(shown):
+            return [f"{where}: shown {len(shown)} items, got {actual!r}"]
+        return [
+            p
+            for i, (s, a) in enumerate(zip(shown, actual, strict=False))
+            for p in _compare(s, a, f"{where}.{i}")
+        ]
+    return []
+
+
+async def _token(db: Database, name: str) -> str:
+    async with db.sessionmaker() as session:
+        member = await get_member_by_email(session, email=f"{name}@example.com")
+    assert member is not None, f"{name}@example.com is not a demo member"
+    return str((await member_tokens(db, member=member, scopes=SCOPES))["access_token"])
+
+
+def test_the_page_follows_the_convention() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    steps = steps_of(text)
+    assert len(steps) >= 15
+    assert {s.member for s in steps} == {"alice", "bob"}
+    assert all(
+        s.answer is not None for s in steps if _operation(s.document) != OperationType.SUBSCRIPTION
+    )
+    last_heading = [line for line in text.splitlines() if line.startswith("## ")][-1]
+    assert last_heading == "## 10. Scam warnings"
+
+
+async def test_every_example_runs(db: Database, client: httpx.AsyncClient) -> None:
+    await seed_demo(db)
+    schema = build_schema()._schema
+    tokens: dict[str, str] = {}
+    captured: dict[str, Any] = {}
+    for step in steps_of(DOC.read_text(encoding="utf-8")):
+        where = f"messaging.md line {step.line} (as {step.member})"
+        if _operation(step.document) == OperationType.SUBSCRIPTION:
+            assert validate(schema, parse(step.document)) == [], where
+            continue
+        if step.member not in tokens:
+            tokens[step.member] = await _token(db, step.member)
+        response = await client.post(
+            "/graphql",
+            json={"query": step.document, "variables": _fill(step.variables, captured)},
+            headers=bearer(tokens[step.member]),
+        )
+        assert response.status_code == 200, f"{where}: {response.text}"
+        body = response.json()
+        assert "errors" not in body, f"{where}: {body['errors']}"
+        assert step.answer is not None, f"{where}: the page shows no answer"
+        problems = _compare(step.answer["data"], body["data"], "data")
+        assert not problems, f"{where}:\n" + "\n".join(problems) + f"\n{json.dumps(body)}"
+        for name, path in step.captures.items():
+            captured[name] = _get(body["data"], path)
