@@ -209,7 +209,7 @@ class Seeder:
             session.add_all(rows)
         return [m.id for m in rows]
 
-    async def buyers(self, count: int) -> list[Buyer]:
+    async def buyers(self, count: int, *, scopes: list[str] | None = None) -> list[Buyer]:
         """Members with an access token each, issued by the OAuth server's own code."""
         assert self.client_id is not None
         ids = await self.members(count)
@@ -221,7 +221,7 @@ class Seeder:
                     self.db,
                     client_id=self.client_id or "",
                     member_id=member_id,
-                    scopes=TOKEN_SCOPES,
+                    scopes=scopes or TOKEN_SCOPES,
                     include_refresh_token=False,
                 )
             return Buyer(member_id, issued["access_token"])

@@ -415,11 +415,53 @@ async def _append(
                 "threadId": str(thread.id),
                 "kind": kind.value,
                 "recipientId": str(member),
+                "message": message_snapshot(message),
             },
             member_id=member,
             flush=False,
         )
     return message
+
+
+def message_snapshot(message: Message) -> dict[str, Any]:
+    """The message as committed, carried by `message.sent`: messages never change, so each
+    subscriber shows it without reading it again (one read per subscriber made a fan-out to
+    1,000 connections cost 1,000 reads)."""
+    return {
+        "id": str(message.id),
+        "threadId": str(message.thread_id),
+        "seq": message.seq,
+        "kind": message.kind.value,
+        "senderId": str(message.sender_id) if message.sender_id is not None else None,
+        "body": message.body,
+        "event": message.event,
+        "data": message.data,
+        "warnings": message.warnings,
+        "createdAt": message.created_at.isoformat(),
+    }
+
+
+def message_from_snapshot(snapshot: Any) -> Message | None:
+    """The message a `message_snapshot` describes (not attached to any session); None when
+    `snapshot` is not one (an event recorded before snapshots were carried)."""
+    if not isinstance(snapshot, dict):
+        return None
+    try:
+        sender = snapshot.get("senderId")
+        return Message(
+            id=uuid.UUID(snapshot["id"]),
+            thread_id=uuid.UUID(snapshot["threadId"]),
+            seq=int(snapshot["seq"]),
+            kind=MessageKind(snapshot["kind"]),
+            sender_id=uuid.UUID(sender) if sender is not None else None,
+            body=snapshot.get("body"),
+            event=snapshot.get("event"),
+            data=snapshot.get("data"),
+            warnings=snapshot.get("warnings"),
+            created_at=datetime.fromisoformat(snapshot["createdAt"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 async def _notify(

@@ -1,10 +1,11 @@
 """Live conversations: `messageReceived` and `threadUpdated` for the viewer's threads.
 
 The outbox relay publishes `message.sent` and `thread.updated` on the channel `member:<id>` of
-each participant (worker.py), after commit; the subscription re-reads the message or thread
-in a short session of its own, so what it yields is what the subscriber may see now. A
-client that reconnects re-reads the thread's first page (`Thread.messages`): `seq` tells
-what it missed.
+each participant (worker.py), after commit. `message.sent` carries the message as committed
+(messages never change; only its participants' channels hear it), so a fan-out to many
+connections reads nothing; `thread.updated` re-reads the thread in a short session of its own
+(read markers and counts move). A client that reconnects re-reads the thread's first page
+(`Thread.messages`): `seq` tells what it missed.
 """
 
 from __future__ import annotations
@@ -78,7 +79,14 @@ class ConversationSubscription:
             message_id, of_thread = _uuid(payload.get("messageId")), _uuid(payload.get("threadId"))
             if message_id is None or (only is not None and of_thread != only):
                 continue
-            message = await _message(ctx, message_id)
+            # The committed message travels with the event (service.message_snapshot): no
+            # read per subscriber. The channel is the viewer's own, so it is theirs to see.
+            carried = service.message_from_snapshot(payload.get("message"))
+            message = (
+                MessageType.from_model(carried)
+                if carried is not None
+                else await _message(ctx, message_id)
+            )
             if message is not None:
                 yield message
 
