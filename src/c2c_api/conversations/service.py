@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -441,11 +442,30 @@ def message_snapshot(message: Message) -> dict[str, Any]:
     }
 
 
+_SNAPSHOTS: OrderedDict[str, Message] = OrderedDict()  # the newest, by id (one per process)
+_SNAPSHOTS_KEPT = 256
+
+
 def message_from_snapshot(snapshot: Any) -> Message | None:
     """The message a `message_snapshot` describes (not attached to any session); None when
-    `snapshot` is not one (an event recorded before snapshots were carried)."""
+    `snapshot` is not one (an event recorded before snapshots were carried).
+
+    Built once per process and message: its subscribers in this process (one member's many
+    devices) share it; nobody changes it (messages are immutable)."""
     if not isinstance(snapshot, dict):
         return None
+    known = _SNAPSHOTS.get(str(snapshot.get("id")))
+    if known is not None:
+        return known
+    message = _build_from_snapshot(snapshot)
+    if message is not None:
+        _SNAPSHOTS[str(message.id)] = message
+        while len(_SNAPSHOTS) > _SNAPSHOTS_KEPT:
+            _SNAPSHOTS.popitem(last=False)
+    return message
+
+
+def _build_from_snapshot(snapshot: dict[str, Any]) -> Message | None:
     try:
         sender = snapshot.get("senderId")
         return Message(
