@@ -4,6 +4,8 @@ the ledger, the threads and the reputations are what real use leaves.
 
     Carol sold Bob a desk lamp: paid, shipped, received, accepted (Carol's available balance);
         both rated the other (revealed, with criteria) and Carol replied to Bob's rating
+    Bob sold Carol a box set of books: completed; only Carol rated (hidden until Bob rates or
+        the window ends)
     Alice sold Carol a backpack: paid, to ship (Alice's myOrders(role: SELLER, states: [PAID]))
     Carol offered 150.00 on Alice's city bike: PENDING (Alice's myOffers(direction: RECEIVED))
     Bob asks Carol about her turntable swap: five messages both ways, one of Carol's carrying
@@ -52,6 +54,8 @@ LAMP_TITLE = "Lampe de bureau Jieldé"
 BACKPACK_TITLE = "Sac à dos Fjällräven Kånken"
 BIKE_TITLE = "Vélo de ville Peugeot vintage"  # a demo listing (demo_listings.py)
 BIKE_OFFER = 15000
+BOOKS_TITLE = "Harry Potter box set (English)"
+BOOKS_RATING = (4, "Books as described, a little slow to ship.")  # Carol's, still hidden
 TURNTABLE_TITLE = "Échange platine vinyle contre enceintes"  # Carol's (demo_listings.py)
 
 # Bob and Carol about the turntable: (who, text), in order.
@@ -127,6 +131,25 @@ SALES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, dict[str, Any]]
             **_SHIP,
         },
         [],
+    ),
+    (
+        "bob@example.com",
+        "carol@example.com",
+        {
+            "title": BOOKS_TITLE,
+            "description": "The seven books, paperback, English edition, in their box.",
+            "category_slug": "books",
+            "condition": Condition.GOOD,
+            "price": 3500,
+            "currency": "EUR",
+            **_PARIS,
+            **_SHIP,
+        },
+        [
+            ("seller", "ship", {"carrier": "Colissimo", "trackingNumber": "6A00000000002"}),
+            ("buyer", "confirm_receipt", {}),
+            ("buyer", "accept_item", {}),
+        ],
     ),
 ]
 
@@ -360,6 +383,44 @@ async def _lamp_ratings(db: Database, people: Mapping[str, uuid.UUID]) -> int:
     return steps
 
 
+async def _books_rating(db: Database, people: Mapping[str, uuid.UUID]) -> int:
+    """Carol rates Bob on the books; Bob has not rated: hidden until Bob rates or the window
+    ends (the worker of `c2c-api serve` reveals it then)."""
+    bob, carol = people["bob@example.com"], people["carol@example.com"]
+    async with db.transaction() as session:
+        order = (
+            await session.exec(
+                select(Order)
+                .join(Listing, col(Listing.id) == col(Order.listing_id))
+                .where(
+                    col(Listing.seller_id) == bob,
+                    col(Listing.title) == BOOKS_TITLE,
+                    col(Order.buyer_id) == carol,
+                    col(Order.state) == "COMPLETED",
+                )
+            )
+        ).first()
+        if order is None:
+            return 0
+        rows = (await ratings.ratings_of_orders(session, [order.id]))[order.id]
+        if rows:
+            return 0
+        score, comment = BOOKS_RATING
+        try:
+            await ratings.rate_order(
+                session,
+                _actor(carol),
+                order_id=order.id,
+                score=score,
+                comment=comment,
+                criteria={Criterion.ITEM_AS_DESCRIBED: 5, Criterion.HANDOVER: 3},
+                settings=db.settings,
+            )
+        except RatingWindowClosed:
+            return 0
+    return 1
+
+
 async def seed_demo_deals(db: Database, people: Mapping[str, uuid.UUID]) -> DemoDeals:
     """Make the demo deals (or what is left of them) through the real services."""
     fees = FeeSchedule.from_settings(db.settings)
@@ -368,5 +429,6 @@ async def seed_demo_deals(db: Database, people: Mapping[str, uuid.UUID]) -> Demo
         steps += await _sale(db, people, fees, seller, buyer, values, after_payment)
     steps += await _open_offer(db, people, fees)
     steps += await _lamp_ratings(db, people)
+    steps += await _books_rating(db, people)
     steps += await _conversation(db, people)
     return DemoDeals(steps=steps)

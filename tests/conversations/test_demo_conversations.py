@@ -10,7 +10,14 @@ from sqlmodel import col, select
 from c2c_api.conversations.models import Message, MessageKind, Thread, ThreadParticipant
 from c2c_api.db import Database
 from c2c_api.demo import seed_demo
-from c2c_api.demo_deals import CONVERSATION, LAMP_REPLY, LAMP_TITLE, TURNTABLE_TITLE
+from c2c_api.demo_deals import (
+    BOOKS_RATING,
+    BOOKS_TITLE,
+    CONVERSATION,
+    LAMP_REPLY,
+    LAMP_TITLE,
+    TURNTABLE_TITLE,
+)
 from c2c_api.listings.models import Listing
 from c2c_api.orders.models import Order
 from c2c_api.ratings.models import Rating, RatingCriterion
@@ -49,6 +56,12 @@ async def _snapshot(db: Database) -> dict[str, object]:
             r.rater_id: r
             for r in await session.exec(select(Rating).where(col(Rating.order_id) == lamp.id))
         }
+        books = (
+            await session.exec(select(Order).where(col(Order.listing_id) == listings[BOOKS_TITLE]))
+        ).one()
+        books_ratings = list(
+            await session.exec(select(Rating).where(col(Rating.order_id) == books.id))
+        )
         criteria = {
             (c.rating_id, c.criterion.value, c.score)
             for c in await session.exec(
@@ -64,6 +77,8 @@ async def _snapshot(db: Database) -> dict[str, object]:
         "unread": unread,
         "ratings": ratings,
         "criteria": criteria,
+        "books": books,
+        "books_ratings": books_ratings,
     }
 
 
@@ -105,6 +120,24 @@ class TestDemoConversation:
             (ratings[carol].id, "PUNCTUALITY", 5),
         }
 
+    async def test_the_books_have_only_carols_rating_still_hidden(self, db: Database) -> None:
+        await seed_demo(db)
+        s = await _snapshot(db)
+        people, books, rows = s["people"], s["books"], s["books_ratings"]
+        assert isinstance(people, dict) and isinstance(books, Order) and isinstance(rows, list)
+        assert (books.state, books.seller_id, books.buyer_id) == (
+            "COMPLETED",
+            people["bob@example.com"],
+            people["carol@example.com"],
+        )
+        [rating] = rows
+        assert (rating.rater_id, rating.rated_id) == (
+            people["carol@example.com"],
+            people["bob@example.com"],
+        )
+        assert (rating.score, rating.comment) == BOOKS_RATING
+        assert rating.revealed_at is None
+
     async def test_seeding_again_changes_nothing(self, db: Database) -> None:
         await seed_demo(db)
         before = await _snapshot(db)
@@ -114,6 +147,10 @@ class TestDemoConversation:
         assert [m.id for m in after["messages"]] == [m.id for m in before["messages"]]  # type: ignore[attr-defined]
         assert after["unread"] == before["unread"]
         assert after["criteria"] == before["criteria"]
+        assert [r.id for r in after["books_ratings"]] == [  # type: ignore[attr-defined]
+            r.id
+            for r in before["books_ratings"]  # type: ignore[attr-defined]
+        ]
         assert {r.id for r in after["ratings"].values()} == {  # type: ignore[attr-defined]
             r.id
             for r in before["ratings"].values()  # type: ignore[attr-defined]
