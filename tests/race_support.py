@@ -80,6 +80,10 @@ async def wait_for_lock_waiters(
         async with engine.connect() as conn:
             for _ in range(2000):
                 waiting = await _lock_waiters(conn)
+                # PostgreSQL snapshots pg_stat_activity once per transaction: end it, or every
+                # later poll would see the first one's answer (a session that started waiting
+                # after it was never seen, and the test failed now and then).
+                await conn.rollback()
                 if waiting >= count and also():
                     return
                 await asyncio.sleep(0.01)

@@ -55,7 +55,13 @@ async def rate(
 ) -> Rating:
     async with db.transaction() as session:
         return await ratings.rate_order(
-            session, actor, order_id=order.id, score=score, comment=comment, criteria=criteria
+            session,
+            actor,
+            order_id=order.id,
+            score=score,
+            comment=comment,
+            criteria=criteria,
+            settings=db.settings,
         )
 
 

@@ -88,8 +88,11 @@ Partner {self.partner_slug!r}: confidential client {self.partner_client_id!r}, s
   {self.partner_client_secret!r}
 Front-end public client: {self.web_client_id!r} (redirect URIs: {", ".join(self.web_redirect_uris)})
 Operators' console public client: {self.console_client_id!r}
-Deals: carol sold bob a desk lamp (completed: carol has 96.90 EUR available); alice has a
-  backpack to ship to carol (PAID); carol's offer on alice's city bike awaits an answer.
+Deals: carol sold bob a desk lamp (completed: carol has 96.90 EUR available; both rated,
+  revealed, carol replied); bob sold carol a box set of books (completed; only carol rated:
+  hidden); alice has a backpack to ship to carol (PAID); carol's offer on alice's city bike
+  awaits an answer; bob asks carol about her turntable swap (myThreads: one message with
+  scam warnings, one unread for carol).
 
 A partner token (client credentials):
   curl -s -u {self.partner_client_id}:{self.partner_client_secret} \\

@@ -1,9 +1,15 @@
-"""Demo deals: a completed sale, an order to ship and an open offer, made through the real
-services (orders, the sandbox provider, offers), so the ledger is what real use leaves.
+"""Demo deals: a completed sale, an order to ship, an open offer and a conversation, made
+through the real services (orders, the sandbox provider, offers, ratings, conversations), so
+the ledger, the threads and the reputations are what real use leaves.
 
-    Carol sold Bob a desk lamp: paid, shipped, received, accepted (Carol's available balance)
+    Carol sold Bob a desk lamp: paid, shipped, received, accepted (Carol's available balance);
+        both rated the other (revealed, with criteria) and Carol replied to Bob's rating
+    Bob sold Carol a box set of books: completed; only Carol rated (hidden until Bob rates or
+        the window ends)
     Alice sold Carol a backpack: paid, to ship (Alice's myOrders(role: SELLER, states: [PAID]))
     Carol offered 150.00 on Alice's city bike: PENDING (Alice's myOffers(direction: RECEIVED))
+    Bob asks Carol about her turntable swap: five messages both ways, one of Carol's carrying
+        scam warnings (a phone number, "call me"); Bob's last message is unread for Carol
 
 Each deal is resumable: a step already done is skipped, so seeding again does nothing and a
 seed interrupted half-way is finished by the next one. Their timers run as in real use: the
@@ -18,10 +24,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 
 from c2c_api.authz import Actor, ActorKind
 from c2c_api.categories.taxonomy import ListingKind
+from c2c_api.conversations import service as conversations
+from c2c_api.conversations.models import Message, MessageKind, Thread
 from c2c_api.db import Database
 from c2c_api.listings import service as listings
 from c2c_api.listings.models import Condition, Listing
@@ -32,14 +41,54 @@ from c2c_api.orders import service as orders
 from c2c_api.orders.models import Handover, Order
 from c2c_api.orders.process import ORDERS
 from c2c_api.payments.fees import FeeSchedule
+from c2c_api.ratings import service as ratings
+from c2c_api.ratings.errors import RatingWindowClosed
+from c2c_api.ratings.models import Criterion, Rating
 
-MEMBER_SCOPES = frozenset({"listings:write", "offers:write", "orders:write"})
+MEMBER_SCOPES = frozenset(
+    {"listings:write", "offers:write", "orders:write", "ratings:write", "messages:write"}
+)
 DEMO_CARD = "card_success"
 
 LAMP_TITLE = "Lampe de bureau Jieldé"
 BACKPACK_TITLE = "Sac à dos Fjällräven Kånken"
 BIKE_TITLE = "Vélo de ville Peugeot vintage"  # a demo listing (demo_listings.py)
 BIKE_OFFER = 15000
+BOOKS_TITLE = "Harry Potter box set (English)"
+BOOKS_RATING = (4, "Books as described, a little slow to ship.")  # Carol's, still hidden
+TURNTABLE_TITLE = "Échange platine vinyle contre enceintes"  # Carol's (demo_listings.py)
+
+# Bob and Carol about the turntable: (who, text), in order.
+CONVERSATION: list[tuple[str, str]] = [
+    (
+        "bob@example.com",
+        "Hi Carol, is the Technics turntable still available? I have a pair "
+        "of Edifier bookshelf speakers.",
+    ),
+    ("carol@example.com", "Bonjour Bob, oui, toujours disponible ! Elles sont en bon état ?"),
+    (
+        "bob@example.com",
+        "Yes, barely used, with the original box. I can come to Paris on Saturday.",
+    ),
+    ("carol@example.com", "Parfait. Appelez-moi au 06 12 34 56 78, ce sera plus simple."),
+    ("bob@example.com", "I'd rather keep talking here, if that's all right. Saturday 10am?"),
+]
+# The lamp's ratings: (rater, score, comment, criteria); Carol replies to Bob's.
+LAMP_RATINGS: list[tuple[str, int, str, dict[Criterion, int]]] = [
+    (
+        "bob@example.com",
+        5,
+        "Lovely lamp, exactly as described, and very well packed.",
+        {Criterion.ITEM_AS_DESCRIBED: 5, Criterion.COMMUNICATION: 5, Criterion.HANDOVER: 4},
+    ),
+    (
+        "carol@example.com",
+        5,
+        "Paiement rapide, réception confirmée aussitôt. Merci !",
+        {Criterion.COMMUNICATION: 5, Criterion.PUNCTUALITY: 5},
+    ),
+]
+LAMP_REPLY = "Merci Bob, bonne lecture sous la lampe !"
 
 _PARIS = {"city": "Paris", "country": "FR", "latitude": 48.8566, "longitude": 2.3522}
 _LYON = {"city": "Lyon", "country": "FR", "latitude": 45.7640, "longitude": 4.8357}
@@ -82,6 +131,25 @@ SALES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, dict[str, Any]]
             **_SHIP,
         },
         [],
+    ),
+    (
+        "bob@example.com",
+        "carol@example.com",
+        {
+            "title": BOOKS_TITLE,
+            "description": "The seven books, paperback, English edition, in their box.",
+            "category_slug": "books",
+            "condition": Condition.GOOD,
+            "price": 3500,
+            "currency": "EUR",
+            **_PARIS,
+            **_SHIP,
+        },
+        [
+            ("seller", "ship", {"carrier": "Colissimo", "trackingNumber": "6A00000000002"}),
+            ("buyer", "confirm_receipt", {}),
+            ("buyer", "accept_item", {}),
+        ],
     ),
 ]
 
@@ -205,6 +273,154 @@ async def _open_offer(db: Database, people: Mapping[str, uuid.UUID], fees: FeeSc
     return 1
 
 
+async def _conversation(db: Database, people: Mapping[str, uuid.UUID]) -> int:
+    """Bob's questions to Carol about her turntable swap: the messages not sent yet."""
+    bob, carol = people["bob@example.com"], people["carol@example.com"]
+    async with db.transaction() as session:
+        turntable = (
+            await session.exec(
+                select(Listing).where(
+                    col(Listing.seller_id) == carol, col(Listing.title) == TURNTABLE_TITLE
+                )
+            )
+        ).first()
+        if turntable is None:
+            return 0
+        thread = (
+            await session.exec(
+                select(Thread).where(
+                    col(Thread.listing_id) == turntable.id, col(Thread.interested_id) == bob
+                )
+            )
+        ).first()
+        thread_id = thread.id if thread is not None else None
+        sent = 0
+        if thread_id is not None:
+            sent = (
+                await session.exec(
+                    select(sa.func.count())
+                    .select_from(Message)
+                    .where(
+                        col(Message.thread_id) == thread_id,
+                        col(Message.kind) == MessageKind.TEXT,
+                    )
+                )
+            ).one()
+    steps = 0
+    for who, text in CONVERSATION[int(sent) :]:
+        async with db.transaction() as session:
+            outcome = await conversations.send_message(
+                session,
+                _actor(people[who]),
+                text=text,
+                listing_id=turntable.id if thread_id is None else None,
+                thread_id=thread_id,
+            )
+            assert outcome.thread is not None
+            thread_id = outcome.thread.id
+        steps += 1
+    return steps
+
+
+async def _lamp_ratings(db: Database, people: Mapping[str, uuid.UUID]) -> int:
+    """Bob and Carol rate each other on the lamp (revealed by the second); Carol replies."""
+    carol, bob = people["carol@example.com"], people["bob@example.com"]
+    async with db.transaction() as session:
+        lamp = (
+            await session.exec(
+                select(Listing).where(
+                    col(Listing.seller_id) == carol, col(Listing.title) == LAMP_TITLE
+                )
+            )
+        ).first()
+        order = None
+        if lamp is not None:
+            order = (
+                await session.exec(
+                    select(Order).where(
+                        col(Order.listing_id) == lamp.id,
+                        col(Order.buyer_id) == bob,
+                        col(Order.state) == "COMPLETED",
+                    )
+                )
+            ).first()
+        if order is None:
+            return 0
+        order_id = order.id
+        rows = (await ratings.ratings_of_orders(session, [order_id]))[order_id]
+        done = {r.rater_id: r for r in rows}
+    steps = 0
+    for who, score, comment, criteria in LAMP_RATINGS:
+        if people[who] in done:
+            continue
+        try:
+            async with db.transaction() as session:
+                rating = await ratings.rate_order(
+                    session,
+                    _actor(people[who]),
+                    order_id=order_id,
+                    score=score,
+                    comment=comment,
+                    criteria=criteria,
+                    settings=db.settings,
+                )
+        except RatingWindowClosed:  # a demo seeded long ago and left half-rated
+            return steps
+        done[people[who]] = rating
+        steps += 1
+    async with db.transaction() as session:
+        about_carol = (
+            await session.exec(
+                select(Rating).where(col(Rating.order_id) == order_id, col(Rating.rater_id) == bob)
+            )
+        ).first()
+        ready = about_carol is not None and about_carol.revealed_at is not None
+        if ready and about_carol is not None and about_carol.reply is None:
+            await ratings.reply_to_rating(
+                session, _actor(carol), rating_id=about_carol.id, text=LAMP_REPLY
+            )
+            steps += 1
+    return steps
+
+
+async def _books_rating(db: Database, people: Mapping[str, uuid.UUID]) -> int:
+    """Carol rates Bob on the books; Bob has not rated: hidden until Bob rates or the window
+    ends (the worker of `c2c-api serve` reveals it then)."""
+    bob, carol = people["bob@example.com"], people["carol@example.com"]
+    async with db.transaction() as session:
+        order = (
+            await session.exec(
+                select(Order)
+                .join(Listing, col(Listing.id) == col(Order.listing_id))
+                .where(
+                    col(Listing.seller_id) == bob,
+                    col(Listing.title) == BOOKS_TITLE,
+                    col(Order.buyer_id) == carol,
+                    col(Order.state) == "COMPLETED",
+                )
+            )
+        ).first()
+        if order is None:
+            return 0
+        rows = (await ratings.ratings_of_orders(session, [order.id]))[order.id]
+        if rows:
+            return 0
+        score, comment = BOOKS_RATING
+        try:
+            await ratings.rate_order(
+                session,
+                _actor(carol),
+                order_id=order.id,
+                score=score,
+                comment=comment,
+                criteria={Criterion.ITEM_AS_DESCRIBED: 5, Criterion.HANDOVER: 3},
+                settings=db.settings,
+            )
+        except RatingWindowClosed:
+            return 0
+    return 1
+
+
 async def seed_demo_deals(db: Database, people: Mapping[str, uuid.UUID]) -> DemoDeals:
     """Make the demo deals (or what is left of them) through the real services."""
     fees = FeeSchedule.from_settings(db.settings)
@@ -212,4 +428,7 @@ async def seed_demo_deals(db: Database, people: Mapping[str, uuid.UUID]) -> Demo
     for seller, buyer, values, after_payment in SALES:
         steps += await _sale(db, people, fees, seller, buyer, values, after_payment)
     steps += await _open_offer(db, people, fees)
+    steps += await _lamp_ratings(db, people)
+    steps += await _books_rating(db, people)
+    steps += await _conversation(db, people)
     return DemoDeals(steps=steps)

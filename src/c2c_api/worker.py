@@ -123,7 +123,10 @@ def register_deal_handlers(handlers: Handlers, settings: Settings, db: Database)
 
     async def rating_reveal(session: AsyncSession, event: OutboxEvent) -> None:
         await reveal_due_ratings(
-            session, order_id=uuid.UUID(str(event.payload["subjectId"])), rules=rating_rules
+            session,
+            order_id=uuid.UUID(str(event.payload["subjectId"])),
+            settings=settings,
+            rules=rating_rules,
         )
 
     handlers.on_transaction(OFFER_EXPIRE_ACTION, offer_expiry)

@@ -1,4 +1,4 @@
-"""`seed --demo` leaves three deals made through the real services: a completed sale, an
+"""`seed --demo` leaves deals made through the real services: two completed sales, an
 order to ship, an open offer; seeding again changes nothing (the ledger check runs after
 each test, conftest)."""
 
@@ -8,7 +8,7 @@ from sqlmodel import col, select
 
 from c2c_api.db import Database
 from c2c_api.demo import seed_demo
-from c2c_api.demo_deals import BACKPACK_TITLE, BIKE_OFFER, BIKE_TITLE, LAMP_TITLE
+from c2c_api.demo_deals import BACKPACK_TITLE, BIKE_OFFER, BIKE_TITLE, BOOKS_TITLE, LAMP_TITLE
 from c2c_api.ledger.service import balance, member_available, order_escrow
 from c2c_api.listings.models import Listing, ListingStatus
 from c2c_api.offers.models import Offer, OfferStatus
@@ -77,9 +77,9 @@ class TestDemoDeals:
         again = await seed_demo(db)
         assert not again.created
         async with db.sessionmaker() as session:
-            assert len(list(await session.exec(select(Order)))) == 2
+            assert len(list(await session.exec(select(Order)))) == 3
             assert len(list(await session.exec(select(Offer)))) == 1
             sold = await session.exec(
                 select(Listing).where(col(Listing.status) == ListingStatus.SOLD)
             )
-            assert [x.title for x in sold] == [LAMP_TITLE]
+            assert {x.title for x in sold} == {LAMP_TITLE, BOOKS_TITLE}

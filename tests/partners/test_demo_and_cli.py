@@ -58,7 +58,12 @@ class TestSeedDemo:
             assert set(clients) == {"demo-vintage-lyon", "demo-web", "demo-console"}
             assert clients["demo-vintage-lyon"].partner_id == partner.id
             assert "http://127.0.0.1:5173/callback" in clients["demo-web"].redirect_uris
-            assert list(await session.exec(select(MailMessage))) == []
+            # No account mail; the one mail is the lamp's ratings reveal, queued by the real
+            # ratings service to Bob (Carol's rating revealed both: she is not told).
+            mails = list(await session.exec(select(MailMessage)))
+            assert [(m.to_address, m.subject) for m in mails] == [
+                ("bob@example.com", "Ratings are visible: Lampe de bureau Jieldé")
+            ]
         again = await demo.seed_demo(db)
         assert not again.created
         assert "already present" in again.instructions()

@@ -38,7 +38,7 @@ class TestSimultaneousRatings:
         async def first() -> Rating:
             async with db.transaction() as session:
                 rating = await ratings.rate_order(
-                    session, deal.as_buyer, order_id=deal.order.id, score=4
+                    session, deal.as_buyer, order_id=deal.order.id, score=4, settings=db.settings
                 )
                 rated.set()
                 await release.wait()
@@ -48,7 +48,7 @@ class TestSimultaneousRatings:
             await rated.wait()
             async with db.transaction() as session:
                 return await ratings.rate_order(
-                    session, deal.as_seller, order_id=deal.order.id, score=5
+                    session, deal.as_seller, order_id=deal.order.id, score=5, settings=db.settings
                 )
 
         held = asyncio.create_task(first())
@@ -81,7 +81,7 @@ class TestSimultaneousRatings:
         async def first() -> Rating:
             async with db.transaction() as session:
                 rating = await ratings.rate_order(
-                    session, deal.as_buyer, order_id=deal.order.id, score=4
+                    session, deal.as_buyer, order_id=deal.order.id, score=4, settings=db.settings
                 )
                 rated.set()
                 await release.wait()
@@ -91,7 +91,7 @@ class TestSimultaneousRatings:
             await rated.wait()
             async with db.transaction() as session:
                 return await ratings.rate_order(
-                    session, deal.as_buyer, order_id=deal.order.id, score=1
+                    session, deal.as_buyer, order_id=deal.order.id, score=1, settings=db.settings
                 )
 
         held = asyncio.create_task(first())

@@ -274,7 +274,10 @@ class TestWindowSetting:
         clock.freeze(T0 + timedelta(days=14))
         async with db.transaction() as session:
             assert (
-                await ratings.reveal_due_ratings(session, order_id=deal.order.id, rules=longer) == 0
+                await ratings.reveal_due_ratings(
+                    session, order_id=deal.order.id, settings=db.settings, rules=longer
+                )
+                == 0
             )
         assert [(t.due_at, t.status) for t in await reveal_timers(db)] == [
             (T0 + timedelta(days=20), TimerStatus.PENDING)
@@ -283,6 +286,9 @@ class TestWindowSetting:
         clock.freeze(T0 + timedelta(days=20))
         async with db.transaction() as session:
             assert (
-                await ratings.reveal_due_ratings(session, order_id=deal.order.id, rules=longer) == 1
+                await ratings.reveal_due_ratings(
+                    session, order_id=deal.order.id, settings=db.settings, rules=longer
+                )
+                == 1
             )
         assert await visible(db, deal.as_seller, lone.id)

@@ -12,7 +12,8 @@ Rules:
 - one thread per (listing, interested member), created by its first message or event; a
   concurrent first message finds the thread the other created (unique key, ON CONFLICT);
 - messages are numbered in their thread (seq); writers of a thread are serialised by its
-  row lock, so seqs have no gap and no duplicate;
+  row lock, taken by the upsert that creates the thread or increments its seq (one
+  statement), so seqs have no gap and no duplicate;
 - TEXT: NFC-normalised, trimmed, 1 to MAX_MESSAGE_LENGTH characters, no control characters
   but line breaks and tabs; scanned for scam warnings, stored with the message;
 - a participant's unread count is kept on their participant row, in the same transaction
@@ -183,14 +184,14 @@ async def send_message(
     await _check_rate(session, member_id, limits or MessageLimits())
     if thread is None:
         assert listing is not None
-        thread = await _thread_for(
-            session, listing_id=listing.id, owner_id=listing.seller_id, interested_id=member_id
-        )
+        key = (listing.id, listing.seller_id, member_id)
     else:
-        thread = await _locked_thread(session, thread.id)
-    message = await _append(
+        key = (thread.listing_id, thread.owner_id, thread.interested_id)
+    thread, message = await _append(
         session,
-        thread,
+        listing_id=key[0],
+        owner_id=key[1],
+        interested_id=key[2],
         kind=MessageKind.TEXT,
         sender_id=member_id,
         body=body,
@@ -219,12 +220,17 @@ async def post_system_message(
         listing = await session.get(Listing, listing_id)
         assert listing is not None
         owner_id = listing.seller_id
-    thread = await _thread_for(
-        session, listing_id=listing_id, owner_id=owner_id, interested_id=interested_member_id
+    _, message = await _append(
+        session,
+        listing_id=listing_id,
+        owner_id=owner_id,
+        interested_id=interested_member_id,
+        kind=MessageKind.SYSTEM,
+        sender_id=actor_id,
+        event=event,
+        data=payload,
     )
-    return await _append(
-        session, thread, kind=MessageKind.SYSTEM, sender_id=actor_id, event=event, data=payload
-    )
+    return message
 
 
 async def mark_thread_read(
@@ -296,57 +302,46 @@ async def _unread_after(
     return int(count)
 
 
-async def _thread_for(
+async def _advance_thread(
     session: AsyncSession,
     *,
     listing_id: uuid.UUID,
     owner_id: uuid.UUID,
     interested_id: uuid.UUID,
-) -> Thread:
-    """The thread of (listing, interested member), created if needed, row-locked.
+) -> tuple[Thread, bool]:
+    """The thread of (listing, interested member) with its next seq taken, row-locked, and
+    whether this call created it: one statement.
 
-    INSERT … ON CONFLICT DO NOTHING on the unique key: of two transactions creating it at
-    once, the second waits for the first and then finds its thread."""
+    INSERT … ON CONFLICT (listing_id, interested_id) DO UPDATE SET last_seq = last_seq + 1
+    … RETURNING: creates the thread at seq 1 or increments the existing one, and the update
+    holds its row lock to the end of the transaction. Of two transactions creating it at
+    once, the second waits on the unique key for the first, then increments its thread.
+    A thread is created by its first message, so a returned seq of 1 is a new thread."""
     now = utcnow()
-    inserted = (
-        await session.exec(
-            _insert(session)(Thread)
-            .values(
-                id=uuid.uuid4(),
-                listing_id=listing_id,
-                owner_id=owner_id,
-                interested_id=interested_id,
-                last_seq=0,
-                created_at=now,
-                last_message_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["listing_id", "interested_id"])
-            .returning(col(Thread.id))
+    table = Thread.__table__.c  # type: ignore[attr-defined]
+    statement = (
+        _insert(session)(Thread)
+        .values(
+            id=uuid.uuid4(),
+            listing_id=listing_id,
+            owner_id=owner_id,
+            interested_id=interested_id,
+            last_seq=1,
+            created_at=now,
+            last_message_at=now,
         )
-    ).first()
-    if inserted is not None:
-        created: uuid.UUID = inserted[0]
-        session.add_all(
-            [
-                ThreadParticipant(
-                    thread_id=created,
-                    member_id=me,
-                    counterpart_id=other,
-                    last_message_at=now,
-                )
-                for me, other in ((owner_id, interested_id), (interested_id, owner_id))
-            ]
+        .on_conflict_do_update(
+            index_elements=["listing_id", "interested_id"],
+            set_={"last_seq": table.last_seq + 1, "last_message_at": now},
         )
-        await session.flush()
-    thread = (
-        await session.exec(
-            select(Thread)
-            .where(col(Thread.listing_id) == listing_id, col(Thread.interested_id) == interested_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).one()
-    return thread
+        .returning(Thread)
+    )
+    thread: Thread = (
+        (await session.exec(statement, execution_options={"populate_existing": True}))
+        .scalars()
+        .one()
+    )
+    return thread, thread.last_seq == 1
 
 
 async def _locked_thread(session: AsyncSession, thread_id: uuid.UUID) -> Thread:
@@ -362,22 +357,32 @@ async def _locked_thread(session: AsyncSession, thread_id: uuid.UUID) -> Thread:
 
 async def _append(
     session: AsyncSession,
-    thread: Thread,
     *,
+    listing_id: uuid.UUID,
+    owner_id: uuid.UUID,
+    interested_id: uuid.UUID,
     kind: MessageKind,
     sender_id: uuid.UUID | None,
     body: str | None = None,
     warnings: list[dict[str, Any]] | None = None,
     event: str | None = None,
     data: dict[str, Any] | None = None,
-) -> Message:
-    """The next message of a locked thread; participants' counts and activity follow."""
-    now = utcnow()
-    thread.last_seq += 1
-    thread.last_message_at = now
+) -> tuple[Thread, Message]:
+    """The next message of the thread of (listing, interested member), created if needed;
+    participants' counts and activity follow. Three statements: the thread's upsert, the
+    message, the participants (inserted with their counts for a new thread, else updated).
+
+    For each participant: a message they did not cause is unread; a TEXT message marks the
+    thread read for its sender; a SYSTEM message they caused leaves their marker alone."""
+    thread, created = await _advance_thread(
+        session, listing_id=listing_id, owner_id=owner_id, interested_id=interested_id
+    )
+    now = thread.last_message_at
+    seq = thread.last_seq
+    is_text = kind == MessageKind.TEXT
     message = Message(
         thread_id=thread.id,
-        seq=thread.last_seq,
+        seq=seq,
         kind=kind,
         sender_id=sender_id,
         body=body,
@@ -386,27 +391,41 @@ async def _append(
         data=data,
         created_at=now,
     )
-    session.add(thread)
     session.add(message)
-    await session.flush()
-    participant = ThreadParticipant.__table__.c  # type: ignore[attr-defined]
-    by_sender = participant.member_id == sender_id if sender_id is not None else sa.false()
-    is_text = kind == MessageKind.TEXT
-    await session.exec(
-        sa.update(ThreadParticipant)
-        .where(participant.thread_id == thread.id)
-        .values(
-            last_message_at=now,
-            unread_count=sa.case(
-                (by_sender, 0 if is_text else participant.unread_count),
-                else_=participant.unread_count + 1,
-            ),
-            last_read_seq=sa.case(
-                (sa.and_(by_sender, sa.true() if is_text else sa.false()), thread.last_seq),
-                else_=participant.last_read_seq,
-            ),
+    if created:
+        session.add_all(
+            [
+                ThreadParticipant(
+                    thread_id=thread.id,
+                    member_id=me,
+                    counterpart_id=other,
+                    last_read_seq=seq if is_text and me == sender_id else 0,
+                    unread_count=0 if me == sender_id else 1,
+                    last_message_at=now,
+                )
+                for me, other in ((owner_id, interested_id), (interested_id, owner_id))
+            ]
         )
-    )
+        await session.flush()
+    else:
+        await session.flush()
+        participant = ThreadParticipant.__table__.c  # type: ignore[attr-defined]
+        by_sender = participant.member_id == sender_id if sender_id is not None else sa.false()
+        await session.exec(
+            sa.update(ThreadParticipant)
+            .where(participant.thread_id == thread.id)
+            .values(
+                last_message_at=now,
+                unread_count=sa.case(
+                    (by_sender, 0 if is_text else participant.unread_count),
+                    else_=participant.unread_count + 1,
+                ),
+                last_read_seq=sa.case(
+                    (sa.and_(by_sender, sa.true() if is_text else sa.false()), seq),
+                    else_=participant.last_read_seq,
+                ),
+            )
+        )
     for member in (thread.owner_id, thread.interested_id):
         await record_event(
             session,
@@ -421,7 +440,7 @@ async def _append(
             member_id=member,
             flush=False,
         )
-    return message
+    return thread, message
 
 
 def message_snapshot(message: Message) -> dict[str, Any]:

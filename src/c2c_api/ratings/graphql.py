@@ -389,6 +389,7 @@ class RatingMutation:
             score=score,
             comment=comment,
             criteria=[(Criterion(c.criterion), c.score) for c in criteria or []],
+            settings=ctx.settings,
             rules=_rules(info),
         )
         found = await OrderType.resolve_nodes(info=info, node_ids=[str(rating.order_id)])

@@ -1,8 +1,9 @@
 """Ratings: double-blind, revealed together, then public and final (docs/ratings.md).
 
-    rate_order(session, actor, *, order_id, score, comment, criteria)  one side rates the other
+    rate_order(session, actor, *, order_id, score, comment, criteria, settings)
+                                                 one side rates the other
     reply_to_rating(session, actor, *, rating_id, text)                the rated member's reply
-    reveal_due_ratings(session, *, order_id)                           the window's timer
+    reveal_due_ratings(session, *, order_id, settings)                 the window's timer
     get_ratings / ratings_of_member / criteria_of / reputations / …    reads
 
 Both sides of an order rate under the order's row lock, so two ratings arriving at once are
@@ -42,6 +43,7 @@ from c2c_api.ratings.errors import (
     RatingScoreInvalid,
     RatingWindowClosed,
 )
+from c2c_api.ratings.mail import mail_revealed
 from c2c_api.ratings.models import (
     COMMENT_MAX,
     CRITERIA_OF,
@@ -138,6 +140,7 @@ async def rate_order(
     score: int,
     comment: str | None = None,
     criteria: Mapping[Criterion, int] | Sequence[tuple[Criterion, int]] = (),
+    settings: Settings,
     rules: RatingRules = DEFAULT_RULES,
 ) -> Rating:
     """The caller rates the other member of a completed order, once, within the window."""
@@ -173,7 +176,7 @@ async def rate_order(
     for criterion, value in checked.items():
         session.add(RatingCriterion(rating_id=rating.id, criterion=criterion, score=value))
     if existing:
-        await _reveal(session, order, [*existing, rating], now, by=member_id)
+        await _reveal(session, settings, order, [*existing, rating], now, by=member_id)
         await cancel_timer(
             session, subject_type=TIMER_SUBJECT, subject_id=order.id, action=REVEAL_ACTION
         )
@@ -191,6 +194,7 @@ async def rate_order(
 
 async def _reveal(
     session: AsyncSession,
+    settings: Settings,
     order: Order,
     ratings: Sequence[Rating],
     now: datetime,
@@ -198,7 +202,8 @@ async def _reveal(
     by: uuid.UUID | None = None,
 ) -> None:
     """Make the order's hidden ratings public, and tell both members (rating.revealed; the
-    payload's `notify` is false for the member whose rating revealed them: they know)."""
+    payload's `notify` is false for the member whose rating revealed them: they know). The
+    members to notify get an e-mail (RATING_REVEALED), queued in this transaction."""
     hidden = [r for r in ratings if r.revealed_at is None]
     if not hidden:
         return
@@ -220,10 +225,20 @@ async def _reveal(
             flush=False,
         )
     await session.flush()
+    await mail_revealed(
+        session,
+        settings,
+        order=order,
+        recipients=[m for m in (order.buyer_id, order.seller_id) if m != by],
+    )
 
 
 async def reveal_due_ratings(
-    session: AsyncSession, *, order_id: uuid.UUID, rules: RatingRules = DEFAULT_RULES
+    session: AsyncSession,
+    *,
+    order_id: uuid.UUID,
+    settings: Settings,
+    rules: RatingRules = DEFAULT_RULES,
 ) -> int:
     """The window's timer: reveal what is still hidden once the window has ended; the
     number of ratings revealed (none when both rated already)."""
@@ -244,7 +259,7 @@ async def reveal_due_ratings(
         )
         return 0
     hidden = [r for r in await _ratings_of_order(session, order.id) if r.revealed_at is None]
-    await _reveal(session, order, hidden, now)
+    await _reveal(session, settings, order, hidden, now)
     return len(hidden)
 
 
