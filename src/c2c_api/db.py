@@ -312,13 +312,32 @@ def after_rollback(session: AsyncSession, action: Callable[[], Awaitable[None]])
     session.info.setdefault(AFTER_ROLLBACK, []).append(action)
 
 
-async def _run_after_rollback(session: AsyncSession) -> None:
-    for action in session.info.pop(AFTER_ROLLBACK, []):
+def after_rollback_mark(session: AsyncSession) -> int:
+    """How many after-rollback actions the transaction holds now (see `rolled_back_since`)."""
+    return len(session.info.get(AFTER_ROLLBACK, ()))
+
+
+def rolled_back_since(session: AsyncSession, mark: int) -> list[Callable[[], Awaitable[None]]]:
+    """The after-rollback actions registered since `mark`, taken out of the transaction: a
+    savepoint taken at `mark` was rolled back while the transaction goes on. Run them with
+    `run_after_rollback` once the transaction has ended (committed or not)."""
+    actions: list[Callable[[], Awaitable[None]]] = session.info.get(AFTER_ROLLBACK, [])
+    undone, actions[mark:] = actions[mark:], []
+    return undone
+
+
+async def run_after_rollback(actions: list[Callable[[], Awaitable[None]]]) -> None:
+    """Run after-rollback actions, each once; a failing one is logged, not raised."""
+    for action in actions:
         try:
             # Shielded: a cancelled request still cleans up what it left outside.
             await asyncio.shield(action())
         except Exception:
             logging.getLogger(__name__).warning("an after-rollback action failed", exc_info=True)
+
+
+async def _run_after_rollback(session: AsyncSession) -> None:
+    await run_after_rollback(session.info.pop(AFTER_ROLLBACK, []))
 
 
 class Database:
