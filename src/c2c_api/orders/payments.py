@@ -126,14 +126,14 @@ async def start_payment(
 
 async def record_charge(
     session: AsyncSession, *, payment_id: uuid.UUID, result: ChargeResult
-) -> OrderPayment:
-    """What the provider answered, applied to the attempt and its order."""
+) -> tuple[OrderPayment, Order]:
+    """What the provider answered, applied to the attempt and its order (both returned)."""
     payment = await session.get(OrderPayment, payment_id, with_for_update=True)
     assert payment is not None
     order = await locked_order(session, payment.order_id)
     assert order is not None
     if payment.status != PaymentStatus.PROCESSING:
-        return payment  # a webhook settled it first
+        return payment, order  # a webhook settled it first
     payment.provider_ref = result.provider_ref
     payment.updated_at = utcnow()
     if result.status == ChargeStatus.SUCCEEDED:
@@ -159,7 +159,7 @@ async def record_charge(
         payment.failure_reason = result.failure_reason or result.status.value
     session.add(payment)
     await session.flush()
-    return payment
+    return payment, order
 
 
 async def _succeeded(session: AsyncSession, payment: OrderPayment, order: Order) -> None:
@@ -247,13 +247,11 @@ async def pay_order(
     result = await provider.charge(request)
     value = {"orderId": str(order_id), "paymentId": str(request.payment_id)}
     async with begin() as session:
-        recorded = await record_charge(session, payment_id=request.payment_id, result=result)
+        recorded, order = await record_charge(session, payment_id=request.payment_id, result=result)
         if recorded.status != PaymentStatus.FAILED and finish is not None:
             await finish(session, value)
         if committed is not None:  # the order as this transaction leaves it (the response)
-            order = await session.get(Order, recorded.order_id)
-            if order is not None:
-                committed.append(order)
+            committed.append(order)
     if recorded.status == PaymentStatus.FAILED:
         if result.status == ChargeStatus.INSUFFICIENT_FUNDS:
             raise CardInsufficientFunds(fields=["paymentMethod"])
