@@ -177,6 +177,18 @@ def pg_session_settings(settings: Settings) -> dict[str, str]:
     }
 
 
+def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """`pool_pre_ping` in one round trip: `SELECT 1` in the simple query protocol. asyncpg's
+    own ping opens a transaction around its query (BEGIN, `;`, ROLLBACK: three round trips,
+    for pgbouncer's transaction mode, which this app does not use: its prepared statements
+    would not survive it anyway). A connection that fails it is thrown away and another taken
+    (the pool tries three times), as with pool_pre_ping."""
+    try:
+        await_(dbapi_connection.driver_connection.execute("SELECT 1"))
+    except Exception as error:
+        raise sa.exc.DisconnectionError("the pooled connection is gone") from error
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     """The async engine for the configured database."""
     kwargs: dict[str, Any] = {"echo": settings.database_echo}
@@ -184,10 +196,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
         kwargs.update(
             pool_size=settings.database_pool_size,
             max_overflow=10,
-            pool_pre_ping=True,
             connect_args={"server_settings": pg_session_settings(settings)},
         )
     engine = create_async_engine(settings.database_url, **kwargs)
+    if not settings.is_sqlite:
+        # Every checkout is checked before use (a database restart leaves dead connections).
+        event.listen(engine.sync_engine, "checkout", _ping_on_checkout)
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
