@@ -360,6 +360,14 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.engine = create_engine(settings)
+        # Single statements that need no transaction (each is consistent on its own), on the
+        # same pool: no BEGIN and no ROLLBACK around them, one round trip (PostgreSQL; SQLite
+        # transactions are local calls).
+        self.autocommit_engine = (
+            self.engine
+            if settings.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
