@@ -9,12 +9,18 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -354,6 +360,27 @@ async def _run_after_rollback(session: AsyncSession) -> None:
     await run_after_rollback(session.info.pop(AFTER_ROLLBACK, []))
 
 
+class _Spare:
+    """A request's first connection (its bearer token's check), kept for the first session
+    the request opens: one checkout, and one pre-ping, where there were two."""
+
+    def __init__(self) -> None:
+        self.connection: AsyncConnection | None = None
+        self.lent = False  # kept once, lent once: later statements check out as usual
+
+    def take(self) -> AsyncConnection | None:
+        connection, self.connection = self.connection, None
+        return connection
+
+    async def close(self) -> None:
+        connection = self.take()
+        if connection is not None:
+            await connection.close()
+
+
+_spare: ContextVar[_Spare | None] = ContextVar("c2c_request_connection", default=None)
+
+
 class Database:
     """Engines and session factories of one process."""
 
@@ -401,6 +428,58 @@ class Database:
         return self._sync_sessionmaker
 
     @asynccontextmanager
+    async def request_scope(self) -> AsyncIterator[None]:
+        """One request: the connection of its first statement (`single_statement`: the bearer
+        token's check) is kept, idle, for the first session it opens (`transaction`,
+        `read_session`), then goes back to the pool with it; unused, at the end of the scope.
+        PostgreSQL only (each checkout is a round trip there)."""
+        if self.settings.is_sqlite:
+            yield
+            return
+        spare = _Spare()
+        token = _spare.set(spare)
+        try:
+            yield
+        finally:
+            _spare.reset(token)
+            await spare.close()
+
+    @asynccontextmanager
+    async def single_statement(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for one statement outside any transaction (autocommit: no BEGIN, no
+        ROLLBACK; the statement is consistent on its own). The first in a request scope is
+        then kept for the request's first session."""
+        spare = _spare.get()
+        if spare is None or spare.lent:
+            async with self.autocommit_engine.connect() as connection:
+                yield connection
+            return
+        spare.lent = True
+        connection = await self.engine.connect()
+        try:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield connection
+            await connection.rollback()  # the statement's own (nothing is sent: autocommit)
+            await connection.execution_options(isolation_level=connection.default_isolation_level)
+        except BaseException:
+            await connection.close()
+            raise
+        spare.connection = connection
+
+    def _spare_connection(self) -> AsyncConnection | None:
+        """The request's kept connection, handed over once (see `request_scope`)."""
+        spare = _spare.get()
+        return spare.take() if spare is not None else None
+
+    def read_session(self) -> tuple[SharedSession, AsyncConnection | None]:
+        """A read session (`read_sessionmaker`), on the request's kept connection when there
+        is one: close that connection after the session."""
+        connection = self._spare_connection()
+        if connection is None:
+            return self.read_sessionmaker(), None
+        return self.read_sessionmaker(bind=connection), connection
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: committed on success, rolled back on any exception.
 
@@ -408,16 +487,22 @@ class Database:
         its state, ledger postings and outbox events are committed together or not at all,
         and it is committed before its result is reported.
         """
-        async with self.write_sessionmaker() as session:
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                await _run_after_rollback(session)
-                raise
-            finally:
-                session.info.pop(AFTER_ROLLBACK, None)
+        connection = self._spare_connection()
+        try:
+            maker = self.write_sessionmaker
+            async with maker() if connection is None else maker(bind=connection) as session:
+                try:
+                    yield session
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    await _run_after_rollback(session)
+                    raise
+                finally:
+                    session.info.pop(AFTER_ROLLBACK, None)
+        finally:
+            if connection is not None:
+                await connection.close()
 
     async def record_apart(self, record: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Record, in a transaction of its own committed at once, what must outlive the use
