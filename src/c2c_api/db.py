@@ -183,12 +183,18 @@ def pg_session_settings(settings: Settings) -> dict[str, str]:
     }
 
 
+# False while a checkout's own first statement is its check (Database.single_read).
+_PING: ContextVar[bool] = ContextVar("c2c_ping_on_checkout", default=True)
+
+
 def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """`pool_pre_ping` in one round trip: `SELECT 1` in the simple query protocol. asyncpg's
     own ping opens a transaction around its query (BEGIN, `;`, ROLLBACK: three round trips,
     for pgbouncer's transaction mode, which this app does not use: its prepared statements
     would not survive it anyway). A connection that fails it is thrown away and another taken
     (the pool tries three times), as with pool_pre_ping."""
+    if not _PING.get():
+        return
     try:
         await_(dbapi_connection.driver_connection.execute("SELECT 1"))
     except Exception as error:
@@ -429,7 +435,7 @@ class Database:
 
     @asynccontextmanager
     async def request_scope(self) -> AsyncIterator[None]:
-        """One request: the connection of its first statement (`single_statement`: the bearer
+        """One request: the connection of its first statement (`single_read`: the bearer
         token's check) is kept, idle, for the first session it opens (`transaction`,
         `read_session`), then goes back to the pool with it; unused, at the end of the scope.
         PostgreSQL only (each checkout is a round trip there)."""
@@ -444,27 +450,48 @@ class Database:
             _spare.reset(token)
             await spare.close()
 
-    @asynccontextmanager
-    async def single_statement(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for one statement outside any transaction (autocommit: no BEGIN, no
-        ROLLBACK; the statement is consistent on its own). The first in a request scope is
-        then kept for the request's first session."""
+    async def single_read(self, statement: Any, parameters: dict[str, Any]) -> sa.Result[Any]:
+        """Run one read outside any transaction (autocommit: no BEGIN, no ROLLBACK; a single
+        statement is consistent on its own); its rows, buffered.
+
+        The read is its connection's check: that checkout is not pinged first, and a
+        connection the read finds dead is replaced and the read run once more. The first
+        single read of a request scope then keeps its connection for the request's first
+        session (`request_scope`)."""
         spare = _spare.get()
-        if spare is None or spare.lent:
-            async with self.autocommit_engine.connect() as connection:
-                yield connection
-            return
-        spare.lent = True
-        connection = await self.engine.connect()
-        try:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            yield connection
-            await connection.rollback()  # the statement's own (nothing is sent: autocommit)
-            await connection.execution_options(isolation_level=connection.default_isolation_level)
-        except BaseException:
-            await connection.close()
-            raise
-        spare.connection = connection
+        keep = spare is not None and not spare.lent
+        if spare is not None:
+            spare.lent = True
+        engine = self.engine if keep else self.autocommit_engine
+        for attempt in (1, 2):
+            unpinged = _PING.set(attempt > 1)
+            try:
+                connection = await engine.connect()
+            finally:
+                _PING.reset(unpinged)
+            try:
+                if keep:
+                    await connection.execution_options(isolation_level="AUTOCOMMIT")
+                result = await connection.execute(statement, parameters)
+                if not keep:
+                    await connection.close()
+                    return result
+                await connection.rollback()  # the statement's own (nothing sent: autocommit)
+                await connection.execution_options(
+                    isolation_level=connection.default_isolation_level
+                )
+            except sa.exc.DBAPIError as error:
+                await connection.close()
+                if attempt == 1 and error.connection_invalidated:
+                    continue  # a dead pooled connection (the database restarted): a new one
+                raise
+            except BaseException:
+                await connection.close()
+                raise
+            assert spare is not None
+            spare.connection = connection
+            return result
+        raise AssertionError("unreachable")
 
     def _spare_connection(self) -> AsyncConnection | None:
         """The request's kept connection, handed over once (see `request_scope`)."""

@@ -243,10 +243,10 @@ async def actor_from_access_token(db: Database, token: str) -> Actor:
             raise InvalidToken("unknown key")
         claims = _claims(obj, key, settings, check_exp=True)
         _verified.put(token, kid, f"{settings.issuer} {audience(settings)}", claims)
-    # One statement, outside any transaction (no BEGIN, no ROLLBACK: one round trip); its
-    # connection then serves the request's first session (Database.request_scope).
-    async with db.single_statement() as conn:
-        row = (await conn.execute(_ACTOR_BY_JTI, {"jti": claims["jti"]})).first()
+    # One statement, outside any transaction (no BEGIN, no ROLLBACK: one round trip), which
+    # checks its pooled connection too; that connection then serves the request's first
+    # session (Database.single_read, request_scope).
+    row = (await db.single_read(_ACTOR_BY_JTI, {"jti": claims["jti"]})).first()
     if row is None or row.revoked_at is not None or row.client_revoked_at is not None:
         raise InvalidToken("revoked")
     # The scopes recorded when the token was issued, not the claim: the row is the authority.
