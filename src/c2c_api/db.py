@@ -9,12 +9,18 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -177,6 +183,24 @@ def pg_session_settings(settings: Settings) -> dict[str, str]:
     }
 
 
+# False while a checkout's own first statement is its check (Database.single_read).
+_PING: ContextVar[bool] = ContextVar("c2c_ping_on_checkout", default=True)
+
+
+def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """`pool_pre_ping` in one round trip: `SELECT 1` in the simple query protocol. asyncpg's
+    own ping opens a transaction around its query (BEGIN, `;`, ROLLBACK: three round trips,
+    for pgbouncer's transaction mode, which this app does not use: its prepared statements
+    would not survive it anyway). A connection that fails it is thrown away and another taken
+    (the pool tries three times), as with pool_pre_ping."""
+    if not _PING.get():
+        return
+    try:
+        await_(dbapi_connection.driver_connection.execute("SELECT 1"))
+    except Exception as error:
+        raise sa.exc.DisconnectionError("the pooled connection is gone") from error
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     """The async engine for the configured database."""
     kwargs: dict[str, Any] = {"echo": settings.database_echo}
@@ -184,10 +208,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
         kwargs.update(
             pool_size=settings.database_pool_size,
             max_overflow=10,
-            pool_pre_ping=True,
             connect_args={"server_settings": pg_session_settings(settings)},
         )
     engine = create_async_engine(settings.database_url, **kwargs)
+    if not settings.is_sqlite:
+        # Every checkout is checked before use (a database restart leaves dead connections).
+        event.listen(engine.sync_engine, "checkout", _ping_on_checkout)
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
@@ -312,13 +338,53 @@ def after_rollback(session: AsyncSession, action: Callable[[], Awaitable[None]])
     session.info.setdefault(AFTER_ROLLBACK, []).append(action)
 
 
-async def _run_after_rollback(session: AsyncSession) -> None:
-    for action in session.info.pop(AFTER_ROLLBACK, []):
+def after_rollback_mark(session: AsyncSession) -> int:
+    """How many after-rollback actions the transaction holds now (see `rolled_back_since`)."""
+    return len(session.info.get(AFTER_ROLLBACK, ()))
+
+
+def rolled_back_since(session: AsyncSession, mark: int) -> list[Callable[[], Awaitable[None]]]:
+    """The after-rollback actions registered since `mark`, taken out of the transaction: a
+    savepoint taken at `mark` was rolled back while the transaction goes on. Run them with
+    `run_after_rollback` once the transaction has ended (committed or not)."""
+    actions: list[Callable[[], Awaitable[None]]] = session.info.get(AFTER_ROLLBACK, [])
+    undone, actions[mark:] = actions[mark:], []
+    return undone
+
+
+async def run_after_rollback(actions: list[Callable[[], Awaitable[None]]]) -> None:
+    """Run after-rollback actions, each once; a failing one is logged, not raised."""
+    for action in actions:
         try:
             # Shielded: a cancelled request still cleans up what it left outside.
             await asyncio.shield(action())
         except Exception:
             logging.getLogger(__name__).warning("an after-rollback action failed", exc_info=True)
+
+
+async def _run_after_rollback(session: AsyncSession) -> None:
+    await run_after_rollback(session.info.pop(AFTER_ROLLBACK, []))
+
+
+class _Spare:
+    """A request's first connection (its bearer token's check), kept for the first session
+    the request opens: one checkout, and one pre-ping, where there were two."""
+
+    def __init__(self) -> None:
+        self.connection: AsyncConnection | None = None
+        self.lent = False  # kept once, lent once: later statements check out as usual
+
+    def take(self) -> AsyncConnection | None:
+        connection, self.connection = self.connection, None
+        return connection
+
+    async def close(self) -> None:
+        connection = self.take()
+        if connection is not None:
+            await connection.close()
+
+
+_spare: ContextVar[_Spare | None] = ContextVar("c2c_request_connection", default=None)
 
 
 class Database:
@@ -327,6 +393,14 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.engine = create_engine(settings)
+        # Single statements that need no transaction (each is consistent on its own), on the
+        # same pool: no BEGIN and no ROLLBACK around them, one round trip (PostgreSQL; SQLite
+        # transactions are local calls).
+        self.autocommit_engine = (
+            self.engine
+            if settings.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -360,6 +434,79 @@ class Database:
         return self._sync_sessionmaker
 
     @asynccontextmanager
+    async def request_scope(self) -> AsyncIterator[None]:
+        """One request: the connection of its first statement (`single_read`: the bearer
+        token's check) is kept, idle, for the first session it opens (`transaction`,
+        `read_session`), then goes back to the pool with it; unused, at the end of the scope.
+        PostgreSQL only (each checkout is a round trip there)."""
+        if self.settings.is_sqlite:
+            yield
+            return
+        spare = _Spare()
+        token = _spare.set(spare)
+        try:
+            yield
+        finally:
+            _spare.reset(token)
+            await spare.close()
+
+    async def single_read(self, statement: Any, parameters: dict[str, Any]) -> sa.Result[Any]:
+        """Run one read outside any transaction (autocommit: no BEGIN, no ROLLBACK; a single
+        statement is consistent on its own); its rows, buffered.
+
+        The read is its connection's check: that checkout is not pinged first, and a
+        connection the read finds dead is replaced and the read run once more. The first
+        single read of a request scope then keeps its connection for the request's first
+        session (`request_scope`)."""
+        spare = _spare.get()
+        keep = spare is not None and not spare.lent
+        if spare is not None:
+            spare.lent = True
+        engine = self.engine if keep else self.autocommit_engine
+        for attempt in (1, 2):
+            unpinged = _PING.set(attempt > 1)
+            try:
+                connection = await engine.connect()
+            finally:
+                _PING.reset(unpinged)
+            try:
+                if keep:
+                    await connection.execution_options(isolation_level="AUTOCOMMIT")
+                result = await connection.execute(statement, parameters)
+                if not keep:
+                    await connection.close()
+                    return result
+                await connection.rollback()  # the statement's own (nothing sent: autocommit)
+                await connection.execution_options(
+                    isolation_level=connection.default_isolation_level
+                )
+            except sa.exc.DBAPIError as error:
+                await connection.close()
+                if attempt == 1 and error.connection_invalidated:
+                    continue  # a dead pooled connection (the database restarted): a new one
+                raise
+            except BaseException:
+                await connection.close()
+                raise
+            assert spare is not None
+            spare.connection = connection
+            return result
+        raise AssertionError("unreachable")
+
+    def _spare_connection(self) -> AsyncConnection | None:
+        """The request's kept connection, handed over once (see `request_scope`)."""
+        spare = _spare.get()
+        return spare.take() if spare is not None else None
+
+    def read_session(self) -> tuple[SharedSession, AsyncConnection | None]:
+        """A read session (`read_sessionmaker`), on the request's kept connection when there
+        is one: close that connection after the session."""
+        connection = self._spare_connection()
+        if connection is None:
+            return self.read_sessionmaker(), None
+        return self.read_sessionmaker(bind=connection), connection
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: committed on success, rolled back on any exception.
 
@@ -367,16 +514,22 @@ class Database:
         its state, ledger postings and outbox events are committed together or not at all,
         and it is committed before its result is reported.
         """
-        async with self.write_sessionmaker() as session:
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                await _run_after_rollback(session)
-                raise
-            finally:
-                session.info.pop(AFTER_ROLLBACK, None)
+        connection = self._spare_connection()
+        try:
+            maker = self.write_sessionmaker
+            async with maker() if connection is None else maker(bind=connection) as session:
+                try:
+                    yield session
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    await _run_after_rollback(session)
+                    raise
+                finally:
+                    session.info.pop(AFTER_ROLLBACK, None)
+        finally:
+            if connection is not None:
+                await connection.close()
 
     async def record_apart(self, record: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Record, in a transaction of its own committed at once, what must outlive the use

@@ -22,6 +22,8 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.relay import GlobalID
@@ -418,3 +420,78 @@ class TestTimerRace:
             assert await timeline(db, order.id) == ["created", "payment_deadline_passed"]
         stock = await reload_listing(db, item)
         assert (stock.reserved_quantity, stock.status) == (0, ListingStatus.PUBLISHED)
+
+
+# buyNow over HTTP GraphQL: one key sent twice at once (a client retrying while the first is
+# still running). The claim lives in the order's own transaction: the second waits for it.
+BUY = (
+    "mutation($l: ID!, $k: String!) { buyNow(listingId: $l, handover: SHIPPING,"
+    " idempotencyKey: $k) { __typename ... on BuyNowSuccess { order { id } }"
+    " ... on UserError { code } } }"
+)
+HOLD_THE_LISTING = "SELECT id FROM listings WHERE id = :listing_id FOR UPDATE"
+# Held the same way, and committed: every unit is then taken (by no order of this test).
+SELL_OUT_THE_LISTING = (
+    "UPDATE listings SET reserved_quantity = quantity WHERE id = :listing_id RETURNING id"
+)
+
+
+class TestBuyNowOneKeyRace:
+    async def arrange(self, db: Database) -> tuple[Listing, str]:
+        seller, _ = await member(db)
+        _, token = await create_member_with_token(db, scopes=MEMBER)
+        return await listing(db, seller, quantity=3), token
+
+    async def race(
+        self, db: Database, client: httpx.AsyncClient, item: Listing, token: str, hold: str
+    ) -> list[Any]:
+        """Two buyNow with one key at once; the first held at the stock reservation (the test's
+        transaction holds the listing's row, `hold`, then commits) until the second is seen
+        waiting too (on the key's row)."""
+        gid = str(GlobalID("SaleListing", str(item.id)))
+        variables = {"l": gid, "k": str(uuid.uuid4())}
+
+        async def buy_now() -> Any:
+            response = await client.post(
+                "/graphql", json={"query": BUY, "variables": variables}, headers=bearer(token)
+            )
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert "errors" not in body, body
+            return body["data"]["buyNow"]
+
+        holder = create_async_engine(db.settings.database_url, poolclass=NullPool)
+        try:
+            async with holder.begin() as conn:
+                await conn.execute(sa.text(hold), {"listing_id": item.id})
+                tasks = [asyncio.create_task(buy_now()) for _ in range(2)]
+                await wait_for_lock_waiters(db.settings.database_url, 2)
+                assert not any(t.done() for t in tasks)
+        finally:
+            await holder.dispose()
+        return list(await asyncio.gather(*tasks))
+
+    async def test_one_order_and_both_get_its_answer(
+        self, db: Database, client: httpx.AsyncClient
+    ) -> None:
+        skip_on_sqlite(db)
+        item, token = await self.arrange(db)
+        first, second = await self.race(db, client, item, token, HOLD_THE_LISTING)
+        assert first["__typename"] == "BuyNowSuccess"
+        assert second == first  # the same order, not IDEMPOTENCY_KEY_IN_USE
+        made = await orders_of(db, item)
+        assert [str(GlobalID("Order", str(o.id))) for o in made] == [first["order"]["id"]]
+        assert (await reload_listing(db, item)).reserved_quantity == 1
+
+    async def test_a_refusal_is_both_answers_and_leaves_nothing(
+        self, db: Database, client: httpx.AsyncClient
+    ) -> None:
+        """The listing sells out while the first waits for it: the first is refused once it
+        gets the row, its writes rolled back to just after the key's claim, the refusal stored
+        and committed with the claim; the second replays that refusal."""
+        skip_on_sqlite(db)
+        item, token = await self.arrange(db)
+        answers = await self.race(db, client, item, token, SELL_OUT_THE_LISTING)
+        assert answers == [{"__typename": "UserError", "code": "OUT_OF_STOCK"}] * 2
+        assert await orders_of(db, item) == []
+        assert (await reload_listing(db, item)).reserved_quantity == item.quantity

@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api.db import Database
 from c2c_api.events.models import OutboxEvent, Timer, TimerStatus
-from c2c_api.events.service import cancel_timer, schedule_timer
+from c2c_api.events.service import cancel_timer, cancel_timers, schedule_timer
 from c2c_api.events.worker import Handlers, Worker
 from c2c_api.kit.clock import clock
 
@@ -41,9 +43,12 @@ async def arm(db: Database, subject: uuid.UUID, due: datetime) -> None:
         )
 
 
-async def timer_of(db: Database, subject: uuid.UUID) -> Timer:
+async def timer_of(db: Database, subject: uuid.UUID, action: str = "thing.ring") -> Timer:
     async with db.sessionmaker() as session:
-        return (await session.exec(select(Timer).where(Timer.subject_id == subject))).one()
+        found = await session.exec(
+            select(Timer).where(Timer.subject_id == subject, Timer.action == action)
+        )
+        return found.one()
 
 
 class TestTimers:
@@ -118,3 +123,50 @@ class TestTimers:
         clock.freeze(T0 + timedelta(days=1))
         await worker.run_once()
         assert rings.subjects == [str(subject), str(subject)]
+
+    async def test_arming_and_cancelling_are_one_statement_each(self, db: Database) -> None:
+        """Arming is an upsert (a pending timer already due then is left as it is); several
+        timers of a subject are cancelled in one UPDATE."""
+        subject = uuid.uuid4()
+        statements: list[str] = []
+
+        def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            statements.append(statement.split()[0])
+
+        clock.freeze(T0)
+        await arm(db, subject, T0 + timedelta(hours=1))
+        first = await timer_of(db, subject)
+        clock.freeze(T0 + timedelta(minutes=5))
+        sa.event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            await arm(db, subject, T0 + timedelta(hours=1))  # the same: left as it is
+        finally:
+            sa.event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+        assert (await timer_of(db, subject)).updated_at == first.updated_at == T0
+        sa.event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            async with db.transaction() as session:
+                await schedule_timer(
+                    session,
+                    subject_type="thing",
+                    subject_id=subject,
+                    action="thing.other",
+                    due_at=T0 + timedelta(hours=2),
+                )
+                cancelled = await cancel_timers(
+                    session,
+                    subject_type="thing",
+                    subject_id=subject,
+                    actions=["thing.ring", "thing.other", "thing.none"],
+                )
+        finally:
+            sa.event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+        assert cancelled == 2
+        assert [s for s in statements if s in ("INSERT", "UPDATE", "SELECT")] == [
+            "INSERT",
+            "INSERT",
+            "UPDATE",
+        ]
+        again = await timer_of(db, subject, "thing.ring")
+        assert (again.updated_at, again.due_at) == (T0 + timedelta(minutes=5), first.due_at)
+        assert again.status == TimerStatus.CANCELLED

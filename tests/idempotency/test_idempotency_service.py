@@ -8,10 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api.authz import Actor, ActorKind
-from c2c_api.db import Database
+from c2c_api.db import Database, after_rollback
 from c2c_api.errors import (
     Conflict,
     ErrorCode,
@@ -28,8 +29,10 @@ from c2c_api.idempotency.errors import (
 )
 from c2c_api.idempotency.models import KeyStatus
 from c2c_api.idempotency.service import (
+    Claim,
     Outcome,
     StoredError,
+    answer_work_once,
     caller_of,
     check_key,
     claim,
@@ -299,3 +302,138 @@ class TestKeysAndCallers:
         with pytest.raises(ReplayedError) as replayed:
             Outcome(error=stored).raise_or_value()
         assert (replayed.value.code, status_for(replayed.value)) == (ErrorCode.CONFLICT, 409)
+
+
+class CommitCounter:
+    """Commits on the engine while counting (the claim, the work and the answer: how many)."""
+
+    def __init__(self, db: Database) -> None:
+        self.engine = db.engine.sync_engine
+        self.commits = 0
+        sa.event.listen(self.engine, "commit", self._commit)
+
+    def _commit(self, _conn: Any) -> None:
+        self.commits += 1
+
+    def close(self) -> None:
+        sa.event.remove(self.engine, "commit", self._commit)
+
+
+class TestInTheWorksTransaction:
+    """The key is claimed in the work's first transaction: one commit for work done in one,
+    a refusal stored there (its writes rolled back to just after the claim)."""
+
+    async def test_one_transaction_claims_runs_and_answers_with_one_commit(
+        self, effects: Database
+    ) -> None:
+        counter = CommitCounter(effects)
+        try:
+            assert await pay(effects, use_case=paying("first", n=1)) == {"n": 1}
+            assert counter.commits == 1
+            with pytest.raises(VersionConflict):
+                await pay(effects, key="k2", use_case=failing("refused", VersionConflict()))
+            assert counter.commits == 2  # the refusal stored in the work's own transaction
+        finally:
+            counter.close()
+        assert await effect_notes(effects) == ["first"]
+        with pytest.raises(ReplayedError):
+            await pay(effects, key="k2", use_case=paying("again"))
+
+    async def test_a_refusal_undoes_what_its_work_did_outside_after_the_commit(
+        self, effects: Database
+    ) -> None:
+        seen: list[bool] = []
+
+        async def use_case(session: AsyncSession) -> dict[str, Any]:
+            await add_effect(session, "written")
+
+            async def undo() -> None:
+                seen.append(session.in_transaction())
+
+            after_rollback(session, undo)
+            raise VersionConflict()
+
+        with pytest.raises(VersionConflict):
+            await pay(effects, use_case=use_case)
+        assert seen == [False]  # once, with the transaction ended
+        assert await effect_notes(effects) == []
+        [key] = await stored_keys(effects)
+        assert key.status == KeyStatus.COMPLETED and key.result is not None
+        assert key.result["error"]["code"] == ErrorCode.VERSION_CONFLICT.value
+
+    async def test_a_refusal_before_the_first_transaction_is_the_answer(
+        self, effects: Database
+    ) -> None:
+        runs: list[str] = []
+
+        async def work(held: Claim) -> dict[str, Any]:
+            runs.append("ran")
+            raise InvalidInput("No.", fields=["amount"])
+
+        async def call() -> Any:
+            return await answer_work_once(
+                effects, caller=ALICE, key="k1", operation="payOrder", arguments={}, work=work
+            )
+
+        with pytest.raises(InvalidInput):
+            await call()
+        with pytest.raises(ReplayedError) as replayed:
+            await call()
+        assert (replayed.value.code, replayed.value.fields) == (ErrorCode.INVALID_INPUT, ["amount"])
+        # what a work does before its first transaction runs on every call (checks only)
+        assert runs == ["ran", "ran"]
+
+    async def test_several_transactions_first_commits_the_claim_and_a_later_refusal_is_kept(
+        self, effects: Database
+    ) -> None:
+        """As paying: the first step (claim and attempt) stays when a later step is refused;
+        the refusal is the answer."""
+        steps: list[str] = []
+
+        async def work(held: Claim) -> dict[str, Any]:
+            async with held.transaction() as session:
+                await add_effect(session, "attempt")
+            steps.append("between")
+            async with held.transaction() as session:
+                await add_effect(session, "declined")
+                raise VersionConflict()
+
+        async def call() -> Any:
+            return await answer_work_once(
+                effects, caller=ALICE, key="k1", operation="payOrder", arguments={}, work=work
+            )
+
+        with pytest.raises(VersionConflict):
+            await call()
+        with pytest.raises(ReplayedError):
+            await call()
+        assert steps == ["between"]
+        assert await effect_notes(effects) == ["attempt"]
+
+    async def test_work_must_claim_in_its_first_transaction(self, effects: Database) -> None:
+        async def unclaimed(held: Claim) -> dict[str, Any]:
+            async with effects.transaction() as session:
+                return await held.complete(session, {"n": 1})
+
+        with pytest.raises(RuntimeError, match="not claimed"):
+            await answer_work_once(
+                effects, caller=ALICE, key="k1", operation="payOrder", arguments={}, work=unclaimed
+            )
+
+        async def on_after_a_failed_first(held: Claim) -> dict[str, Any]:
+            with pytest.raises(ZeroDivisionError):
+                async with held.transaction():
+                    raise ZeroDivisionError
+            async with held.transaction() as session:
+                return await held.complete(session, {"n": 1})
+
+        with pytest.raises(RuntimeError, match="not claimed"):
+            await answer_work_once(
+                effects,
+                caller=ALICE,
+                key="k2",
+                operation="payOrder",
+                arguments={},
+                work=on_after_a_failed_first,
+            )
+        assert await stored_keys(effects) == []

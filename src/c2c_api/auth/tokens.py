@@ -165,7 +165,7 @@ def verify_access_token_sync(
     return _claims(obj, key, settings, check_exp=check_exp)
 
 
-def _actor_query(jti: str) -> Any:
+def _actor_query(jti: Any) -> Any:
     return (
         sa.select(
             col(AccessToken.revoked_at),
@@ -184,6 +184,10 @@ def _actor_query(jti: str) -> Any:
         .outerjoin(Partner, col(Partner.id) == col(AccessToken.partner_id))
         .where(col(AccessToken.jti) == jti)
     )
+
+
+# Built once: the statement of every authenticated request (its compiled form is cached too).
+_ACTOR_BY_JTI = _actor_query(sa.bindparam("jti", type_=sa.String()))
 
 
 def _expiry(claims: dict[str, Any]) -> datetime | None:
@@ -228,16 +232,21 @@ _verified = _VerifiedClaims()
 async def actor_from_access_token(db: Database, token: str) -> Actor:
     """Validate signature, type, issuer, audience, expiry and revocation; build the Actor."""
     settings = db.settings
-    async with db.sessionmaker() as session:
-        claims = _verified.get(token, f"{settings.issuer} {audience(settings)}")
-        if claims is None:
-            obj, kid = _split(token)
-            key = keystore.cached_public_key(kid) or await keystore.public_key(session, kid)
-            if key is None:
-                raise InvalidToken("unknown key")
-            claims = _claims(obj, key, settings, check_exp=True)
-            _verified.put(token, kid, f"{settings.issuer} {audience(settings)}", claims)
-        row = (await session.exec(_actor_query(claims["jti"]))).first()
+    claims = _verified.get(token, f"{settings.issuer} {audience(settings)}")
+    if claims is None:
+        obj, kid = _split(token)
+        key = keystore.cached_public_key(kid)
+        if key is None:
+            async with db.sessionmaker() as session:
+                key = await keystore.public_key(session, kid)
+        if key is None:
+            raise InvalidToken("unknown key")
+        claims = _claims(obj, key, settings, check_exp=True)
+        _verified.put(token, kid, f"{settings.issuer} {audience(settings)}", claims)
+    # One statement, outside any transaction (no BEGIN, no ROLLBACK: one round trip), which
+    # checks its pooled connection too; that connection then serves the request's first
+    # session (Database.single_read, request_scope).
+    row = (await db.single_read(_ACTOR_BY_JTI, {"jti": claims["jti"]})).first()
     if row is None or row.revoked_at is not None or row.client_revoked_at is not None:
         raise InvalidToken("revoked")
     # The scopes recorded when the token was issued, not the claim: the row is the authority.

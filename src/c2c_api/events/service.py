@@ -2,7 +2,7 @@
 
     record_event(session, topic=…, payload=…)          an event, delivered after commit
     schedule_timer(session, subject_type=…, …, due_at=…) a timer (moved when scheduled again)
-    cancel_timer(session, subject_type=…, …)            its subject moved on
+    cancel_timer(s) (session, subject_type=…, …)        its subject moved on
     list_events(session, dead=…) / retry_events(…)      `c2c-api outbox list|retry`
 
 A commit that wrote events or timers wakes the worker(s) running in this process
@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -86,6 +87,39 @@ async def record_event(
     return event
 
 
+# Arming a timer is one statement (an upsert on its key, Core: no ORM flush before it).
+_TIMERS: sa.Table = Timer.__table__  # type: ignore[attr-defined]
+
+
+def _arm(insert: Any) -> Any:
+    statement = insert(_TIMERS)
+    moved = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=["subject_type", "subject_id", "action"],
+        set_={
+            "due_at": moved.due_at,
+            "status": TimerStatus.PENDING,
+            "fired_at": None,
+            "updated_at": moved.updated_at,
+        },
+        # a pending timer already due then is left as it is
+        where=sa.or_(_TIMERS.c.status != TimerStatus.PENDING, _TIMERS.c.due_at != moved.due_at),
+    )
+
+
+_ARM = {"postgresql": _arm(postgresql.insert), "sqlite": _arm(sqlite.insert)}
+_CANCEL = (
+    sa.update(_TIMERS)
+    .where(
+        _TIMERS.c.subject_type == sa.bindparam("b_subject_type"),
+        _TIMERS.c.subject_id == sa.bindparam("b_subject_id"),
+        _TIMERS.c.action.in_(sa.bindparam("b_actions", expanding=True)),
+        _TIMERS.c.status == TimerStatus.PENDING,
+    )
+    .values(status=TimerStatus.CANCELLED, updated_at=sa.bindparam("b_now"))
+)
+
+
 async def schedule_timer(
     session: AsyncSession,
     *,
@@ -93,67 +127,55 @@ async def schedule_timer(
     subject_id: uuid.UUID,
     action: str,
     due_at: datetime,
-) -> Timer:
+) -> None:
     """Arm (or move) the subject's timer: at `due_at` the worker records an `action` event.
-
-    The caller holds the subject's row lock (one writer per subject), so read-then-write is safe.
-    """
+    One statement: inserted, or the existing one (fired, cancelled, or due another time) made
+    pending at `due_at`."""
     now = utcnow()
-    timer = await _locked_timer(session, subject_type, subject_id, action)
-    if timer is None:
-        timer = Timer(
-            subject_type=subject_type,
-            subject_id=subject_id,
-            action=action,
-            due_at=due_at,
-            created_at=now,
-            updated_at=now,
-        )
-    elif timer.status == TimerStatus.PENDING and timer.due_at == due_at:
-        return timer
-    else:
-        timer.due_at = due_at
-        timer.status = TimerStatus.PENDING
-        timer.fired_at = None
-        timer.updated_at = now
-    session.add(timer)
-    await session.flush()
+    connection = await session.connection()
+    await connection.execute(
+        _ARM[connection.dialect.name],
+        {
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "action": action,
+            "due_at": due_at,
+            "status": TimerStatus.PENDING,
+            "created_at": now,
+            "updated_at": now,
+            "fired_at": None,
+        },
+    )
     wake_after_commit(session)
-    return timer
-
-
-async def _locked_timer(
-    session: AsyncSession, subject_type: str, subject_id: uuid.UUID, action: str
-) -> Timer | None:
-    """The subject's timer for `action`, row-locked for this transaction."""
-    return (
-        await session.exec(
-            select(Timer)
-            .where(
-                Timer.subject_type == subject_type,
-                Timer.subject_id == subject_id,
-                Timer.action == action,
-            )
-            .with_for_update()
-        )
-    ).first()
 
 
 async def cancel_timer(
     session: AsyncSession, *, subject_type: str, subject_id: uuid.UUID, action: str
 ) -> bool:
     """Cancel the subject's pending timer; True when one was pending (one statement)."""
-    result = await session.exec(
-        sa.update(Timer)
-        .where(
-            col(Timer.subject_type) == subject_type,
-            col(Timer.subject_id) == subject_id,
-            col(Timer.action) == action,
-            col(Timer.status) == TimerStatus.PENDING,
+    return bool(
+        await cancel_timers(
+            session, subject_type=subject_type, subject_id=subject_id, actions=[action]
         )
-        .values(status=TimerStatus.CANCELLED, updated_at=utcnow())
     )
-    return bool(result.rowcount)
+
+
+async def cancel_timers(
+    session: AsyncSession, *, subject_type: str, subject_id: uuid.UUID, actions: Sequence[str]
+) -> int:
+    """Cancel the subject's pending timers of these actions; how many were pending (one
+    statement)."""
+    connection = await session.connection()
+    result = await connection.execute(
+        _CANCEL,
+        {
+            "b_subject_type": subject_type,
+            "b_subject_id": subject_id,
+            "b_actions": list(actions),
+            "b_now": utcnow(),
+        },
+    )
+    return int(result.rowcount or 0)
 
 
 async def list_events(

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 
@@ -36,6 +37,7 @@ class Context:
     # Set before execution when the operation is a mutation (metrics, logs).
     is_mutation: bool = False
     _session: AsyncSession | None = None
+    _session_connection: AsyncConnection | None = None  # the request's, lent to `_session`
     _use_case: AsyncSession | None = None
     # Request-scoped DataLoaders, created on first use (see graphql/loaders.py).
     loaders: dict[str, Any] = field(default_factory=dict)
@@ -51,7 +53,7 @@ class Context:
         if self._use_case is not None:
             return self._use_case
         if self._session is None:
-            self._session = self.db.read_sessionmaker()
+            self._session, self._session_connection = self.db.read_session()
         return self._session
 
     @asynccontextmanager
@@ -93,10 +95,15 @@ class Context:
         if self._session is None:
             return
         session, self._session = self._session, None
+        connection, self._session_connection = self._session_connection, None
         try:
             await session.rollback()
         finally:
-            await session.close()
+            try:
+                await session.close()
+            finally:
+                if connection is not None:
+                    await connection.close()
 
     async def close(self) -> None:
         """End of the request."""

@@ -320,6 +320,11 @@ class GraphQLEndpoint:
             await form.close()
 
     async def _handle(self, request: Request, form: FormData | None = None) -> Response:
+        # One connection serves the token's check and the request's first session.
+        async with self.db.request_scope():
+            return await self._answer(request, form)
+
+    async def _answer(self, request: Request, form: FormData | None) -> Response:
         settings = self.db.settings
         if request.method not in ("GET", "POST"):
             return self._error(

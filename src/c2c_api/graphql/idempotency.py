@@ -37,9 +37,9 @@ async def idempotent(
     arguments: Mapping[str, Any],
     use_case: UseCase,
 ) -> dict[str, Any]:
-    """Run `use_case` in one transaction once per (caller, key): the same key and arguments
-    answer the first value (or raise its domain error) again. Inside a resolver decorated
-    with `payload_of_use_case`."""
+    """Run `use_case` in one transaction once per (caller, key), the key claimed and answered
+    in that transaction: the same key and arguments answer the first value (or raise its
+    domain error) again. Inside a resolver decorated with `payload_of_use_case`."""
     checked = check_key(key, field=ARGUMENT)
     ctx = info.context
     caller = caller_of(ctx.actor)
@@ -63,7 +63,8 @@ async def idempotent_work(
     work: Work,
 ) -> dict[str, Any]:
     """As `idempotent`, for a use case spanning several transactions (paying calls the
-    provider between two): `work(complete)` calls `complete(session, value)` in its last one
+    provider between two): `work(claim)` opens each with `claim.transaction()` (the first
+    claims the key) and calls `claim.complete(session, value)` in its last one
     (idempotency.service.answer_work_once)."""
     checked = check_key(key, field=ARGUMENT)
     ctx = info.context

@@ -319,12 +319,10 @@ async def post(
     for move in moves:
         _check_transfer(move.source, move.destination, move.amount, move.currency)
     entries = _entries_of(moves)
-    existing = await _transaction_by_reference(session, reference)
-    if existing is not None:
-        return await _same_or_conflict(session, existing, kind, entries)
     async with session.begin_nested():  # a refusal leaves nothing, not even new accounts
         accounts = await _locked_accounts(session, ((a, c) for a, c, _ in entries))
-        # A concurrent twin may have committed while we waited for the locks.
+        # Written already (a retry), maybe by a concurrent twin that committed while we waited
+        # for the locks: read once the accounts are locked.
         existing = await _transaction_by_reference(session, reference)
         if existing is not None:
             return await _same_or_conflict(session, existing, kind, entries)

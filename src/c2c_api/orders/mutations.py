@@ -2,7 +2,9 @@
 
 The money-moving mutations take an `idempotencyKey` (docs/idempotency.md): the same key and
 arguments answer the first result again, other arguments are IDEMPOTENCY_KEY_REUSED, and a
-call while the first still runs is IDEMPOTENCY_KEY_IN_USE.
+call while the first still runs waits for its answer (buyNow, takeOrderTransition: the key is
+claimed in the use case's transaction) or is IDEMPOTENCY_KEY_IN_USE (payOrder: claimed with
+its first step, before the provider is called).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from c2c_api.graphql.errors import UserError, payload_of_use_case
 from c2c_api.graphql.idempotency import idempotent, idempotent_work
 from c2c_api.graphql.permissions import public, requires
 from c2c_api.graphql.relay import connection, decode_cursor
-from c2c_api.idempotency.service import Complete
+from c2c_api.idempotency.service import Claim
 from c2c_api.listings.ids import listing_uuid
 from c2c_api.orders import payments, service
 from c2c_api.orders.graphql import (
@@ -270,14 +272,15 @@ class OrderMutation:
         provider = payments.provider_for(ctx.db, ctx.settings)
         paid: list[Order] = []
 
-        async def work(complete: Complete) -> dict[str, Any]:
+        async def work(held: Claim) -> dict[str, Any]:
             return await payments.pay_order(
                 ctx.db,
                 ctx.actor,
                 provider,
                 order_id=ident,
                 payment_method=payment_method,
-                finish=complete,
+                transaction=held.transaction,
+                finish=held.complete,
                 committed=paid,
             )
 
@@ -314,20 +317,20 @@ class OrderMutation:
         code = inputs.get("handoverCode")
         taken: list[Order] = []
 
-        async def work(complete: Complete) -> dict[str, Any]:
+        async def work(held: Claim) -> dict[str, Any]:
             if transition == "confirm_handover" and isinstance(code, str):
-                # A wrong code counts even though the transition is refused (rolled back).
-                await ctx.db.record_apart(
-                    lambda session: service.count_handover_attempt(
+                # A wrong code counts even though the transition is refused (rolled back):
+                # counted in a transaction of its own, the first (with the key's claim).
+                async with held.transaction() as session:
+                    await service.count_handover_attempt(
                         session, ctx.actor, order_id=ident, code=code
                     )
-                )
-            async with ctx.db.transaction() as session:
+            async with held.transaction() as session:
                 order, _ = await service.take_transition(
                     session, ctx.actor, order_id=ident, name=transition[:64], inputs=inputs
                 )
                 taken.append(order)
-                return await complete(session, {"orderId": str(order.id)})
+                return await held.complete(session, {"orderId": str(order.id)})
 
         value = await idempotent_work(
             info,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any
 
@@ -72,6 +73,9 @@ from c2c_api.processes.declarations import Role
 PAYABLE = ("AWAITING_PAYMENT",)
 # Called inside the transaction that records the outcome (an idempotency key's completion).
 Finish = Callable[[AsyncSession, Mapping[str, Any]], Awaitable[object]]
+# Opens each transaction of the payment (an idempotency key's Claim.transaction: the first
+# claims the key); Database.transaction without one.
+Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 async def start_payment(
@@ -122,14 +126,14 @@ async def start_payment(
 
 async def record_charge(
     session: AsyncSession, *, payment_id: uuid.UUID, result: ChargeResult
-) -> OrderPayment:
-    """What the provider answered, applied to the attempt and its order."""
+) -> tuple[OrderPayment, Order]:
+    """What the provider answered, applied to the attempt and its order (both returned)."""
     payment = await session.get(OrderPayment, payment_id, with_for_update=True)
     assert payment is not None
     order = await locked_order(session, payment.order_id)
     assert order is not None
     if payment.status != PaymentStatus.PROCESSING:
-        return payment  # a webhook settled it first
+        return payment, order  # a webhook settled it first
     payment.provider_ref = result.provider_ref
     payment.updated_at = utcnow()
     if result.status == ChargeStatus.SUCCEEDED:
@@ -155,7 +159,7 @@ async def record_charge(
         payment.failure_reason = result.failure_reason or result.status.value
     session.add(payment)
     await session.flush()
-    return payment
+    return payment, order
 
 
 async def _succeeded(session: AsyncSession, payment: OrderPayment, order: Order) -> None:
@@ -217,12 +221,15 @@ async def pay_order(
     order_id: uuid.UUID,
     payment_method: str,
     finish: Finish | None = None,
+    transaction: Transaction | None = None,
     committed: list[Order] | None = None,
 ) -> dict[str, Any]:
     """Pay the order (the three steps of the module docstring); {"orderId", "paymentId"}.
     A declined card raises PAYMENT_DECLINED / CARD_INSUFFICIENT_FUNDS after the failed
-    attempt is recorded."""
-    async with db.transaction() as session:
+    attempt is recorded. `transaction` opens steps 1 and 3 (an idempotency key is claimed
+    in step 1 and answered by `finish` in step 3)."""
+    begin = transaction or db.transaction
+    async with begin() as session:
         payment = await start_payment(
             session,
             actor,
@@ -239,14 +246,12 @@ async def pay_order(
         )
     result = await provider.charge(request)
     value = {"orderId": str(order_id), "paymentId": str(request.payment_id)}
-    async with db.transaction() as session:
-        recorded = await record_charge(session, payment_id=request.payment_id, result=result)
+    async with begin() as session:
+        recorded, order = await record_charge(session, payment_id=request.payment_id, result=result)
         if recorded.status != PaymentStatus.FAILED and finish is not None:
             await finish(session, value)
         if committed is not None:  # the order as this transaction leaves it (the response)
-            order = await session.get(Order, recorded.order_id)
-            if order is not None:
-                committed.append(order)
+            committed.append(order)
     if recorded.status == PaymentStatus.FAILED:
         if result.status == ChargeStatus.INSUFFICIENT_FUNDS:
             raise CardInsufficientFunds(fields=["paymentMethod"])

@@ -22,7 +22,7 @@ from c2c_api.auth.bearer import InvalidToken, authenticate
 from c2c_api.authz import Actor, check_scopes, endpoint_scopes, require_scopes
 from c2c_api.db import Database
 from c2c_api.errors import InvalidInput, Unauthenticated
-from c2c_api.idempotency.service import Complete, answer_work_once, caller_of
+from c2c_api.idempotency.service import Claim, answer_work_once, caller_of
 from c2c_api.orders import payments, service
 from c2c_api.orders.graphql import order_uuid
 from c2c_api.rest.idempotency import key_of, replay_headers
@@ -71,9 +71,15 @@ async def pay_order(request: Request) -> Response:
     db: Database = request.app.state.db
     provider = payments.provider_for(db, request.app.state.settings)
 
-    async def work(complete: Complete) -> dict[str, Any]:
+    async def work(held: Claim) -> dict[str, Any]:
         return await payments.pay_order(
-            db, actor, provider, order_id=order_id, payment_method=method, finish=complete
+            db,
+            actor,
+            provider,
+            order_id=order_id,
+            payment_method=method,
+            transaction=held.transaction,
+            finish=held.complete,
         )
 
     answer = await answer_work_once(
@@ -107,7 +113,7 @@ async def request_payout(request: Request) -> Response:
     db: Database = request.app.state.db
     provider = payments.provider_for(db, request.app.state.settings)
 
-    async def work(complete: Complete) -> dict[str, Any]:
+    async def work(held: Claim) -> dict[str, Any]:
         return await wallet.request_payout(
             db,
             actor,
@@ -115,7 +121,8 @@ async def request_payout(request: Request) -> Response:
             amount=amount,
             currency=currency,
             destination=destination,
-            finish=complete,
+            transaction=held.transaction,
+            finish=held.complete,
         )
 
     answer = await answer_work_once(

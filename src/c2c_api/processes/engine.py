@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from c2c_api.events.service import cancel_timer, schedule_timer
+from c2c_api.events.service import cancel_timers, schedule_timer
 from c2c_api.kit.clock import utcnow
 from c2c_api.processes.declarations import (
     CancelTimer,
@@ -173,7 +173,12 @@ class Engine:
         )
         for guard in transition.guards:
             await self._guards[guard](step)
+        cancelled: list[str] = []  # consecutive timer cancels: one statement
         for effect in transition.effects:
+            if isinstance(effect, CancelTimer):
+                cancelled.append(effect.action)
+                continue
+            await self._cancel(session, subject, cancelled)
             if isinstance(effect, Do):
                 await self._effects[effect.name](step)
             elif isinstance(effect, SetTimer):
@@ -184,15 +189,17 @@ class Engine:
                     action=effect.action,
                     due_at=step.now + process.delays[effect.action],
                 )
-            elif isinstance(effect, CancelTimer):
-                await cancel_timer(
-                    session,
-                    subject_type=self.subject_type,
-                    subject_id=subject.id,
-                    action=effect.action,
-                )
+        await self._cancel(session, subject, cancelled)
         subject.state = transition.target
         return step
+
+    async def _cancel(self, session: AsyncSession, subject: Subject, actions: list[str]) -> None:
+        """Cancel the subject's timers of `actions` (then forgets them)."""
+        if actions:
+            await cancel_timers(
+                session, subject_type=self.subject_type, subject_id=subject.id, actions=actions
+            )
+            actions.clear()
 
     async def take_timed(
         self, session: AsyncSession, subject: Subject, *, action: str

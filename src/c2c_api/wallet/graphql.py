@@ -17,7 +17,7 @@ from c2c_api.graphql.idempotency import idempotent_work
 from c2c_api.graphql.loaders import parse_node_ids
 from c2c_api.graphql.permissions import requires
 from c2c_api.graphql.relay import connection, decode_cursor
-from c2c_api.idempotency.service import Complete
+from c2c_api.idempotency.service import Claim
 from c2c_api.ledger.models import LedgerEntry
 from c2c_api.orders.payments import provider_for
 from c2c_api.wallet import service
@@ -214,7 +214,7 @@ class WalletMutation:
         ctx: Context = info.context
         provider = provider_for(ctx.db, ctx.settings)
 
-        async def work(complete: Complete) -> dict[str, Any]:
+        async def work(held: Claim) -> dict[str, Any]:
             return await service.request_payout(
                 ctx.db,
                 ctx.actor,
@@ -222,7 +222,8 @@ class WalletMutation:
                 amount=int(amount),
                 currency=currency,
                 destination=destination,
-                finish=complete,
+                transaction=held.transaction,
+                finish=held.complete,
             )
 
         value = await idempotent_work(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -273,9 +274,13 @@ async def request_payout(
     currency: str,
     destination: str,
     finish: Callable[[AsyncSession, Mapping[str, Any]], Awaitable[object]] | None = None,
+    transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]] | None = None,
 ) -> dict[str, Any]:
-    """Send `amount` of the caller's available balance to `destination`; {"payoutId"}."""
-    async with db.transaction() as session:
+    """Send `amount` of the caller's available balance to `destination`; {"payoutId"}.
+    `transaction` opens its two transactions (an idempotency key is claimed in the first and
+    answered by `finish` in the second)."""
+    begin = transaction or db.transaction
+    async with begin() as session:
         payout = await start_payout(
             session,
             actor,
@@ -299,7 +304,7 @@ async def request_payout(
     except ProviderUnavailable:
         status, ref, reason = PayoutStatus.FAILED, None, "provider unavailable"
     value = {"payoutId": str(request.payout_id)}
-    async with db.transaction() as session:
+    async with begin() as session:
         await settle_payout(
             session, payout_id=request.payout_id, status=status, provider_ref=ref, reason=reason
         )
