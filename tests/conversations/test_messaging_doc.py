@@ -1,22 +1,19 @@
 """docs/messaging.md runs: every ```graphql block of the page, in order, over HTTP, as the
 demo member the page names, on both databases (the convention of docs/journey.md, whose
-parser this test shares: tests/deals/test_journey_doc.py)."""
+parser and runner this test shares: tests/doc_pages.py)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import httpx
-from graphql import OperationType, parse, validate
 
-from auth_factories import bearer, member_tokens
+from auth_factories import member_tokens
 from c2c_api.db import Database
 from c2c_api.demo import seed_demo
-from c2c_api.graphql.schema import build_schema
 from c2c_api.users.service import get_member_by_email
-from deals.test_journey_doc import _fill, _get, _operation, steps_of
+from doc_pages import every_answer_shown, run_page, steps_of
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "messaging.md"
 SCOPES = ["account:read", "listings:write", "offers:write", "orders:write", "messages:write"]
@@ -89,38 +86,24 @@ async def _token(db: Database, name: str) -> str:
 
 def test_the_page_follows_the_convention() -> None:
     text = DOC.read_text(encoding="utf-8")
-    steps = steps_of(text)
+    steps = steps_of(text, "messaging.md")
     assert len(steps) >= 15
     assert {s.member for s in steps} == {"alice", "bob"}
-    assert all(
-        s.answer is not None for s in steps if _operation(s.document) != OperationType.SUBSCRIPTION
-    )
+    assert every_answer_shown(steps)
     last_heading = [line for line in text.splitlines() if line.startswith("## ")][-1]
     assert last_heading == "## 10. Scam warnings"
 
 
 async def test_every_example_runs(db: Database, client: httpx.AsyncClient) -> None:
     await seed_demo(db)
-    schema = build_schema()._schema
-    tokens: dict[str, str] = {}
-    captured: dict[str, Any] = {}
-    for step in steps_of(DOC.read_text(encoding="utf-8")):
-        where = f"messaging.md line {step.line} (as {step.member})"
-        if _operation(step.document) == OperationType.SUBSCRIPTION:
-            assert validate(schema, parse(step.document)) == [], where
-            continue
-        if step.member not in tokens:
-            tokens[step.member] = await _token(db, step.member)
-        response = await client.post(
-            "/graphql",
-            json={"query": step.document, "variables": _fill(step.variables, captured)},
-            headers=bearer(tokens[step.member]),
-        )
-        assert response.status_code == 200, f"{where}: {response.text}"
-        body = response.json()
-        assert "errors" not in body, f"{where}: {body['errors']}"
-        assert step.answer is not None, f"{where}: the page shows no answer"
-        problems = _compare(step.answer["data"], body["data"], "data")
-        assert not problems, f"{where}:\n" + "\n".join(problems) + f"\n{json.dumps(body)}"
-        for name, path in step.captures.items():
-            captured[name] = _get(body["data"], path)
+
+    async def token_of(name: str) -> str:
+        return await _token(db, name)
+
+    await run_page(
+        client,
+        DOC.read_text(encoding="utf-8"),
+        page="messaging.md",
+        token_of=token_of,
+        compare=_compare,
+    )

@@ -12,21 +12,16 @@ subscription is validated against the schema, not run (tests/ratings/test_rating
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from graphql import OperationType, parse, validate
-from graphql.language import OperationDefinitionNode
 from strawberry.relay import to_base64
 
-from auth_factories import bearer, member_tokens
+from auth_factories import member_tokens
 from c2c_api.db import Database
-from c2c_api.graphql.schema import build_schema
 from deals_support import member
+from doc_pages import every_answer_shown, run_page, steps_of
 from ratings_support import completed_deal
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "ratings.md"
@@ -56,74 +51,6 @@ CHECKED = {
     "displayName",
     "hasNextPage",
 }
-TOKEN = re.compile(r"<!--(?P<comment>.*?)-->|^```(?P<lang>\w*)\n(?P<body>.*?)^```", re.S | re.M)
-
-
-@dataclass
-class Step:
-    member: str
-    document: str
-    line: int
-    captures: dict[str, str] = field(default_factory=dict)
-    variables: dict[str, Any] = field(default_factory=dict)
-    answer: dict[str, Any] | None = None
-
-
-def _directive(text: str) -> tuple[str, dict[str, str]] | None:
-    parts = dict(
-        (key.strip(), value.strip())
-        for key, _, value in (p.partition(":") for p in text.split(";"))
-    )
-    if "as" not in parts:
-        return None
-    captures = {}
-    for pair in filter(None, (p.strip() for p in parts.get("capture", "").split(","))):
-        name, _, path = pair.partition("=")
-        captures[name.strip()] = path.strip()
-    return parts["as"], captures
-
-
-def steps_of(text: str) -> list[Step]:
-    steps: list[Step] = []
-    pending: tuple[str, dict[str, str]] | None = None
-    want_answer = False
-    previous: str | None = None
-    for match in TOKEN.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        comment, lang, body = match.group("comment"), match.group("lang"), match.group("body")
-        if comment is not None:
-            want_answer = comment.strip() == "answer"
-            pending = _directive(comment.strip()) or pending
-            previous = "comment"
-            continue
-        if lang == "graphql":
-            assert pending is not None, f"ratings.md line {line}: no <!-- as: member --> before"
-            steps.append(Step(pending[0], body, line, captures=pending[1]))
-            pending = None
-        elif lang == "json" and want_answer:
-            steps[-1].answer = json.loads(body)
-        elif lang == "json" and previous == "graphql":
-            steps[-1].variables = json.loads(body)
-        want_answer = False
-        previous = lang
-    return steps
-
-
-def _get(value: Any, path: str) -> Any:
-    for part in path.split("."):
-        value = value[int(part)] if isinstance(value, list) else value[part]
-    return value
-
-
-def _fill(value: Any, captured: dict[str, Any]) -> Any:
-    if isinstance(value, dict):
-        return {k: _fill(v, captured) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_fill(v, captured) for v in value]
-    if isinstance(value, str) and value.startswith("$"):
-        assert value[1:] in captured, f"{value} was not captured by an earlier block"
-        return captured[value[1:]]
-    return value
 
 
 def _compare(shown: Any, actual: Any, where: str, key: str = "") -> list[str]:
@@ -151,19 +78,11 @@ def _compare(shown: Any, actual: Any, where: str, key: str = "") -> list[str]:
     return []
 
 
-def _operation(document: str) -> OperationType:
-    ops = [d for d in parse(document).definitions if isinstance(d, OperationDefinitionNode)]
-    assert len(ops) == 1, "one operation per block"
-    return ops[0].operation
-
-
 def test_the_page_follows_the_convention() -> None:
-    steps = steps_of(DOC.read_text(encoding="utf-8"))
+    steps = steps_of(DOC.read_text(encoding="utf-8"), "ratings.md")
     assert len(steps) >= 10
     assert {s.member for s in steps} == {"alice", "bob", "anonymous"}
-    assert all(
-        s.answer is not None for s in steps if _operation(s.document) != OperationType.SUBSCRIPTION
-    )
+    assert every_answer_shown(steps)
 
 
 async def test_every_example_of_the_page_runs(db: Database, client: httpx.AsyncClient) -> None:
@@ -178,23 +97,15 @@ async def test_every_example_of_the_page_runs(db: Database, client: httpx.AsyncC
         "aliceId": to_base64("Member", alice[0].id),
         "bobId": to_base64("Member", bob[0].id),
     }
-    schema = build_schema()._schema
-    for step in steps_of(DOC.read_text(encoding="utf-8")):
-        where = f"ratings.md line {step.line} (as {step.member})"
-        if _operation(step.document) == OperationType.SUBSCRIPTION:
-            assert validate(schema, parse(step.document)) == [], where
-            continue
-        token = tokens[step.member]
-        response = await client.post(
-            "/graphql",
-            json={"query": step.document, "variables": _fill(step.variables, captured)},
-            headers=bearer(token) if token else {},
-        )
-        assert response.status_code == 200, f"{where}: {response.text}"
-        body = response.json()
-        assert "errors" not in body, f"{where}: {body['errors']}"
-        assert step.answer is not None, f"{where}: the page shows no answer"
-        problems = _compare(step.answer["data"], body["data"], "data")
-        assert not problems, f"{where}:\n" + "\n".join(problems) + f"\n{json.dumps(body)}"
-        for name, path in step.captures.items():
-            captured[name] = _get(body["data"], path)
+
+    async def token_of(name: str) -> str | None:
+        return tokens[name]
+
+    await run_page(
+        client,
+        DOC.read_text(encoding="utf-8"),
+        page="ratings.md",
+        token_of=token_of,
+        compare=_compare,
+        captured=captured,
+    )
