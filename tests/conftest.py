@@ -12,6 +12,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
+from starlette.applications import Starlette
 
 from c2c_api import migrations
 from c2c_api.app import create_app
@@ -109,6 +110,20 @@ async def session(db: Database) -> AsyncIterator[object]:
 @pytest.fixture
 async def app(db: Database, settings: Settings):  # type: ignore[no-untyped-def]
     return create_app(settings, db=db)
+
+
+@pytest.fixture
+async def live(db: Database, settings: Settings) -> AsyncIterator[tuple[Starlette, str]]:
+    """The app served on a free port (uvicorn, real WebSockets), without an in-process worker:
+    the test delivers events itself (worker_support.relay)."""
+    from subscriptions.ws_support import serving
+
+    app_settings = settings.model_copy(
+        update={"worker_in_process": False, "ws_connection_init_timeout": 0.5}
+    )
+    app = create_app(app_settings, db=db)
+    async with serving(app) as url:
+        yield app, url
 
 
 @pytest.fixture

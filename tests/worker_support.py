@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from starlette.applications import Starlette
+
 from c2c_api.broker import Broker, InProcessBroker
 from c2c_api.config import Settings
 from c2c_api.db import Database
@@ -28,3 +30,8 @@ async def drain(worker: Worker, *, rounds: int = 100) -> int:
             return total
         total += done
     raise AssertionError(f"the worker was still busy after {rounds} rounds")
+
+
+async def relay(db: Database, app: Starlette) -> None:
+    """Deliver what was committed: the worker publishes to the app's broker."""
+    await drain(app_worker(db, broker=app.state.broker))

@@ -4,21 +4,17 @@ library, as a third-party client would) watches: messages and read markers arriv
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 
 from auth_factories import bearer, create_member_with_token
-from c2c_api.app import create_app
-from c2c_api.config import Settings
 from c2c_api.db import Database
 from deals_support import listing
 from engagement_support import listing_gid
-from subscriptions.ws_support import init, receive, serving, subscribe, ws_client
-from worker_support import app_worker, drain
+from subscriptions.ws_support import init, receive, subscribe, ws_client
+from worker_support import relay
 
 SCOPES = ["account:read", "offers:write", "orders:write", "messages:write"]
 WATCH = """subscription($t: ID) { messageReceived(threadId: $t) {
@@ -26,20 +22,6 @@ WATCH = """subscription($t: ID) { messageReceived(threadId: $t) {
 READS = "subscription($t: ID) { threadUpdated(threadId: $t) { id counterpartReadUpTo } }"
 SEND = """mutation($l: ID, $t: ID, $text: String!) { sendMessage(listingId: $l, threadId: $t,
   text: $text) { __typename ... on SendMessageSuccess { thread { id } sentMessage { id } } } }"""
-
-
-@pytest.fixture
-async def live(db: Database, settings: Settings) -> AsyncIterator[tuple[Starlette, str]]:
-    app_settings = settings.model_copy(
-        update={"worker_in_process": False, "ws_connection_init_timeout": 0.5}
-    )
-    app = create_app(app_settings, db=db)
-    async with serving(app) as url:
-        yield app, url
-
-
-async def relay(db: Database, app: Starlette) -> None:
-    await drain(app_worker(db, broker=app.state.broker))
 
 
 async def post(url: str, token: str, query: str, **variables: Any) -> dict[str, Any]:

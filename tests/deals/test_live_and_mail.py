@@ -4,42 +4,24 @@ seller live; the counterpart of each step gets an e-mail (outbox -> worker -> ma
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlmodel import select
 from starlette.applications import Starlette
 from strawberry.relay import to_base64
 
 from auth_factories import create_member_with_token
-from c2c_api.app import create_app
-from c2c_api.config import Settings
 from c2c_api.db import Database
 from c2c_api.offers import service as offers
 from c2c_api.orders.models import Handover
 from c2c_api.users.models import MailMessage
 from deals_support import act, buy, listing, pay
 from factories import member_actor
-from subscriptions.ws_support import init, receive, serving, subscribe, ws_client
-from worker_support import app_worker, drain
+from subscriptions.ws_support import init, receive, subscribe, ws_client
+from worker_support import app_worker, drain, relay
 
 MEMBER = ["account:read", "listings:write", "offers:write", "orders:write"]
 WATCH = "subscription($id: ID) { orderUpdated(id: $id) { id state version } }"
 OFFERS = "subscription { offerReceived { id status amount { amount } } }"
-
-
-@pytest.fixture
-async def live(db: Database, settings: Settings) -> AsyncIterator[tuple[Starlette, str]]:
-    app_settings = settings.model_copy(
-        update={"worker_in_process": False, "ws_connection_init_timeout": 0.5}
-    )
-    app = create_app(app_settings, db=db)
-    async with serving(app) as url:
-        yield app, url
-
-
-async def relay(db: Database, app: Starlette) -> None:
-    await drain(app_worker(db, broker=app.state.broker))
 
 
 class TestLive:

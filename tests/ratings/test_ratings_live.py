@@ -4,7 +4,6 @@ the second rating, and by the window's timer), each rating once; a stranger hear
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,37 +11,21 @@ from starlette.applications import Starlette
 from strawberry.relay import to_base64
 
 from auth_factories import member_tokens
-from c2c_api.app import create_app
-from c2c_api.config import Settings
 from c2c_api.db import Database
 from c2c_api.kit.clock import clock
 from c2c_api.users.models import Member
 from deals_support import member
 from ratings_support import completed_deal, rate
-from subscriptions.ws_support import init, receive, serving, subscribe, ws_client
-from worker_support import app_worker, drain
+from subscriptions.ws_support import init, receive, subscribe, ws_client
+from worker_support import relay
 
 WATCH = "subscription { ratingRevealed { id score revealedAt ratedAs rater { id } } }"
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def live(db: Database, settings: Settings) -> AsyncIterator[tuple[Starlette, str]]:
-    app_settings = settings.model_copy(
-        update={"worker_in_process": False, "ws_connection_init_timeout": 0.5}
-    )
-    app = create_app(app_settings, db=db)
-    async with serving(app) as url:
-        yield app, url
-
-
 async def token_of(db: Database, who: Member) -> str:
     tokens = await member_tokens(db, member=who, scopes=["ratings:write"])
     return str(tokens["access_token"])
-
-
-async def relay(db: Database, app: Starlette) -> None:
-    await drain(app_worker(db, broker=app.state.broker))
 
 
 async def heard(ws, count: int) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]

@@ -7,7 +7,6 @@ the test (`drain`), so each delivery is caused by a committed change.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -27,7 +26,7 @@ from c2c_api.listings.models import Listing
 from c2c_api.listings.service import close_listing, pause_listing
 from c2c_api.users.models import Member
 from engagement_support import gid, publish_through_service
-from worker_support import app_worker, drain
+from worker_support import relay
 
 CHANGED = (
     "subscription($id: ID!) { listingChanged(id: $id) { listingId status version "
@@ -38,22 +37,6 @@ MATCHED = "subscription { savedSearchMatched { listingId listingTitle savedSearc
 
 def owner(member: Member) -> Actor:
     return Actor(kind=ActorKind.MEMBER, member_id=member.id, scopes=frozenset({"listings:write"}))
-
-
-@pytest.fixture
-async def live(db: Database, settings: Settings) -> AsyncIterator[tuple[Starlette, str]]:
-    """The app (no in-process worker: the test drives it) served on a free port."""
-    app_settings = settings.model_copy(
-        update={"worker_in_process": False, "ws_connection_init_timeout": 0.5}
-    )
-    app = create_app(app_settings, db=db)
-    async with serving(app) as url:
-        yield app, url
-
-
-async def relay(db: Database, app: Starlette) -> None:
-    """Deliver what was committed: the worker publishes to the app's broker."""
-    await drain(app_worker(db, broker=app.state.broker))
 
 
 async def seller_and_listing(db: Database) -> tuple[Member, Listing]:
