@@ -17,10 +17,10 @@ own code, `auth.issuing`), and `--listings` published SALE listings with enough 
 purchase of part (a) runs out.
 
 (a) A purchase, each side driven the same way (two HTTP requests, timed together):
-  graphql   POST /graphql `buyNow` (bearer token -> Actor, query cost, idempotency key claimed
-            and answered, create_order in its transaction, the order read back), then
-            POST /graphql `payOrder` with "card_success" (idempotency claim, pay_order's
-            three steps around the sandbox provider, the order read back);
+  graphql   POST /graphql `buyNow` (bearer token -> Actor, query cost, create_order in its
+            transaction with the idempotency key claimed and answered there), then
+            POST /graphql `payOrder` with "card_success" (pay_order's three steps around the
+            sandbox provider, the key claimed in the first and answered in the last);
   bare      POST /buy (create_order in db.transaction) then POST /pay (pay_order): a bare
             Starlette app, no middleware, NO GraphQL, NO authentication (the buyer's id is in
             the body), NO idempotency key, no read-back; the same services, fee schedule and
@@ -489,8 +489,9 @@ _TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE|JOIN)\s+"?([a-z_]+)"?', re.IGNORECAS
 
 
 class StatementCounter:
-    """SQL statements, commits and pool checkouts (each one a `pool_pre_ping` round trip) on
-    the engine; statements by the first table each names."""
+    """SQL statements, commits and pool checkouts on the engine (a checkout is pinged first,
+    one round trip, unless its first statement is a token's check: db.single_read);
+    statements by the first table each names."""
 
     def __init__(self, db: Database) -> None:
         self.on = False

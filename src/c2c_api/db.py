@@ -367,8 +367,9 @@ async def _run_after_rollback(session: AsyncSession) -> None:
 
 
 class _Spare:
-    """A request's first connection (its bearer token's check), kept for the first session
-    the request opens: one checkout, and one pre-ping, where there were two."""
+    """A request's first connection (its bearer token's check, which also checks the
+    connection), kept for the first session the request opens: one checkout where there were
+    two, and no pre-ping."""
 
     def __init__(self) -> None:
         self.connection: AsyncConnection | None = None
