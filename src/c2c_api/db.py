@@ -88,6 +88,14 @@ NAMING_CONVENTION = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 
+def dialect_insert(session: Any) -> Any:
+    """The `insert` of the session's dialect (PostgreSQL's or SQLite's), for
+    `on_conflict_do_nothing` / `on_conflict_do_update`, which both dialects offer."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the driver, emit BEGIN: savepoints then work, and writers can take
     # the lock up front (BEGIN IMMEDIATE) instead of failing on a read-to-write upgrade.

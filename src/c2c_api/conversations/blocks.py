@@ -11,13 +11,13 @@ import uuid
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from c2c_api.authz import Actor, require_member
 from c2c_api.conversations.errors import BlockOfSelf, MemberNotFound, MemberUnavailable
 from c2c_api.conversations.models import MemberBlock
+from c2c_api.db import dialect_insert
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.keyset import Page, Position, keyset_page
 from c2c_api.users.models import Member
@@ -61,10 +61,8 @@ async def block_member(session: AsyncSession, actor: Actor, *, member_id: uuid.U
     if member_id == me:
         raise BlockOfSelf(fields=["memberId"])
     member = await _member(session, member_id)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     await session.exec(
-        insert(MemberBlock)
+        dialect_insert(session)(MemberBlock)
         .values(blocker_id=me, blocked_id=member_id, created_at=utcnow())
         .on_conflict_do_nothing()
     )

@@ -37,7 +37,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -60,6 +59,7 @@ from c2c_api.conversations.errors import (
     ThreadNotFound,
 )
 from c2c_api.conversations.models import Message, MessageKind, Thread, ThreadParticipant
+from c2c_api.db import dialect_insert
 from c2c_api.errors import InvalidInput
 from c2c_api.events.service import record_event
 from c2c_api.kit.clock import utcnow
@@ -67,7 +67,12 @@ from c2c_api.kit.keyset import Page, Position, check_page_size, keyset_page
 from c2c_api.kit.text import has_control_characters
 from c2c_api.listings.models import Listing
 from c2c_api.listings.service import get_visible_listings
-from c2c_api.trust.warnings import MAX_MESSAGE_LENGTH, MessageWarning, scan_message
+from c2c_api.trust.warnings import (
+    MAX_MESSAGE_LENGTH,
+    MessageWarning,
+    WarningFlag,
+    scan_message,
+)
 from c2c_api.users.models import Member
 
 __all__ = [
@@ -123,19 +128,12 @@ def clean_text(text: str) -> str:
 
 def warnings_of(message: Message) -> tuple[MessageWarning, ...]:
     """The warnings stored with a message."""
-    from c2c_api.trust.warnings import WarningFlag
-
     return tuple(
         MessageWarning(
             WarningFlag(w["flag"]), int(w["start"]), int(w["end"]), str(w.get("excerpt", ""))
         )
         for w in message.warnings or []
     )
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def counterpart_of(thread: Thread, member_id: uuid.UUID) -> uuid.UUID:
@@ -320,7 +318,7 @@ async def _advance_thread(
     now = utcnow()
     table = Thread.__table__.c  # type: ignore[attr-defined]
     statement = (
-        _insert(session)(Thread)
+        dialect_insert(session)(Thread)
         .values(
             id=uuid.uuid4(),
             listing_id=listing_id,

@@ -24,10 +24,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from c2c_api.db import dialect_insert
 from c2c_api.events.service import cancel_timer, schedule_timer
 from c2c_api.kit.clock import utcnow
 from c2c_api.kit.keyset import Position, keyset_page
@@ -178,9 +178,7 @@ async def _create_missing_accounts(session: AsyncSession, keys: Sequence[Account
                 "created_at": now,
             }
         )
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.exec(insert(LedgerAccount).values(rows).on_conflict_do_nothing())
+    await session.exec(dialect_insert(session)(LedgerAccount).values(rows).on_conflict_do_nothing())
 
 
 async def _locked_accounts(
