@@ -188,7 +188,7 @@ def build_handlers(
     )
     relay = Relay(broker)
     for topic in RELAYED_TOPICS:
-        handlers.on_lease(topic, relay)
+        handlers.on_lease(topic, relay, quick=True)
     return handlers
 
 

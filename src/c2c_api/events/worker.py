@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -55,16 +56,24 @@ class Handlers:
 
     transactional: dict[str, TransactionalHandler] = field(default_factory=dict)
     leased: dict[str, LeasedHandler] = field(default_factory=dict)
+    # Leased topics whose effect is quick and harmless to repeat (a broker publish): a batch's
+    # run first, and their outcomes are recorded together.
+    quick: set[str] = field(default_factory=set)
 
     def on_transaction(self, topic: str, handler: TransactionalHandler) -> None:
         """Register a handler whose effects are in the database (committed with the done mark)."""
         self._check_free(topic)
         self.transactional[topic] = handler
 
-    def on_lease(self, topic: str, handler: LeasedHandler) -> None:
-        """Register a handler with a network effect (run outside any transaction, at least once)."""
+    def on_lease(self, topic: str, handler: LeasedHandler, *, quick: bool = False) -> None:
+        """Register a handler with a network effect (run outside any transaction, at least once).
+        `quick`: the effect is fast and a repeat is harmless (a broker publish): a claimed
+        batch runs these first, all of them, then records their outcomes in one transaction.
+        Others (SMTP, a provider's API) each record their outcome as soon as they end."""
         self._check_free(topic)
         self.leased[topic] = handler
+        if quick:
+            self.quick.add(topic)
 
     def _check_free(self, topic: str) -> None:
         if topic in self.transactional or topic in self.leased:
@@ -91,6 +100,24 @@ class RetryPolicy:
 
 def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+async def _run_lease(
+    event: OutboxEvent, token: uuid.UUID, handler: LeasedHandler
+) -> tuple[OutboxEvent, uuid.UUID, BaseException | None]:
+    try:
+        await handler(event)
+    except Exception as exc:
+        return event, token, exc
+    return event, token, None
+
+
+def _due_timers(now: datetime) -> SelectOfScalar[Timer]:
+    return (
+        select(Timer)
+        .where(Timer.status == TimerStatus.PENDING, col(Timer.due_at) <= now)
+        .order_by(col(Timer.due_at))
+    )
 
 
 def _due_events(now: datetime) -> SelectOfScalar[OutboxEvent]:
@@ -139,24 +166,32 @@ class Worker:
 
     async def run_once(self) -> int:
         """Fire due timers, then handle up to `batch_size` due events; how many of both."""
-        fired = await self.fire_due_timers()
-        handled = await self.handle_due_events()
+        now = utcnow()
+        # One read first, for both: no write lock (nor a second round trip) when idle.
+        async with self.db.sessionmaker() as session:
+            timers_due, events_due = (
+                await session.exec(
+                    sa.select(  # type: ignore[call-overload]
+                        _due_timers(now).limit(1).exists(), _due_events(now).limit(1).exists()
+                    )
+                )
+            ).one()
+        fired = await self._fire_due_timers() if timers_due else 0
+        handled = await self._handle_due_events() if events_due or fired else 0
         await self.refresh_metrics()
         return fired + handled
 
     async def fire_due_timers(self) -> int:
         """Turn due timers into events of their action's topic (once: the timer row is locked,
         marked fired and the event recorded in one transaction)."""
-        now = utcnow()
-        stmt = (
-            select(Timer)
-            .where(Timer.status == TimerStatus.PENDING, col(Timer.due_at) <= now)
-            .order_by(col(Timer.due_at))
-            .limit(self.batch_size)
-        )
         async with self.db.sessionmaker() as session:  # a read first: no write lock when idle
-            if (await session.exec(stmt.limit(1))).first() is None:
+            if (await session.exec(_due_timers(utcnow()).limit(1))).first() is None:
                 return 0
+        return await self._fire_due_timers()
+
+    async def _fire_due_timers(self) -> int:
+        now = utcnow()
+        stmt = _due_timers(now).limit(self.batch_size)
         async with self.db.transaction() as session:
             timers = (await session.exec(stmt.with_for_update(skip_locked=True))).all()
             for timer in timers:
@@ -181,6 +216,9 @@ class Worker:
         async with self.db.sessionmaker() as session:  # a read first: no write lock when idle
             if (await session.exec(_due_events(utcnow()).limit(1))).first() is None:
                 return 0
+        return await self._handle_due_events()
+
+    async def _handle_due_events(self) -> int:
         handled = 0
         while handled < self.batch_size:
             claimed = await self._handle_claimed(min(self.claim_batch, self.batch_size - handled))
@@ -196,7 +234,10 @@ class Worker:
     async def _handle_claimed(self, limit: int) -> int:
         """Claim up to `limit` due events in one transaction: transactional handlers run there
         (each in a savepoint) and commit with their done marks; leased ones are claimed there
-        and run after the commit, one by one. The number claimed."""
+        and run after the commit: the quick ones first (a subscriber's second channel is not
+        kept waiting for the first one's bookkeeping, nor for an e-mail) with their outcomes
+        recorded together, then the others one by one, each recorded as it ends. The number
+        claimed."""
         now = utcnow()
         leases: list[tuple[OutboxEvent, uuid.UUID, LeasedHandler]] = []
         async with self.db.transaction() as session:
@@ -223,13 +264,12 @@ class Worker:
                 session.add(event)
                 leases.append((event, token, leased))
         # The claims are committed: leased handlers run with no transaction open.
-        for event, token, leased in leases:
-            error: BaseException | None = None
-            try:
-                await leased(event)
-            except Exception as exc:
-                error = exc
-            await self._finish_lease(event.id, token, event.topic, error)
+        quick = [lease for lease in leases if lease[0].topic in self.handlers.quick]
+        if quick:
+            await self._finish_leases([await _run_lease(*lease) for lease in quick])
+        for lease in leases:
+            if lease[0].topic not in self.handlers.quick:
+                await self._finish_leases([await _run_lease(*lease)])
         return len(events)
 
     async def _handle_in_transaction(
@@ -250,28 +290,42 @@ class Worker:
             self._mark_done(event, now)
         session.add(event)
 
-    async def _finish_lease(
-        self, event_id: uuid.UUID, token: uuid.UUID, topic: str, error: BaseException | None
+    async def _finish_leases(
+        self, outcomes: list[tuple[OutboxEvent, uuid.UUID, BaseException | None]]
     ) -> None:
+        """Record the leased handlers' outcomes (done, or a failure to retry) in one
+        transaction, each only if its lease is still this worker's."""
         async with self.db.transaction() as session:
-            event = (
-                await session.exec(
-                    select(OutboxEvent)
-                    .where(OutboxEvent.id == event_id, OutboxEvent.claim_token == token)
-                    .with_for_update()
-                )
-            ).first()
-            if event is None or event.status != EventStatus.PENDING:
-                # The lease ran out and another worker took the event over: it decides.
-                log.warning("lease on event %s (%s) was lost before it finished", event_id, topic)
-                return
-            event.claim_token = None
-            event.locked_until = None
-            if error is None:
-                self._mark_done(event, utcnow())
-            else:
-                self._record_failure(event, error)
-            session.add(event)
+            held = {
+                event.id: event
+                for event in (
+                    await session.exec(
+                        select(OutboxEvent)
+                        .where(col(OutboxEvent.id).in_([e.id for e, _, _ in outcomes]))
+                        .order_by(col(OutboxEvent.id))
+                        .with_for_update()
+                    )
+                ).all()
+            }
+            for claimed, token, error in outcomes:
+                event = held.get(claimed.id)
+                if event is None or event.claim_token != token:
+                    event = None
+                if event is None or event.status != EventStatus.PENDING:
+                    # The lease ran out and another worker took the event over: it decides.
+                    log.warning(
+                        "lease on event %s (%s) was lost before it finished",
+                        claimed.id,
+                        claimed.topic,
+                    )
+                    continue
+                event.claim_token = None
+                event.locked_until = None
+                if error is None:
+                    self._mark_done(event, utcnow())
+                else:
+                    self._record_failure(event, error)
+                session.add(event)
 
     def _mark_done(self, event: OutboxEvent, now: datetime) -> None:
         event.status = EventStatus.DONE

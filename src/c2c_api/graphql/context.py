@@ -90,6 +90,19 @@ class Context:
             websocket=self.websocket,
         )
 
+    def for_stream(self) -> Context:
+        """A context for a subscription shared by identical operations of the same caller,
+        on any connection (graphql/shared_streams.py): the caller, locale and broker, nothing
+        of the connection that happened to start it."""
+        return Context(
+            request=None,
+            actor=self.actor,
+            db=self.db,
+            settings=self.settings,
+            locale=self.locale,
+            broker=self.broker,
+        )
+
     async def end_reads(self) -> None:
         """End the read session's transaction (reads never write: rolled back)."""
         if self._session is None:

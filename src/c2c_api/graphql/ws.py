@@ -28,14 +28,16 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage
 from strawberry.types.unset import UnsetType
 
 from c2c_api.auth.bearer import InvalidToken
@@ -45,6 +47,7 @@ from c2c_api.config import Settings
 from c2c_api.db import Database
 from c2c_api.graphql.context import Context
 from c2c_api.graphql.schema import C2CSchema
+from c2c_api.graphql.shared_streams import Key, SharedStreams, key_of, next_frame
 from c2c_api.i18n import negotiate_locale
 from c2c_api.kit.clock import utcnow
 from c2c_api.notifications.presence import InProcessPresence, Presence, hold
@@ -84,6 +87,12 @@ class _TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         connection = self.context
+        view = self.view
+        assert isinstance(view, GraphQLWebSocket)
+        key = key_of(operation.query, operation.operation_name, operation.variables, connection)
+        if key is not None:
+            await self._run_shared(operation, key, view.shared)
+            return
         own = connection.for_operation()
         # run_operation reads self.context once, before its first await: this operation's.
         self.context = own
@@ -92,6 +101,46 @@ class _TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         finally:
             self.context = connection
             await own.close()
+
+    async def _run_shared(
+        self, operation: Operation[Context, None], key: Key, shared: SharedStreams
+    ) -> None:
+        """A subscription run once for every identical one of the same caller in this process
+        (graphql/shared_streams.py): its results, encoded once, under this operation's id."""
+        connection = self.context
+        websocket = connection.websocket
+        assert isinstance(websocket, WebSocket)
+        try:
+            async with shared.join(
+                key,
+                operation.query,
+                operation.variables,
+                operation.operation_name,
+                connection.for_stream,
+            ) as results:
+                while True:
+                    item = await results.get()
+                    if item[0] == "next":
+                        if operation.completed:
+                            return
+                        await websocket.send_text(next_frame(operation.id, item[1]))
+                        continue
+                    if item[0] == "error":
+                        errors = item[1]
+                        reason = errors and self._get_pre_execution_close_reason(errors[0])
+                        if reason:
+                            self.operations.pop(operation.id, None)
+                            await self.websocket.close(code=4400, reason=reason)
+                            return
+                        await operation.send_initial_errors(errors)
+                        return
+                    await operation.send_operation_message(
+                        CompleteMessage(id=operation.id, type="complete")
+                    )
+                    return
+        except (WebSocketDisconnect, WebSocketDisconnected, RuntimeError, OSError):
+            # The connection went away while a result was written: its handler cleans up.
+            self.operations.pop(operation.id, None)
 
 
 class GraphQLWebSocket(GraphQL[Context, None]):
@@ -120,6 +169,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         )
         self.db = db
         self.broker = broker
+        self.shared = SharedStreams(schema, self.encode_json)
         self._tasks: dict[int, set[asyncio.Task[None]]] = {}
         self.open_connections = 0
 

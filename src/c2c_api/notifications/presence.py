@@ -82,53 +82,53 @@ class InProcessPresence:
         self._connections.clear()
 
 
+# Both on the Redis server's clock (TIME), so API processes and workers on hosts whose clocks
+# drift apart agree on what has expired.
+_CONNECT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('PEXPIRE', KEYS[1], ttl)
+return 1
+"""
+_IS_CONNECTED = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
+"""
+
+
 class RedisPresence:
-    """One key per connection, `c2c:presence:<member>:<connection>`, with a TTL; the member's
-    set `c2c:presence:<member>` names their connections (pruned of expired ones on reads)."""
+    """One sorted set per member, `c2c:presence:<member>`: each connection scored by when it
+    expires (the Redis server's clock, in ms). Whether a member is connected is one ZCOUNT of
+    the unexpired ones, whether they hold one connection or a thousand; expired entries are
+    pruned at each heartbeat, and the set itself expires a TTL after the last one."""
 
     def __init__(self, url: str, *, prefix: str = KEY_PREFIX) -> None:
         from redis.asyncio import Redis
 
         self._redis: Redis = Redis.from_url(url)
         self.prefix = prefix
+        self._connect = self._redis.register_script(_CONNECT)
+        self._is_connected = self._redis.register_script(_IS_CONNECTED)
 
     def _index(self, member_id: uuid.UUID) -> str:
         return f"{self.prefix}:{member_id}"
 
-    def _key(self, member_id: uuid.UUID, connection_id: str) -> str:
-        return f"{self.prefix}:{member_id}:{connection_id}"
-
     async def connect(self, member_id: uuid.UUID, connection_id: str, *, ttl: float) -> None:
         millis = max(1, int(ttl * 1000))
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._key(member_id, connection_id), b"1", px=millis)
-            pipe.sadd(self._index(member_id), connection_id)
-            # The index outlives no connection it names (each heartbeat extends it).
-            pipe.pexpire(self._index(member_id), millis)
-            await pipe.execute()
+        await self._connect(keys=[self._index(member_id)], args=[connection_id, millis])
 
     async def refresh(self, member_id: uuid.UUID, connection_id: str, *, ttl: float) -> None:
         await self.connect(member_id, connection_id, ttl=ttl)
 
     async def disconnect(self, member_id: uuid.UUID, connection_id: str) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self._key(member_id, connection_id))
-            pipe.srem(self._index(member_id), connection_id)
-            await pipe.execute()
+        await self._redis.zrem(self._index(member_id), connection_id)
 
     async def is_connected(self, member_id: uuid.UUID) -> bool:
-        members = await self._redis.smembers(self._index(member_id))
-        if not members:
-            return False
-        ids = sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for connection_id in ids:
-                pipe.exists(self._key(member_id, connection_id))
-            alive = await pipe.execute()
-        dead = [c for c, live in zip(ids, alive, strict=True) if not live]
-        if dead:
-            await self._redis.srem(self._index(member_id), *dead)
-        return len(dead) < len(ids)
+        return int(await self._is_connected(keys=[self._index(member_id)])) > 0
 
     async def close(self) -> None:
         await self._redis.aclose()
