@@ -377,7 +377,8 @@ def parse_time(value: str) -> float:
 class Subscriber:
     """One graphql-transport-ws connection with one `messageReceived` subscription."""
 
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str, query: str = WATCH) -> None:
+        self.query = query
         self.url = url
         self.token = token
         self.arrivals: dict[str, float] = {}  # message id -> arrival (time.time())
@@ -409,7 +410,7 @@ class Subscriber:
                 ack = json.loads(await ws.recv())
                 assert ack["type"] == "connection_ack", ack
                 await ws.send(
-                    json.dumps({"id": "1", "type": "subscribe", "payload": {"query": WATCH}})
+                    json.dumps({"id": "1", "type": "subscribe", "payload": {"query": self.query}})
                 )
                 self.ready.set()
                 async for raw in ws:
@@ -461,7 +462,7 @@ async def wait_all(subscribers: list[Subscriber], message_id: str, seconds: floa
 
 
 async def fanout(
-    url: str, scene: Scene, *, subscribers: int, sends: int, floor_sends: int
+    url: str, scene: Scene, *, subscribers: int, sends: int, floor_sends: int, distinct: bool
 ) -> dict[str, Any]:
     from redis.asyncio import Redis
 
@@ -498,7 +499,14 @@ async def fanout(
         await asyncio.gather(*(until_ready(p) for p in ports))
         started = time.perf_counter()
         for i in range(subscribers):
-            sub = Subscriber(f"ws://127.0.0.1:{ports[i % 2]}/graphql", scene.seller_token)
+            # --distinct: a document of its own each (an operation name), so no two share an
+            # execution (graphql/shared_streams.py): what 1,000 different viewers would cost.
+            query = f"subscription Watch{i} {WATCH.removeprefix('subscription ')}"
+            sub = Subscriber(
+                f"ws://127.0.0.1:{ports[i % 2]}/graphql",
+                scene.seller_token,
+                query if distinct else WATCH,
+            )
             subs.append(sub)
             sub.start()
             if i % 50 == 49:  # connect in waves: the listen backlog and the handshakes
@@ -584,6 +592,7 @@ async def fanout(
             await s.stop()
     return {
         "subscribers": subscribers,
+        "distinct": distinct,
         "connect_seconds": connect_seconds,
         "deliveries": summary(latencies),
         "per_send": per_send,
@@ -688,6 +697,7 @@ async def bench(args: argparse.Namespace, url: str) -> dict[str, Any]:
             subscribers=args.subscribers,
             sends=args.sends,
             floor_sends=args.floor_sends,
+            distinct=args.distinct,
         )
         out["fanout"] = result
         rows = {
@@ -700,7 +710,9 @@ async def bench(args: argparse.Namespace, url: str) -> dict[str, Any]:
         }
         print(
             f"\n(b) fan-out: {args.subscribers} subscribers on 2 API processes (connected in "
-            f"{result['connect_seconds']:.1f} s), {args.sends} messages\n"
+            f"{result['connect_seconds']:.1f} s), {args.sends} messages, "
+            + ("each subscription its own execution" if args.distinct else "shared execution")
+            + "\n"
             "| path | samples | p50 ms | p95 ms | p99 ms | max ms |\n|---|--:|--:|--:|--:|--:|\n"
             + "\n".join(
                 f"| {name} | {v['count']} | {v['p50']:.1f} | {v['p95']:.1f} | {v['p99']:.1f} "
@@ -724,6 +736,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--sends", type=int, default=20, help="messages fanned out, timed")
     parser.add_argument("--floor-sends", type=int, default=10)
+    parser.add_argument(
+        "--distinct",
+        action="store_true",
+        help="a different document per subscriber: no shared execution",
+    )
     parser.add_argument("--skip-paging", action="store_true")
     parser.add_argument("--skip-fanout", action="store_true")
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
