@@ -23,16 +23,27 @@ A fresh, uniquely named PostgreSQL database is created, migrated with
   this database and Redis, as in production. `--subscribers` (1,000) graphql-transport-ws
   connections, half on each API process, each with one `messageReceived` subscription of the
   seller (one member on many devices is what makes one message reach 1,000 subscribers; the
-  path is the same for 1,000 members). The buyer then sends `--sends` (20) messages through
-  API process A, one at a time, each once every subscriber got the previous one. Latency of
-  a delivery: from the message's `createdAt` (stamped in its transaction, before the commit:
-  an upper bound of commit to delivery) to its arrival at the subscriber's socket (this
-  process's clock, the same machine's). Path: commit, wake-up through Redis, the worker's
-  relay publishes on `member:<id>`, each API process's Redis reader fans it out to its
-  subscribers, each resolves the message and writes it to its socket.
+  path is the same for 1,000 members, except that identical subscriptions of one caller share
+  an execution per process: graphql/shared_streams.py; `--distinct` gives each subscription a
+  document of its own, so none share). The buyer then sends `--sends` (20) messages through
+  API process A, one at a time, each once every subscriber got the previous one.
+  Latency of a delivery, on this process's clock (the same machine's):
+    commit -> subscriber     the target: from the commit, seen as the `outbox.wake` the API
+                             process publishes right after it (a plain Redis subscriber of this
+                             process notes its arrival, one Redis hop after the commit), to the
+                             message's arrival at the subscriber's socket;
+    createdAt -> subscriber  from the message's `createdAt` (stamped in its transaction, before
+                             the commit): an upper bound;
+    stages                   createdAt -> commit -> the relay's publish (seen on the member's
+                             channel) -> subscriber.
+  Path: commit, wake-up through Redis, the worker's relay publishes on `member:<id>`, each API
+  process's Redis reader fans it out to its subscribers, each result is written to each socket.
   floor    the same message envelope published straight on the Redis channel (no commit,
            no outbox, no worker), timed from the publish: what delivery costs with nothing
            before the broker. Printed side by side, with the ratio.
+  The measuring client holds the 1,000 connections in one process: its garbage collector is
+  frozen once they are open (a full collection of that heap stalled whole sends by ~150 ms);
+  the servers run as in production.
 Results go to var/bench/runs/messaging-<time>.json (not committed); figures in
 docs/performance.md ("Issue 10: conversations").
 """
