@@ -97,6 +97,43 @@ class TestDeliveredAfterCommit:
         assert (await load(db, event_id)).status == EventStatus.DONE
 
 
+    async def test_quick_leases_run_first_and_are_marked_before_slow_ones_run(
+        self, db: Database
+    ) -> None:
+        """A relay (quick) claimed in the same batch as an older e-mail (slow) is published and
+        marked done before the e-mail is even attempted; a failed quick lease is retried, and
+        the slow one still records its own outcome."""
+        order: list[str] = []
+        seen_during_mail: dict[str, EventStatus] = {}
+
+        async def relay(event: OutboxEvent) -> None:
+            order.append(f"relay {event.payload['n']}")
+            if event.payload["n"] == 2:
+                raise Boom("broker down")
+
+        handlers = Handlers()
+        mail_id = await record(db, "mail", n=0)
+        relayed = [await record(db, "relay", n=n) for n in (1, 2)]
+
+        async def mail(event: OutboxEvent) -> None:
+            order.append("mail")
+            for name, event_id in (("ok", relayed[0]), ("failed", relayed[1])):
+                seen_during_mail[name] = (await load(db, event_id)).status
+
+        handlers.on_lease("mail", mail)
+        handlers.on_lease("relay", relay, quick=True)
+        assert await Worker(db, handlers).run_once() == 3
+        assert order == ["relay 1", "relay 2", "mail"]
+        assert seen_during_mail == {"ok": EventStatus.DONE, "failed": EventStatus.PENDING}
+        failed = await load(db, relayed[1])
+        assert (failed.attempts, failed.claim_token, failed.last_error) == (
+            1,
+            None,
+            "Boom: broker down",
+        )
+        assert (await load(db, mail_id)).status == EventStatus.DONE
+
+
 class Boom(Exception):
     pass
 

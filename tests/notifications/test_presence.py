@@ -77,6 +77,20 @@ class TestPresence:
         await presence.disconnect(bob, "laptop")
         assert not await presence.is_connected(bob)
 
+    async def test_expired_connections_do_not_count_beside_live_ones(
+        self, presence: Presence
+    ) -> None:
+        """A member with many connections, most left behind by a process that died: only the
+        live one counts, and once it closes the member is not connected."""
+        bob = uuid.uuid4()
+        for n in range(200):
+            await presence.connect(bob, f"dead-{n}", ttl=0.2)
+        await presence.connect(bob, "live", ttl=30)
+        await asyncio.sleep(0.4)
+        assert await presence.is_connected(bob)
+        await presence.disconnect(bob, "live")
+        assert not await presence.is_connected(bob)
+
     async def test_an_abrupt_disconnect_expires_with_the_ttl(self, presence: Presence) -> None:
         bob = uuid.uuid4()
         await presence.connect(bob, "gone", ttl=0.3)  # never closed: the process died
