@@ -12,14 +12,16 @@ from websockets.asyncio.client import ClientConnection
 
 from auth_factories import ALL_ADMIN_SCOPES, ALL_MEMBER_SCOPES, create_member, create_oauth_client
 from auth_factories import member_tokens as issue
+from c2c_api.app import create_app
 from c2c_api.broker import InProcessBroker
+from c2c_api.config import Settings
 from c2c_api.db import Database
 from c2c_api.graphql.ws import GraphQLWebSocket
 from c2c_api.users.models import Member
 from conversations.test_conversations_live import SEND, post
 from deals_support import listing
 from engagement_support import listing_gid
-from subscriptions.ws_support import init, receive, send, subscribe, ws_client
+from subscriptions.ws_support import init, receive, send, serving, subscribe, ws_client
 from worker_support import relay
 
 SCOPES = ["account:read", "messages:write"]
@@ -168,3 +170,44 @@ class TestSharedExecution:
             again = await receive(a)
         assert again["id"] == "again"
         assert again["payload"]["data"]["messageReceived"]["text"] == "Back"
+
+
+class TestBudgets:
+    async def test_each_shared_operation_spends_its_callers_budget(
+        self, db: Database, settings: Settings
+    ) -> None:
+        """Joining a running subscription costs what subscribing alone costs: past the
+        budget, an operation is refused with RATE_LIMITED and does not join."""
+        app = create_app(
+            settings.model_copy(
+                update={
+                    "worker_in_process": False,
+                    "ws_max_subscriptions": 100,
+                    "graphql_budget_capacity_anonymous": 20,
+                    "graphql_budget_refill_anonymous": 0.001,
+                }
+            ),
+            db=db,
+        )
+        seller = await create_member(db)
+        item = listing_gid(await listing(db, seller))
+        watch = "subscription($id: ID!) { listingChanged(id: $id) { listingId status } }"
+        refused: list[str] = []
+        async with serving(app) as url, ws_client(url) as ws:
+            await init(ws)
+            for n in range(30):
+                await subscribe(ws, watch, op_id=str(n), id=item)
+            try:
+                while True:
+                    message = await receive(ws, timeout=0.5)
+                    assert message["type"] == "error", message
+                    refused.append(message["payload"][0]["extensions"]["code"])
+            except TimeoutError:
+                pass
+            view = ws_view(app)
+            assert view.shared.group_count() == 1
+            [key] = view.shared.keys()
+            joined = view.shared.member_count(key)
+        assert refused and set(refused) == {"RATE_LIMITED"}
+        assert joined == 30 - len(refused)
+        assert 0 < joined < 30

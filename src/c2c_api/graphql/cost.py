@@ -332,6 +332,71 @@ def budget_key(actor: Actor, client_address: str | None) -> str:
     return f"client:{actor.client_id}"
 
 
+class Operation(NamedTuple):
+    query: str
+    document: DocumentNode
+    operation_name: str | None
+
+
+async def assess(
+    settings: Settings,
+    plans: PlanCache,
+    schema: GraphQLSchema,
+    operation: Operation,
+    variables: Mapping[str, Any],
+    *,
+    actor: Actor,
+    locale: str,
+    connection: Any,
+) -> tuple[dict[str, Any] | None, GraphQLError | None]:
+    """An operation's cost against the caller's maximum, then taken from the budget of the
+    caller through `connection` (the HTTP request or the WebSocket; none spends nothing):
+    the report for `extensions.cost`, and the refusal (COST_LIMIT_EXCEEDED, RATE_LIMITED)."""
+    limits = caller_limits(settings, actor.kind)
+    try:
+        compiled = plans.get(schema, operation.query, operation.document, operation.operation_name)
+    except RecursionError:
+        return None, GraphQLError(
+            _message("This request is too complex to analyse.", locale),
+            extensions={"code": COST_LIMIT_EXCEEDED, "maximum": limits.maximum},
+        )
+    if compiled is None:
+        return None, None  # no single operation: strawberry reports it
+    cost = evaluate(compiled, variables)
+    report: dict[str, Any] = {"requested": cost, "maximum": limits.maximum}
+    if cost > limits.maximum:
+        return report, GraphQLError(
+            _message(
+                "This request is too expensive: it costs {cost}, the most allowed is {maximum}.",
+                locale,
+                cost=cost,
+                maximum=limits.maximum,
+            ),
+            extensions={"code": COST_LIMIT_EXCEEDED, "cost": cost, "maximum": limits.maximum},
+        )
+    buckets = _buckets_of(connection)
+    if buckets is None:
+        return report, None
+    address = connection.client.host if connection.client else None
+    outcome: Take = await buckets.take(budget_key(actor, address), cost, limits.rate)
+    report["budget"] = {
+        "remaining": int(outcome.remaining),
+        "capacity": limits.rate.capacity,
+        "refillPerSecond": limits.rate.refill_per_second,
+    }
+    if outcome.allowed:
+        return report, None
+    seconds = outcome.retry_after_seconds
+    return report, GraphQLError(
+        _message(
+            "Too many requests: your budget is exhausted, retry in {seconds} s.",
+            locale,
+            seconds=seconds,
+        ),
+        extensions={"code": RATE_LIMITED, "retryAfter": seconds, "cost": cost},
+    )
+
+
 def make_query_cost(settings: Settings, plans: PlanCache) -> type[SchemaExtension]:
     """The QueryCost extension class for `settings` (plans shared by every request)."""
 
@@ -364,64 +429,21 @@ def make_query_cost(settings: Settings, plans: PlanCache) -> type[SchemaExtensio
             actor: Actor | None = getattr(context, "actor", None)
             if document is None or query is None or actor is None:
                 return
-            locale = str(getattr(context, "locale", "en") or "en")
-            limits = caller_limits(settings, actor.kind)
-            try:
-                compiled = plans.get(
-                    execution_context.schema._schema,
-                    query,
-                    document,
-                    execution_context.operation_name,
-                )
-            except RecursionError:
-                self._refuse(
-                    _message("This request is too complex to analyse.", locale),
-                    {"code": COST_LIMIT_EXCEEDED, "maximum": limits.maximum},
-                )
-                return
-            if compiled is None:
-                return  # no single operation: strawberry reports it
-            cost = evaluate(compiled, execution_context.variables or {})
-            report: dict[str, Any] = {"requested": cost, "maximum": limits.maximum}
+            report, refusal = await assess(
+                settings,
+                plans,
+                execution_context.schema._schema,
+                Operation(query, document, execution_context.operation_name),
+                execution_context.variables or {},
+                actor=actor,
+                locale=str(getattr(context, "locale", "en") or "en"),
+                connection=_connection_of(context),
+            )
             self._report = report
-            if cost > limits.maximum:
-                self._refuse(
-                    _message(
-                        "This request is too expensive: it costs {cost}, the most allowed "
-                        "is {maximum}.",
-                        locale,
-                        cost=cost,
-                        maximum=limits.maximum,
-                    ),
-                    {"code": COST_LIMIT_EXCEEDED, "cost": cost, "maximum": limits.maximum},
-                )
-                return
-            buckets = _buckets_of(context)
-            if buckets is None:
-                return
-            request = _connection_of(context)
-            address = request.client.host if request is not None and request.client else None
-            outcome: Take = await buckets.take(budget_key(actor, address), cost, limits.rate)
-            report["budget"] = {
-                "remaining": int(outcome.remaining),
-                "capacity": limits.rate.capacity,
-                "refillPerSecond": limits.rate.refill_per_second,
-            }
-            if not outcome.allowed:
-                seconds = outcome.retry_after_seconds
-                self._refuse(
-                    _message(
-                        "Too many requests: your budget is exhausted, retry in {seconds} s.",
-                        locale,
-                        seconds=seconds,
-                    ),
-                    {"code": RATE_LIMITED, "retryAfter": seconds, "cost": cost},
-                )
-
-        def _refuse(self, message: str, extensions: dict[str, Any]) -> None:
-            errors = list(self.execution_context.pre_execution_errors or ())
-            errors.append(GraphQLError(message, extensions=extensions))
-            self.execution_context.pre_execution_errors = errors
+            if refusal is not None:
+                errors = list(self.execution_context.pre_execution_errors or ())
+                errors.append(refusal)
+                self.execution_context.pre_execution_errors = errors
 
         def get_results(self) -> dict[str, Any]:
             return {"cost": self._report} if self._report is not None else {}
@@ -434,9 +456,8 @@ def _connection_of(context: Any) -> Any:
     return getattr(context, "request", None) or getattr(context, "websocket", None)
 
 
-def _buckets_of(context: Any) -> Buckets | None:
+def _buckets_of(request: Any) -> Buckets | None:
     """The app's budgets (app.state.cost_budgets), absent when the schema runs without one."""
-    request = _connection_of(context)
     if request is None:
         return None
     try:

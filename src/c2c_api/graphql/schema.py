@@ -109,7 +109,12 @@ class Subscription(
 
 
 class C2CSchema(strawberry.Schema):
-    """Logs unexpected errors once, with the request id; expected ones are not errors."""
+    """Logs unexpected errors once, with the request id; expected ones are not errors.
+    Holds the settings it was built for and its cost plans (graphql/cost.py), which the
+    WebSocket's shared subscriptions use to charge each operation (graphql/ws.py)."""
+
+    settings: Settings
+    cost_plans: PlanCache
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -174,7 +179,8 @@ def _build_schema(settings: Settings) -> C2CSchema:
         *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
     ]
-    return C2CSchema(
+    plans = PlanCache(CACHE_SIZE)
+    schema = C2CSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -193,11 +199,14 @@ def _build_schema(settings: Settings) -> C2CSchema:
             # ValidationCache (its key includes the rules), re-validating every request.
             lambda: AddValidationRules(limit_rules),
             # After validation: the document's cost against the caller's maximum and budget.
-            make_query_cost(settings, PlanCache(CACHE_SIZE)),
+            make_query_cost(settings, plans),
             MarkMutations,
             ShapeErrors,
         ],
     )
+    schema.settings = settings
+    schema.cost_plans = plans
+    return schema
 
 
 def schema_sdl(schema: C2CSchema) -> str:

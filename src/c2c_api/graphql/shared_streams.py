@@ -37,7 +37,15 @@ from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationType,
+    get_operation_ast,
+    parse,
+    validate,
+)
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.utils.aio import aclosing
 
@@ -56,33 +64,43 @@ Key = tuple[Any, ...]
 
 
 @lru_cache(maxsize=512)
-def is_subscription(query: str, operation_name: str | None, max_tokens: int) -> bool:
-    """Whether the document's selected operation is a subscription (False when it does not
-    parse or select one: strawberry's own path then answers with its errors)."""
+def subscription_document(
+    schema: GraphQLSchema, query: str, operation_name: str | None, max_tokens: int
+) -> DocumentNode | None:
+    """The parsed document when it is valid and its selected operation a subscription; None
+    otherwise (strawberry's own path then answers, with its errors)."""
     try:
         document = parse(query, no_location=True, max_tokens=max_tokens)
+        operation = get_operation_ast(document, operation_name)
+        if operation is None or operation.operation != OperationType.SUBSCRIPTION:
+            return None
+        if validate(schema, document):
+            return None
     except (GraphQLError, RecursionError, ValueError):
-        return False
-    operation = get_operation_ast(document, operation_name)
-    return operation is not None and operation.operation == OperationType.SUBSCRIPTION
+        return None
+    return document
 
 
 def key_of(
+    schema: GraphQLSchema,
     query: str,
     operation_name: str | None,
     variables: dict[str, object] | None,
     context: Context,
-) -> Key | None:
-    """The group key of a subscription; None when it cannot be shared (not a subscription,
-    variables that do not encode)."""
-    if not is_subscription(query, operation_name, context.settings.graphql_max_tokens):
+) -> tuple[Key, DocumentNode] | None:
+    """The group key of a subscription, and its document; None when it cannot be shared (not
+    a valid subscription, variables that do not encode)."""
+    document = subscription_document(
+        schema, query, operation_name, context.settings.graphql_max_tokens
+    )
+    if document is None:
         return None
     try:
         encoded = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
     except (TypeError, ValueError):
         return None
     caller = dataclasses.replace(context.actor, token_id=None, expires_at=None)
-    return (query, operation_name, encoded, caller, context.locale)
+    return (query, operation_name, encoded, caller, context.locale), document
 
 
 class _Group:
@@ -110,6 +128,9 @@ class SharedStreams:
 
     def group_count(self) -> int:
         return len(self._groups)
+
+    def keys(self) -> list[Key]:
+        return list(self._groups)
 
     def member_count(self, key: Key) -> int:
         group = self._groups.get(key)

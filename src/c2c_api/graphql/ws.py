@@ -26,6 +26,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from graphql import DocumentNode
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -46,6 +47,8 @@ from c2c_api.broker import Broker
 from c2c_api.config import Settings
 from c2c_api.db import Database
 from c2c_api.graphql.context import Context
+from c2c_api.graphql.cost import Operation as CostedOperation
+from c2c_api.graphql.cost import assess
 from c2c_api.graphql.schema import C2CSchema
 from c2c_api.graphql.shared_streams import Key, SharedStreams, key_of, next_frame
 from c2c_api.i18n import negotiate_locale
@@ -89,9 +92,15 @@ class _TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         connection = self.context
         view = self.view
         assert isinstance(view, GraphQLWebSocket)
-        key = key_of(operation.query, operation.operation_name, operation.variables, connection)
-        if key is not None:
-            await self._run_shared(operation, key, view.shared)
+        shared = key_of(
+            self.schema._schema,  # type: ignore[attr-defined]
+            operation.query,
+            operation.operation_name,
+            operation.variables,
+            connection,
+        )
+        if shared is not None:
+            await self._run_shared(operation, *shared, view.shared)
             return
         own = connection.for_operation()
         # run_operation reads self.context once, before its first await: this operation's.
@@ -103,14 +112,35 @@ class _TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             await own.close()
 
     async def _run_shared(
-        self, operation: Operation[Context, None], key: Key, shared: SharedStreams
+        self,
+        operation: Operation[Context, None],
+        key: Key,
+        document: DocumentNode,
+        shared: SharedStreams,
     ) -> None:
         """A subscription run once for every identical one of the same caller in this process
-        (graphql/shared_streams.py): its results, encoded once, under this operation's id."""
+        (graphql/shared_streams.py): its results, encoded once, under this operation's id.
+        Each operation spends its cost from its own caller's budget as it subscribes (the
+        shared execution spends nothing)."""
         connection = self.context
         websocket = connection.websocket
         assert isinstance(websocket, WebSocket)
+        schema = self.schema
+        assert isinstance(schema, C2CSchema)
         try:
+            _, refusal = await assess(
+                schema.settings,
+                schema.cost_plans,
+                schema._schema,
+                CostedOperation(operation.query, document, operation.operation_name),
+                operation.variables or {},
+                actor=connection.actor,
+                locale=connection.locale,
+                connection=websocket,
+            )
+            if refusal is not None:
+                await operation.send_initial_errors([refusal])
+                return
             async with shared.join(
                 key,
                 operation.query,
