@@ -96,7 +96,6 @@ class TestDeliveredAfterCommit:
         assert await Worker(db, Handlers()).run_once() == 1
         assert (await load(db, event_id)).status == EventStatus.DONE
 
-
     async def test_quick_leases_run_first_and_are_marked_before_slow_ones_run(
         self, db: Database
     ) -> None:
