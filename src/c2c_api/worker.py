@@ -15,7 +15,9 @@
     ledger.hold_expire      ledger.service.expire_hold (timer)      transactional (once)
     order.refund            orders.payments.RefundDelivery          leased (provider call)
     deal.notify             orders.notify.send_notification         transactional (once)
-    message.notify          notifications.service.notify_message    transactional (once)
+    message.notify          notifications.service.recipient_connected, then notify_message
+                                                                    prepared (once; presence
+                                                                    asked outside it)
     payments.sandbox_webhook  payments.sandbox.SandboxWebhookDelivery leased (sandbox only)
 
 `c2c-api worker` runs it; `c2c-api serve` runs one in-process on SQLite (the embedded default)
@@ -45,7 +47,11 @@ from c2c_api.ledger.service import HOLD_EXPIRE_ACTION, expire_hold
 from c2c_api.listings.revisions import EXPIRE_ACTION, LISTING_CHANGED_TOPIC
 from c2c_api.listings.service import expire_listing
 from c2c_api.notifications.presence import Presence, presence_from_settings
-from c2c_api.notifications.service import MESSAGE_NOTIFY_TOPIC, notify_message
+from c2c_api.notifications.service import (
+    MESSAGE_NOTIFY_TOPIC,
+    notify_message,
+    recipient_connected,
+)
 from c2c_api.offers.service import EXPIRE_ACTION as OFFER_EXPIRE_ACTION
 from c2c_api.offers.service import OFFER_RECEIVED_TOPIC, OFFER_UPDATED_TOPIC, expire_offer
 from c2c_api.orders.effects import REFUND_TOPIC
@@ -144,10 +150,13 @@ def register_notification_handlers(
 ) -> None:
     """E-mails about new messages to members who are not connected (docs/notifications.md)."""
 
-    async def message_notify(session: AsyncSession, event: OutboxEvent) -> None:
-        await notify_message(session, event, settings=settings, presence=presence)
+    async def connected(event: OutboxEvent) -> bool:
+        return await recipient_connected(event, presence=presence)
 
-    handlers.on_transaction(MESSAGE_NOTIFY_TOPIC, message_notify)
+    async def message_notify(session: AsyncSession, event: OutboxEvent, connected: bool) -> None:
+        await notify_message(session, event, settings=settings, connected=connected)
+
+    handlers.on_prepared(MESSAGE_NOTIFY_TOPIC, connected, message_notify)
 
 
 def build_handlers(

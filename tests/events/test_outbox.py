@@ -137,6 +137,88 @@ class Boom(Exception):
     pass
 
 
+class TestPreparedHandlers:
+    """`on_prepared`: a network read with no transaction open, then database effects committed
+    with the done mark (exactly once)."""
+
+    async def test_the_read_runs_outside_any_transaction_and_the_writes_with_the_mark(
+        self, db: Database
+    ) -> None:
+        open_during_prepare: list[int] = []
+
+        async def prepare(event: OutboxEvent) -> str:
+            open_during_prepare.append(db.engine.pool.checkedout())
+            return f"prepared {event.payload['n']}"
+
+        async def apply(session: AsyncSession, event: OutboxEvent, prepared: str) -> None:
+            await record_event(session, topic="effect", payload={"from": prepared})
+
+        handlers = Handlers()
+        handlers.on_prepared("ask", prepare, apply)
+        asked = await record(db, "ask", n=1)
+        assert await Worker(db, handlers).handle_one() is True
+        assert open_during_prepare == [0]
+        event = await load(db, asked)
+        assert (event.status, event.attempts, event.claim_token) == (EventStatus.DONE, 1, None)
+        async with db.sessionmaker() as session:
+            effects = (
+                await session.exec(select(OutboxEvent).where(OutboxEvent.topic == "effect"))
+            ).all()
+        assert [e.payload for e in effects] == [{"from": "prepared 1"}]
+
+    @pytest.mark.parametrize("failing", ["prepare", "apply"])
+    async def test_a_failure_in_either_step_leaves_no_effect_and_retries(
+        self, db: Database, failing: str
+    ) -> None:
+        async def prepare(event: OutboxEvent) -> None:
+            if failing == "prepare":
+                raise Boom("presence unreachable")
+
+        async def apply(session: AsyncSession, event: OutboxEvent, prepared: None) -> None:
+            await record_event(session, topic="effect", payload={})
+            if failing == "apply":
+                raise Boom("constraint")
+
+        handlers = Handlers()
+        handlers.on_prepared("ask", prepare, apply)
+        asked = await record(db, "ask")
+        assert await Worker(db, handlers).run_once() == 1
+        event = await load(db, asked)
+        assert (event.status, event.attempts, event.claim_token) == (EventStatus.PENDING, 1, None)
+        assert event.last_error is not None and event.last_error.startswith("Boom")
+        async with db.sessionmaker() as session:
+            effects = (
+                await session.exec(select(OutboxEvent).where(OutboxEvent.topic == "effect"))
+            ).all()
+        assert effects == []
+
+    async def test_a_lost_lease_applies_nothing(self, db: Database) -> None:
+        """The worker that took the event over decides; the late one writes nothing."""
+        clock.freeze(T0)
+        release, started = asyncio.Event(), asyncio.Event()
+        applied: list[str] = []
+
+        async def prepare(event: OutboxEvent) -> None:
+            if not applied and not started.is_set():
+                started.set()
+                await release.wait()
+
+        async def apply(session: AsyncSession, event: OutboxEvent, prepared: None) -> None:
+            applied.append("once")
+
+        handlers = Handlers()
+        handlers.on_prepared("ask", prepare, apply)
+        asked = await record(db, "ask")
+        late = asyncio.create_task(Worker(db, handlers, lease=timedelta(seconds=30)).handle_one())
+        await asyncio.wait_for(started.wait(), 5)
+        clock.freeze(T0 + timedelta(seconds=31))
+        assert await Worker(db, handlers).handle_one() is True  # took the expired lease over
+        release.set()
+        await late
+        assert applied == ["once"]
+        assert (await load(db, asked)).status == EventStatus.DONE
+
+
 class TestRetries:
     def policy(self) -> RetryPolicy:
         return RetryPolicy(max_attempts=3, base=timedelta(seconds=10), cap=timedelta(minutes=5))

@@ -168,9 +168,10 @@ class TestRaces:
 
         async def handle() -> None:
             event = OutboxEvent(topic=MESSAGE_NOTIFY_TOPIC, payload=message_payload(bob))
+            connected = await service.recipient_connected(event, presence=presence)
             async with db.transaction() as session:
                 await service.notify_message(
-                    session, event, settings=db.settings, presence=presence
+                    session, event, settings=db.settings, connected=connected
                 )
 
         await asyncio.gather(handle(), handle(), handle())

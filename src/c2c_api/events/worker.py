@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import or_
@@ -47,6 +48,14 @@ log = logging.getLogger(__name__)
 
 TransactionalHandler = Callable[[AsyncSession, OutboxEvent], Awaitable[None]]
 LeasedHandler = Callable[[OutboxEvent], Awaitable[None]]
+# A prepared handler: `prepare(event)` asks the network (no transaction open), then
+# `apply(session, event, prepared)` writes, committed with the event's done mark.
+Prepare = Callable[[OutboxEvent], Awaitable[Any]]
+Apply = Callable[[AsyncSession, OutboxEvent, Any], Awaitable[None]]
+Effect = Callable[[AsyncSession, OutboxEvent], Awaitable[None]]
+# What a lease came to: the event, its claim token, the error if it failed, and database
+# effects to commit with its done mark (a prepared handler's).
+Outcome = tuple[OutboxEvent, uuid.UUID, BaseException | None, Effect | None]
 
 
 @dataclass
@@ -59,6 +68,7 @@ class Handlers:
     # Leased topics whose effect is quick and harmless to repeat (a broker publish): a batch's
     # run first, and their outcomes are recorded together.
     quick: set[str] = field(default_factory=set)
+    prepared: dict[str, tuple[Prepare, Apply]] = field(default_factory=dict)
 
     def on_transaction(self, topic: str, handler: TransactionalHandler) -> None:
         """Register a handler whose effects are in the database (committed with the done mark)."""
@@ -75,13 +85,22 @@ class Handlers:
         if quick:
             self.quick.add(topic)
 
+    def on_prepared(self, topic: str, prepare: Prepare, apply: Apply) -> None:
+        """Register a handler whose database effects depend on a network read (a Redis
+        lookup): claimed with a lease, `prepare(event)` runs with no transaction open, then
+        `apply(session, event, prepared)` runs in the transaction that marks the event done
+        (checking the lease is still this worker's): effects exactly once, no network call
+        inside a transaction."""
+        self._check_free(topic)
+        self.prepared[topic] = (prepare, apply)
+
     def _check_free(self, topic: str) -> None:
-        if topic in self.transactional or topic in self.leased:
+        if topic in self.transactional or topic in self.leased or topic in self.prepared:
             raise ValueError(f"a handler is already registered for {topic!r}")
 
     @property
     def topics(self) -> list[str]:
-        return sorted({*self.transactional, *self.leased})
+        return sorted({*self.transactional, *self.leased, *self.prepared})
 
 
 @dataclass(frozen=True)
@@ -102,14 +121,26 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
-async def _run_lease(
-    event: OutboxEvent, token: uuid.UUID, handler: LeasedHandler
-) -> tuple[OutboxEvent, uuid.UUID, BaseException | None]:
+async def _run_lease(event: OutboxEvent, token: uuid.UUID, handler: LeasedHandler) -> Outcome:
     try:
         await handler(event)
     except Exception as exc:
-        return event, token, exc
-    return event, token, None
+        return event, token, exc, None
+    return event, token, None, None
+
+
+async def _run_prepare(
+    event: OutboxEvent, token: uuid.UUID, prepare: Prepare, apply: Apply
+) -> Outcome:
+    try:
+        prepared = await prepare(event)
+    except Exception as exc:
+        return event, token, exc, None
+
+    async def effect(session: AsyncSession, held: OutboxEvent) -> None:
+        await apply(session, held, prepared)
+
+    return event, token, None, effect
 
 
 def _due_timers(now: datetime) -> SelectOfScalar[Timer]:
@@ -240,6 +271,7 @@ class Worker:
         claimed."""
         now = utcnow()
         leases: list[tuple[OutboxEvent, uuid.UUID, LeasedHandler]] = []
+        prepared: list[tuple[OutboxEvent, uuid.UUID, tuple[Prepare, Apply]]] = []
         async with self.db.transaction() as session:
             events = (
                 await session.exec(_due_events(now).limit(limit).with_for_update(skip_locked=True))
@@ -250,7 +282,8 @@ class Worker:
                     await self._handle_in_transaction(session, event, transactional, now)
                     continue
                 leased = self.handlers.leased.get(event.topic)
-                if leased is None:
+                steps = self.handlers.prepared.get(event.topic)
+                if leased is None and steps is None:
                     log.debug(
                         "no handler for topic %s; event %s marked done", event.topic, event.id
                     )
@@ -262,11 +295,16 @@ class Worker:
                 event.locked_until = now + self.lease
                 event.attempts += 1
                 session.add(event)
-                leases.append((event, token, leased))
+                if leased is not None:
+                    leases.append((event, token, leased))
+                elif steps is not None:
+                    prepared.append((event, token, steps))
         # The claims are committed: leased handlers run with no transaction open.
         quick = [lease for lease in leases if lease[0].topic in self.handlers.quick]
         if quick:
             await self._finish_leases([await _run_lease(*lease) for lease in quick])
+        for event, token, (prepare, apply) in prepared:
+            await self._finish_leases([await _run_prepare(event, token, prepare, apply)])
         for lease in leases:
             if lease[0].topic not in self.handlers.quick:
                 await self._finish_leases([await _run_lease(*lease)])
@@ -290,24 +328,24 @@ class Worker:
             self._mark_done(event, now)
         session.add(event)
 
-    async def _finish_leases(
-        self, outcomes: list[tuple[OutboxEvent, uuid.UUID, BaseException | None]]
-    ) -> None:
+    async def _finish_leases(self, outcomes: list[Outcome]) -> None:
         """Record the leased handlers' outcomes (done, or a failure to retry) in one
-        transaction, each only if its lease is still this worker's."""
+        transaction, each only if its lease is still this worker's; a prepared handler's
+        database effects are applied there first (in a savepoint: a failure undoes them)."""
         async with self.db.transaction() as session:
             held = {
                 event.id: event
                 for event in (
                     await session.exec(
                         select(OutboxEvent)
-                        .where(col(OutboxEvent.id).in_([e.id for e, _, _ in outcomes]))
+                        .where(col(OutboxEvent.id).in_([outcome[0].id for outcome in outcomes]))
                         .order_by(col(OutboxEvent.id))
                         .with_for_update()
                     )
                 ).all()
             }
-            for claimed, token, error in outcomes:
+            for claimed, token, failure, effect in outcomes:
+                error = failure
                 event = held.get(claimed.id)
                 if event is None or event.claim_token != token:
                     event = None
@@ -321,6 +359,12 @@ class Worker:
                     continue
                 event.claim_token = None
                 event.locked_until = None
+                if error is None and effect is not None:
+                    try:
+                        async with session.begin_nested():
+                            await effect(session, event)
+                    except Exception as exc:
+                        error = exc
                 if error is None:
                     self._mark_done(event, utcnow())
                 else:

@@ -5,8 +5,9 @@
     queue_notification_mail              queue a notification e-mail: preference checked,
                                          unsubscribe footer and List-Unsubscribe headers added
     check_unsubscribe / unsubscribe      the unsubscribe page (GET shows, POST performs)
-    notify_message                       the `message.notify` handler (presence, preference,
-                                         coalescing per thread)
+    recipient_connected / notify_message the `message.notify` handler: presence (asked with
+                                         no transaction open), then preference and coalescing
+                                         per thread, in the transaction that marks it done
 
 Account and security e-mails (address verification, password reset, password changed:
 users/service.py) are not notifications: they always go, with no unsubscribe link.
@@ -330,12 +331,23 @@ async def _claim_thread(
     return True
 
 
+async def recipient_connected(event: OutboxEvent, *, presence: Presence) -> bool:
+    """The first step of the `message.notify` handler, with no transaction open (presence may
+    be Redis: a network read): whether the message's recipient holds a live connection."""
+    try:
+        notice = MessageNotice.from_payload(event.payload)
+    except ValueError:
+        return False  # notify_message logs it
+    return await presence.is_connected(notice.recipient_id)
+
+
 async def notify_message(
-    session: AsyncSession, event: OutboxEvent, *, settings: Settings, presence: Presence
+    session: AsyncSession, event: OutboxEvent, *, settings: Settings, connected: bool
 ) -> MailMessage | None:
-    """The `message.notify` handler: e-mail the recipient of a new message unless they are
-    connected, turned MESSAGE_RECEIVED off, or were e-mailed about this thread less than
-    `C2C_NOTIFICATION_COALESCE_MINUTES` ago. The mail (if any) is queued in this transaction."""
+    """The `message.notify` handler's transaction: e-mail the recipient of a new message unless
+    they are `connected` (recipient_connected, asked before it), turned MESSAGE_RECEIVED off, or
+    were e-mailed about this thread less than `C2C_NOTIFICATION_COALESCE_MINUTES` ago. The mail
+    (if any) is queued in this transaction, which also marks the event done."""
     try:
         notice = MessageNotice.from_payload(event.payload)
     except ValueError as exc:
@@ -345,7 +357,7 @@ async def notify_message(
     member = await session.get(Member, notice.recipient_id)
     if member is None:
         return None
-    if await presence.is_connected(member.id):
+    if connected:
         log.info("message.notify %s: recipient connected, no e-mail", event.id)
         return None
     if not await wants_email(session, member_id=member.id, type=NotificationType.MESSAGE_RECEIVED):
