@@ -144,8 +144,8 @@ class TestConversation:
         assert sent["sent"] is True
         assert sent["warnings"][0]["reason"].startswith("Ce message contient une adresse e-mail")
         page = await gql(client, seller_token, MESSAGES, id=sent["thread"]["id"], n=5)
-        (warning,) = page["node"]["messages"]["edges"][0]["node"]["warnings"]
-        assert warning["flag"] == "EMAIL_ADDRESS"
+        warning, off = page["node"]["messages"]["edges"][0]["node"]["warnings"]
+        assert (warning["flag"], off["flag"]) == ("EMAIL_ADDRESS", "OFF_PLATFORM")
         assert warning["reason"].startswith("This message contains an e-mail address")
 
     async def test_bad_input_is_a_typed_error(

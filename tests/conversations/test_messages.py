@@ -146,12 +146,13 @@ class TestSendMessage:
         item = await listing(db, seller)
         text = "Write to me at bob@example.org"
         dry = await send(db, buyer, text, listing_id=item.id, dry_run=True)
-        assert [w.flag for w in dry.warnings] == [WarningFlag.EMAIL_ADDRESS]
+        flags = [WarningFlag.EMAIL_ADDRESS, WarningFlag.OFF_PLATFORM]
+        assert [w.flag for w in dry.warnings] == flags
         assert dry.message is None
         assert await count(db, Thread) == 0 and await count(db, OutboxEvent) == 0
         sent = await send(db, buyer, text, listing_id=item.id)
         assert sent.message is not None
-        assert [w.flag for w in service.warnings_of(sent.message)] == [WarningFlag.EMAIL_ADDRESS]
+        assert [w.flag for w in service.warnings_of(sent.message)] == flags
 
     async def test_events_for_both_participants_and_a_notification_for_the_recipient(
         self, db: Database

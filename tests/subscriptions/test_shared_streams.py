@@ -62,16 +62,27 @@ async def watching(ws: ClientConnection, token: str, *op_ids: str) -> None:
         await subscribe(ws, WATCH, op_id=op_id)
 
 
+async def seller_on_two_devices(db: Database) -> tuple[Member, str, str, str]:
+    """A seller signed in on a phone and a laptop, and a buyer's token."""
+    seller, buyer = await create_member(db), await create_member(db)
+    phone, laptop = await devices(db, seller, 2)
+    [buyer_token] = await devices(db, buyer, 1, scopes=[*SCOPES, "offers:write"])
+    return seller, phone, laptop, buyer_token
+
+
+def in_process_broker(app: Starlette) -> InProcessBroker:
+    broker = app.state.broker
+    assert isinstance(broker, InProcessBroker)
+    return broker
+
+
 class TestSharedExecution:
     async def test_one_member_on_many_connections_is_executed_once(
         self, db: Database, live: tuple[Starlette, str]
     ) -> None:
         app, url = live
-        seller, buyer = await create_member(db), await create_member(db)
-        phone, laptop = await devices(db, seller, 2)
-        [buyer_token] = await devices(db, buyer, 1, scopes=[*SCOPES, "offers:write"])
-        broker = app.state.broker
-        assert isinstance(broker, InProcessBroker)
+        seller, phone, laptop, buyer_token = await seller_on_two_devices(db)
+        broker = in_process_broker(app)
         async with ws_client(url) as a, ws_client(url) as b, ws_client(url) as c:
             await watching(a, phone, "1")
             await watching(b, laptop, "1")
@@ -139,11 +150,8 @@ class TestSharedExecution:
         self, db: Database, live: tuple[Starlette, str]
     ) -> None:
         app, url = live
-        seller, buyer = await create_member(db), await create_member(db)
-        phone, laptop = await devices(db, seller, 2)
-        [buyer_token] = await devices(db, buyer, 1, scopes=[*SCOPES, "offers:write"])
-        broker = app.state.broker
-        assert isinstance(broker, InProcessBroker)
+        seller, phone, laptop, buyer_token = await seller_on_two_devices(db)
+        broker = in_process_broker(app)
         channel = f"member:{seller.id}"
         view = ws_view(app)
         item = listing_gid(await listing(db, seller))

@@ -18,6 +18,10 @@ HERE = Path(__file__).parent
 FILES = (HERE / "messages_fr.jsonl", HERE / "messages_en.jsonl")
 # Written after the rules were first frozen, measured once as it was (docs/messaging.md).
 HELD_OUT = HERE / "messages_heldout.jsonl"
+# Written by someone who had read neither the rules nor the other sets, measured once as it
+# was (docs/messaging.md, "A second held-out set").
+HELD_OUT_2 = HERE / "messages_heldout2.jsonl"
+SETS = (("development", FILES), ("held-out", (HELD_OUT,)), ("held-out 2", (HELD_OUT_2,)))
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,7 @@ def speed(runs: int = 30) -> str:
 
 
 if __name__ == "__main__":
-    for name, files in (("development", FILES), ("held-out", (HELD_OUT,))):
+    for name, files in SETS:
         rows = load(files)
         scores = measure(rows)
         innocent = sum(not r.flags for r in rows)

@@ -144,8 +144,38 @@ class TestPhoneNumber:
         assert found("0 6 1 2 3 4 5 6 7 8", PHONE) == ["0 6 1 2 3 4 5 6 7 8"]
 
     def test_the_excerpt_keeps_only_the_edges(self) -> None:
-        (warning,) = scan_message("06 12 34 56 78")
-        assert warning.excerpt == "06 •• •• •• 78"
+        """Also in the OFF_PLATFORM warning it raises, and in an invitation that holds it."""
+        assert [(w.flag, w.excerpt) for w in scan_message("06 12 34 56 78")] == [
+            (OFF, "06 •• •• •• 78"),
+            (PHONE, "06 •• •• •• 78"),
+        ]
+        assert [(w.flag, w.excerpt) for w in scan_message("Appelle-moi au 06 12 34 56 78")] == [
+            (OFF, "Appelle-moi au 06 •• •• •• 78"),
+            (PHONE, "06 •• •• •• 78"),
+        ]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "tu m'appelles ? zéro6 12 3quatre 56 7huit",  # number words glued to digits
+            "Mon numéro commence par 07 58… la suite dans un autre msg : 21 94 60",
+            "my number starts with 07, rest is 452 887 219",
+        ],
+    )
+    def test_a_number_in_pieces(self, text: str) -> None:
+        assert PHONE in flags(text)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Je suis dispo le 06, rdv au 12 rue Victor Hugo 75011 Paris vers 18h30",
+            "Le 07 je pars, sinon le 14 ou le 21 mars, code porte 4589",
+            "Commande n° 07 puis colis 4521879634",
+            "référence 02 et 04, j'habite au 06 rue des Lilas, 69003 Lyon",
+        ],
+    )
+    def test_pieces_that_make_no_valid_number_are_none(self, text: str) -> None:
+        assert PHONE not in flags(text)
 
 
 class TestIban:
@@ -178,7 +208,7 @@ class TestIban:
 
     def test_its_digits_are_not_a_phone_number_and_its_end_is_exact(self) -> None:
         text = "IBAN FR76 3000 6000 0112 3456 7890 189 merci"
-        assert flags(text) == {IBAN}
+        assert flags(text) == {IBAN, OFF}  # a bank account given is an invitation to pay there
         assert found(text, IBAN) == ["FR76 3000 6000 0112 3456 7890 189"]
 
 
@@ -265,6 +295,24 @@ class TestOffPlatform:
             "my cousin will pay via bank deposit",
             "Payment sent, check your email to accept the funds",
             "Pour recevoir les fonds, suivez les instructions envoyées sur votre adresse e-mail",
+            # a contact or a bank account given is an invitation to use it
+            "06 45 78 12 09",
+            "jean.dupont@gmail.com",
+            "DE89 3704 0044 0532 0130 00",
+            # the cheque overpayment scam
+            "I'll post you a cheque for £600, just hand the change to my driver",
+            "Je vous fais un chèque de 1 500 € au lieu de 900, vous rendrez la différence",
+            "deposit it and wire the extra $1,650 back to my mover",
+            # a fake payment page's button, its e-mail
+            "Un email de confirmation vous attend, cliquez sur « recevoir les fonds »",
+            "Can we sort the payment outside? saves us both the fees",
+            "Can I get your number to arrange pickup?",
+            "je te laisse mes coordonnées",
+            "mon gmail c'est nathan point lefevre",
+            "t'as snap ?",
+            "hmu on tg",
+            "I'll pay with Wise",
+            "On se fait ça via Payconiq ?",
         ],
     )
     def test_catches(self, text: str) -> None:
@@ -296,6 +344,14 @@ class TestOffPlatform:
             "Vérifiez vos mails, la plateforme vous a envoyé la confirmation",
             "Check your email, the platform sent you the order confirmation",
             "J'ai un RIB à jour sur mon profil pour les versements",
+            "Je te rembourse la différence de port via la plateforme",
+            "Je vous rends la monnaie en main propre",
+            "I'll check the battery, it holds 85% after 2 years",
+            "Can I get your opinion on the size?",
+            "Do you have insta photos of it worn? no worries if not",
+            "I paid outside the station last time, the parking is free",
+            "Je paie jamais en dehors du site, donc si c'est pour un virement c'est non",
+            "The rest of the photos are in the listing",
         ],
     )
     def test_leaves_alone(self, text: str) -> None:
@@ -304,6 +360,10 @@ class TestOffPlatform:
     def test_a_negation_in_another_clause_does_not_cancel_it(self) -> None:
         assert OFF in flags("Pas de frais si vous payez par virement")
         assert OFF in flags("Don't worry, just pay me directly")
+
+    def test_instead_of_denies_only_what_follows_it(self) -> None:
+        assert APP not in flags("I'd rather use the app instead of WhatsApp")
+        assert APP in flags("Accidentally sent you $450 instead of $45 on Zelle")
 
 
 class TestRobustness:
@@ -358,7 +418,7 @@ class TestReasons:
 class TestMessageWarnings:
     def test_scans_a_message_up_to_the_limit(self) -> None:
         text = ("x" * (MAX_MESSAGE_LENGTH - 15)) + " 06 12 34 56 78"
-        assert [w.flag for w in message_warnings(text)] == [PHONE]
+        assert [w.flag for w in message_warnings(text)] == [OFF, PHONE]
 
     def test_refuses_a_longer_text(self) -> None:
         with pytest.raises(MessageTooLong) as caught:

@@ -12,6 +12,7 @@ bounded: the scan is linear in the length of the message (docs/messaging.md, "Sp
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -229,23 +230,59 @@ def _numbers_in_run(run: str, budget: list[int]) -> Iterator[Span]:
             i = found[2] + 1
 
 
+# A number given in two parts to slip past a filter ("commence par 07 58… la suite : 21 94
+# 60", "starts with 07, rest is 452 887 219"): a head that may start a number, then, within
+# 80 characters holding no digit, the digits completing it to a *valid* number.
+_HEAD = re.compile(r"(?<![\d+])(?:\+\d{2,3}(?:[ .]?\d)?|0\d)(?:[ .\-]?\d{2})?(?!\d)")
+_TAIL = re.compile(r"\d(?:[ .\-]?\d){3,10}(?!\d)")
+_SPLIT_GAP = 80
+
+
+def _code_before(text: str, start: int) -> bool:
+    return bool(
+        _NOT_A_PHONE_BEFORE.search(text, max(0, start - 40), start)
+        or _CODE_BEFORE.search(text, max(0, start - 4), start)
+    )
+
+
 def phones(v: Views, *, skip: list[Span]) -> Iterator[Span]:
     text = v.digits.text
     budget = [_PARSE_BUDGET]
+    found: list[Span] = []  # on the digits view
     for m in _PHONE_RUN.finditer(text):
         start = m.start()
-        if not m.group(0).startswith("+") and (
-            _NOT_A_PHONE_BEFORE.search(text, max(0, start - 40), start)
-            or _CODE_BEFORE.search(text, max(0, start - 4), start)
-        ):
+        if not m.group(0).startswith("+") and _code_before(text, start):
             continue
         run, shift = m.group(0), 0
         if _INTERNATIONAL_BEFORE.search(text, max(0, start - 30), start):
             run, shift = "+" + run, 1  # wa.me/33612345678 is +33 6 12 34 56 78
         for a, b in _numbers_in_run(run, budget):
-            span = v.digits.original_span(start + max(a - shift, 0), start + b - shift)
-            if not any(s < span[1] and span[0] < e for s, e in skip):
-                yield span
+            found.append((start + max(a - shift, 0), start + b - shift))
+    starts = [a for a, _ in found]  # in order, apart from one another
+    split: list[Span] = []
+
+    def in_found(index: int) -> bool:
+        k = bisect.bisect_right(starts, index) - 1
+        return k >= 0 and index < found[k][1]
+
+    for head in _HEAD.finditer(text):
+        if budget[0] <= 0:
+            break
+        if in_found(head.start()) or _code_before(text, head.start()):
+            continue
+        window = text[head.end() : head.end() + _SPLIT_GAP]
+        gap = next((i for i, c in enumerate(window) if c.isdigit()), None)
+        tail = _TAIL.match(text, head.end() + gap) if gap is not None else None
+        if tail is None or in_found(tail.start()) or _code_before(text, tail.start()):
+            continue
+        joined = re.sub(r"[^\d+]", "", head.group(0) + tail.group(0))
+        budget[0] -= 1
+        if 10 <= len(joined.lstrip("+")) <= 15 and _is_phone(joined):
+            split.append((head.start(), tail.end()))
+    for a, b in sorted(found + split):
+        span = v.digits.original_span(a, b)
+        if not any(s < span[1] and span[0] < e for s, e in skip):
+            yield span
 
 
 # --- links to payment and messaging apps -----------------------------------------------------
@@ -314,14 +351,17 @@ _APP_NAMES = (
     "tele gram", "telegram", "pay pal", "paypal", "western union", "money gram", "revolut",
     "venmo", "cash app", "cashapp", "snap chat", "viber", "wechat", "skype", "zelle",
     "transferwise", "messenger", "instagram", "discord", "paylib", "sumeria", "imessage",
-    "facebook",
+    "facebook", "payconiq", "twint", "bizum", "mobilepay", "vipps", "satispay", "tikkie",
 )  # fmt: skip
 # Names that are also words ("signal", "wise", "line", "snap"): only after a word that makes
 # them the app ("sur Signal", "par Lydia", "my snap", "via Wise").
-_AMBIGUOUS_APPS = ("signal", "lydia", "wise", "snap", "insta", "fb", "line", "kik", "wero")
+_AMBIGUOUS_APPS = (
+    "signal", "lydia", "wise", "snap", "insta", "fb", "line", "kik", "wero", "tg", "swish",
+)  # fmt: skip
 _APP_CONTEXT = (
-    r"(?:sur|par|via|avec|en|on|over|through|by|using|mon|ma|ton|ta|votre|my|your|un|une|"
-    r"ajoute-moi sur|add me on)"
+    r"(?:sur|par|via|avec|en|on|over|through|by|using|with|mon|ma|ton|ta|votre|my|your|un|une|"
+    r"ajoute-moi sur|add me on|t'as|tu as|as-tu|t'es sur|es-tu sur|do you use|are you on|"
+    r"you on)"
 )
 _APP_NAME = re.compile(
     r"(?<![a-z0-9])(?=[a-z])(?:(?:"
@@ -405,11 +445,16 @@ _OFF_PLATFORM = [
     )
     + r")\s(?:uniquement|seulement|only)\b",
     r"\b(?:donn|envo|pass|laiss|communiqu|file|give|send|share|drop|leave|what'?s|quel est|"
-    r"c'est quoi)\w*(?:-moi|-nous| me| us)?\s(?:ton|ta|votre|your)\s(?:numero|num|tel|"
+    r"c'est quoi|get|have|grab|avoir|recup|prendre|take)\w*(?:-moi|-nous| me| us)?\s"
+    r"(?:ton|ta|votre|your)\s(?:numero|num|tel|"
     r"telephone|portable|phone|number|mail|e-?mail|adresse (?:e-?)?mail|email address|"
     r"whatsapp|telegram|snap|insta|rib|iban|coordonnees (?:bancaires|perso\w*))\b"
     r"(?!\s*(?:de|d'|du)\s*(?:suivi|commande|colis|annonce|serie|dossier|tracking|order))",
     r"\bjoignable\b.{0,15}?\b(?:au|sur|par)\b",
+    r"\b(?:mon|my)\s(?:gmail|hotmail|outlook|yahoo|icloud|protonmail|wanadoo|orange)\s?"
+    r"(?:c'est|est|is|:|=)",
+    r"\b(?:laiss|donn|envo|transmet|file|pass|here are|voici|voila)\w*(?:-moi| me)?\s"
+    r"(?:mes|nos|my|our)\s(?:coordonnees|contact details|contact info)\b",
     r"\bm'(?:ecri\w*|appel\w*|contact\w*|envoy\w*|joindre|textos?|rappel\w*|ajout\w*)\b.{0,30}?"
     r"\b(?:sur|par|via|au|a|en)\s(?:l'|le |la |mon |ma )?(?:" + _CHANNEL + r"|\+?\d)",
     r"\b(?:mail|e-?mail|numero|num|tel|adresse(?: e-?mail)?|whatsapp)\s(?:perso|personnel+e?|"
@@ -460,6 +505,20 @@ _OFF_PLATFORM = [
     r"\b(?:this|my|ce|mon|le)\s(?:account|compte|bank account|compte bancaire)\b",
     r"\b(?:pay\w*|pai\w*|reglez|regle)\s(?:into|to|on|sur|a)\s(?:this|ce|cet)\s(?:account|compte)\b",
     r"\bkeep (?:it|this) between us\b",
+    # a cheque, and the overpayment scam that goes with it
+    r"\b(?:cheque|check)\s(?:de|for|of)\s?(?:[$£€]|\d)",
+    r"\b(?:fais|fait|ferai|envoi\w*|envoy\w*|post\w*|mail\w*|send|sent|give|write|writing|"
+    r"poster)\b.{0,15}?\b(?:un|a|you a|vous un|te un|ton|your)\s(?:cheque|check)\b",
+    r"\b(?:rend\w*|rembours\w*|return\w*|refund\w*)\b.{0,20}?\b(?:la difference|le surplus|"
+    r"l'excedent|le trop[- ]percu|the difference|the excess|the extra|the overpayment)\b"
+    r"(?!\s(?:de port|de livraison|d'envoi|de frais|of shipping|in shipping|on shipping|"
+    r"on postage))",
+    r"\b(?:send|wire|transfer|envoy\w*|vir\w*|give|pay)\w*\b.{0,10}?\b(?:the rest|the difference|"
+    r"the extra|the excess|le reste|la difference|le surplus)\b.{0,12}?\b(?:back|en retour)\b",
+    # paying "outside"
+    r"\b(?:pa[iy]\w*|regl\w*|sort\w*|arrang\w*|settl\w*)\b.{0,25}?\b(?:outside(?!\s(?:the|of|"
+    r"my|your|a|la|le)\b)|off the (?:app|site|platform)|off-site|offline|en dehors(?!\s(?:de|du|"
+    r"d')))",
     r"\b(?:sans passer par|skip|bypass|contourn\w*|without (?:going through|using))\s"
     r"(?:la |le |l'|the )?(?:plateforme|platform|site|app|appli|application)\b",
     r"\b(?:entre amis|entre proches|amis et famille|friends (?:and|&) family|f ?& ?f|"
@@ -484,7 +543,15 @@ _TRANSFER = re.compile(r"virement|bank|wire|direct|interac|e-?\s?transfer")
 _CLAUSE_BREAK = re.compile(r"[.!?;,:\n]|\b(?:mais|but|sinon|otherwise|si|if|alors|so|et|and)\b")
 _NEGATION = re.compile(
     r"\b(?:pas|jamais|ne|n'|sans|refuse\w*|aucun\w*|ni|no|not|never|don'?t|doesn'?t|won'?t|"
-    r"can'?t|cannot|rather not|instead of|plutot que|au lieu de|avoid|evit\w*|pas de)\b"
+    r"can'?t|cannot|rather not|avoid|evit\w*|pas de)\b"
+    # "instead of", "plutôt que" deny only what stands right after them ("use the app instead
+    # of WhatsApp"), not a clause they happen to be in ("$450 instead of $45 on Zelle")
+    r"|\b(?:instead of|rather than|plutot que|au lieu de)\s(?:(?:la|le|les|l'|the|a|un|une)\s?)?$"
+)
+# A refusal that follows: "si c'est pour un virement c'est non", "PayPal? no thanks".
+_REFUSED_AFTER = re.compile(
+    r"[^.!?\n]{0,30}?\b(?:c'est non|non merci|no thanks|no thank you|pas question|"
+    r"hors de question|no way|not interested|c'est mort)\b"
 )
 
 
@@ -506,19 +573,26 @@ _PAYMENT_NOTICE = re.compile(
     r"(?<![a-z0-9])(?:(?:verifi\w*|consult\w*|check\w*|regard\w*|ouvr\w*|open)\s(?:vos|votre|your|"
     r"tes|ton|ta)\s(?:mails?|e-?mails?|boite (?:e-?)?mail|inbox|adresse (?:e-?)?mail|spams?)\b"
     r"|(?:instructions?|lien|link|formulaire|form)\b.{0,25}?\b(?:envoy\w*|sent|recu\w*|"
-    r"received)\b.{0,25}?\b(?:e-?mail|mail|adresse|inbox|sms|text)\b)"
+    r"received)\b.{0,25}?\b(?:e-?mail|mail|adresse|inbox|sms|text)\b"
+    r"|(?:e-?mail|mail|sms|message|texto) (?:de |of )?(?:confirmation|validation|paiement|"
+    r"payment)\b|(?:confirmation|payment|validation) (?:e-?mail|mail|sms|text)\b"
+    # the button of a fake payment page: "cliquez sur « recevoir les fonds »"
+    r"|(?:recevoir|recuperer|debloquer|liberer|receive|claim|release|unlock|collect)\s"
+    r"(?:les |vos |tes |the |your )?(?:fonds|funds)\b)"
 )
 _MONEY = re.compile(
     r"\b(?:fonds|argent|paiement|payment|funds|money|virement|remboursement|refund|versement|"
     r"paye|paid)\b"
 )
 # A link or a button of the platform itself: "cliquez ici sur la plateforme".
-_ABOUT_A_LINK = re.compile(r"\b(?:lien|link|ici|here)\b")
 _ON_PLATFORM = re.compile(
-    r"\b(?:sur la plateforme|sur le site|dans l'appli\w*|sur l'appli\w*|in the app|on the app|"
-    r"on the platform|on the site|de l'annonce|vers l'annonce|the listing|mes annonces|"
-    r"my listings)\b"
+    r"\b(?:(?:sur|via|par) la plateforme|(?:sur|via|par) le site|dans l'appli\w*|"
+    r"(?:sur|via|par) l'appli\w*|(?:in|on|via|through) the (?:app|platform|site)|"
+    r"de l'annonce|vers l'annonce|the listing|mes annonces|my listings)\b"
 )
+# Words a phrase may hold only when it speaks of the platform itself: a link or a button,
+# a refund of a difference.
+_ABOUT_THE_PLATFORM = re.compile(r"\b(?:lien|link|ici|here|difference|surplus|excess|extra)\b")
 
 
 def _sentence(text: str, a: int, b: int) -> str:
@@ -535,9 +609,9 @@ def off_platform(v: Views) -> Iterator[Span]:
                 yield v.words.original_span(*m.span())
     for m in _OFF_PLATFORM_RE.finditer(text):
         a, b = m.span()
-        if _negated(text, a):
+        if _negated(text, a) or _REFUSED_AFTER.match(text, b):
             continue
-        if _ABOUT_A_LINK.search(m.group(0)) and _ON_PLATFORM.search(_sentence(text, a, b)):
+        if _ABOUT_THE_PLATFORM.search(m.group(0)) and _ON_PLATFORM.search(_sentence(text, a, b)):
             continue
         if _TRANSFER.match(m.group(0)) and (
             _PLATFORM_PAYOUT.search(text, a, min(len(text), b + 40))

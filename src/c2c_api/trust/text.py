@@ -215,6 +215,22 @@ _NUMBER_RUN = re.compile(
     r"(?:(?:[ ,\-]{1,3}|\s(?:et|and)\s)(?:" + _NUMBER_WORD + r"|\d{1,4})(?![a-z0-9]))*"
 )
 _TOKEN = re.compile(r"[a-z]+|\d+")
+# A number word glued to a digit, a way to slip a number past a filter: "zero6 12 3quatre 56
+# 7huit". Not "un"/"une"/"one"/"oh" (they end or start too many words and codes).
+_GLUED_WORD = "|".join(
+    sorted(
+        (w for w in [*_UNITS, *_TEENS, *_TENS] if w not in ("un", "une", "one", "oh")),
+        key=len,
+        reverse=True,
+    )
+)
+_GLUED = re.compile(
+    r"(?<=\d)(?:" + _GLUED_WORD + r")(?![a-z])|(?<![a-z])(?:" + _GLUED_WORD + r")(?=\d)"
+)
+
+
+def _unglue(text: str, m: re.Match[str]) -> str:
+    return " " + m.group(0) if m.start() > 0 and text[m.start() - 1].isdigit() else m.group(0) + " "
 
 
 def _spell_out(tokens: list[str]) -> str:
@@ -292,6 +308,7 @@ def digits(folded: View) -> View:
     """The folded view with spelled-out digits written as digits, "O"/"I" among digits read
     as 0/1, odd separators between digits made spaces and "plus 33" read as "+33"."""
     view = rewrite(folded, _DATE, lambda m: "date")
+    view = rewrite(view, _GLUED, lambda m: _unglue(view.text, m))
     view = rewrite(view, _NUMBER_RUN, _digits_of_run)
     view = rewrite(view, _LETTER_DIGITS, lambda m: _digits_for_letters(view.text, m))
     view = rewrite(view, _ODD_SEPARATOR, lambda m: _space_between_digits(view.text, m))

@@ -135,14 +135,20 @@ def _mask(flag: WarningFlag, found: str) -> str:
     return masked if len(masked) <= _EXCERPT_LENGTH else masked[:20] + " … " + masked[-8:]
 
 
-def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+def _merge(spans: Iterable[tuple[int, int]], text: str, *, near: bool) -> list[tuple[int, int]]:
+    """Overlapping spans as one; with `near`, also spans a few words of one sentence apart
+    (an invitation, "Appelle-moi au", and the number it gives)."""
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
+        if merged and (start <= merged[-1][1] or (near and _close(text[merged[-1][1] : start]))):
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
     return merged
+
+
+def _close(gap: str) -> bool:
+    return len(gap) <= 6 and not any(c in gap for c in ".!?\n")
 
 
 def scan_message(text: str) -> tuple[MessageWarning, ...]:
@@ -159,22 +165,52 @@ def scan_message(text: str) -> tuple[MessageWarning, ...]:
         *detectors.links(views),
         *(s for s in detectors.app_names(views) if not _inside(s, emails)),
     ]
+    # digits inside an IBAN or an e-mail address are not a phone number
+    phones = list(detectors.phones(views, skip=ibans + emails))
     found: dict[WarningFlag, list[tuple[int, int]]] = {
         WarningFlag.EMAIL_ADDRESS: emails,
         WarningFlag.IBAN: ibans,
-        # digits inside an IBAN or an e-mail address are not a phone number
-        WarningFlag.PHONE_NUMBER: list(detectors.phones(views, skip=ibans + emails)),
+        WarningFlag.PHONE_NUMBER: phones,
         WarningFlag.EXTERNAL_APP_LINK: apps,
-        # a messaging or payment app named or linked in a chat is an invitation to go there
-        WarningFlag.OFF_PLATFORM: [*detectors.off_platform(views), *apps],
+        # In a chat between a buyer and a seller, a messaging or payment app named or linked,
+        # a phone number or an e-mail address given, a bank account to pay into: each is an
+        # invitation to go there.
+        WarningFlag.OFF_PLATFORM: [*detectors.off_platform(views), *apps, *phones, *emails, *ibans],
     }
+    sensitive = [(flag, span) for flag in _MASKED for span in found[flag]]
     warnings = [
-        MessageWarning(flag, start, end, _mask(flag, text[start:end]))
+        MessageWarning(flag, start, end, _excerpt(text, flag, start, end, sensitive))
         for flag, spans in found.items()
-        for start, end in _merge(spans)
+        for start, end in _merge(spans, text, near=flag is WarningFlag.OFF_PLATFORM)
         if end > start
     ]
     return tuple(sorted(warnings, key=lambda w: (w.start, w.end, w.flag.value)))
+
+
+def _excerpt(
+    text: str,
+    flag: WarningFlag,
+    start: int,
+    end: int,
+    sensitive: list[tuple[WarningFlag, tuple[int, int]]],
+) -> str:
+    """The warning's excerpt: a contact or an IBAN inside another warning's words (an
+    invitation that gives a phone number) is masked as its own warning's is."""
+    if flag in _MASKED:
+        return _mask(flag, text[start:end])
+    inside = sorted(
+        (max(a, start), min(b, end), kind) for kind, (a, b) in sensitive if a < end and start < b
+    )
+    if not inside:
+        return _mask(flag, text[start:end])
+    parts, at = [], start
+    for a, b, kind in inside:
+        if a < at:
+            continue
+        parts += [text[at:a], _mask(kind, text[a:b])]
+        at = b
+    parts.append(text[at:end])
+    return _mask(flag, "".join(parts))
 
 
 def _inside(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
