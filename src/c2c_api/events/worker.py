@@ -151,16 +151,31 @@ def _due_timers(now: datetime) -> SelectOfScalar[Timer]:
     )
 
 
-def _due_events(now: datetime) -> SelectOfScalar[OutboxEvent]:
-    return (
-        select(OutboxEvent)
-        .where(
-            OutboxEvent.status == EventStatus.PENDING,
-            col(OutboxEvent.available_at) <= now,
-            or_(col(OutboxEvent.locked_until).is_(None), col(OutboxEvent.locked_until) <= now),
-        )
-        .order_by(col(OutboxEvent.available_at), col(OutboxEvent.id))
+@dataclass(frozen=True)
+class Lane:
+    """Which events a round handles: `only` these topics, or all `but` these (neither: all);
+    `timers`: whether it also fires timers and refreshes the gauges."""
+
+    name: str
+    only: frozenset[str] | None = None
+    but: frozenset[str] | None = None
+    timers: bool = True
+
+
+ALL = Lane("all")
+
+
+def _due_events(now: datetime, lane: Lane = ALL) -> SelectOfScalar[OutboxEvent]:
+    query = select(OutboxEvent).where(
+        OutboxEvent.status == EventStatus.PENDING,
+        col(OutboxEvent.available_at) <= now,
+        or_(col(OutboxEvent.locked_until).is_(None), col(OutboxEvent.locked_until) <= now),
     )
+    if lane.only is not None:
+        query = query.where(col(OutboxEvent.topic).in_(sorted(lane.only)))
+    if lane.but:
+        query = query.where(col(OutboxEvent.topic).not_in(sorted(lane.but)))
+    return query.order_by(col(OutboxEvent.available_at), col(OutboxEvent.id))
 
 
 class Worker:
@@ -188,28 +203,31 @@ class Worker:
         self.poll_interval = poll_interval
         self.lease = lease
         self.rng = rng or random.Random()  # noqa: S311 (jitter, not security)
-        self._wake = asyncio.Event()
+        self._wakes: list[asyncio.Event] = [asyncio.Event()]
         self._waker = Waker(self.wake)
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- one round -------------------------------------------------------------------------
 
-    async def run_once(self) -> int:
-        """Fire due timers, then handle up to `batch_size` due events; how many of both."""
+    async def run_once(self, lane: Lane = ALL) -> int:
+        """Fire due timers, then handle up to `batch_size` due events; how many of both.
+        `lane`: only some topics (run() gives live events a lane of their own)."""
         now = utcnow()
         # One read first, for both: no write lock (nor a second round trip) when idle.
         async with self.db.sessionmaker() as session:
             timers_due, events_due = (
                 await session.exec(
                     sa.select(  # type: ignore[call-overload]
-                        _due_timers(now).limit(1).exists(), _due_events(now).limit(1).exists()
+                        _due_timers(now).limit(1).exists() if lane.timers else sa.false(),
+                        _due_events(now, lane).limit(1).exists(),
                     )
                 )
             ).one()
         fired = await self._fire_due_timers() if timers_due else 0
-        handled = await self._handle_due_events() if events_due or fired else 0
-        await self.refresh_metrics()
+        handled = await self._handle_due_events(lane) if events_due or fired else 0
+        if lane.timers:
+            await self.refresh_metrics()
         return fired + handled
 
     async def fire_due_timers(self) -> int:
@@ -249,20 +267,21 @@ class Worker:
                 return 0
         return await self._handle_due_events()
 
-    async def _handle_due_events(self) -> int:
+    async def _handle_due_events(self, lane: Lane = ALL) -> int:
         handled = 0
         while handled < self.batch_size:
-            claimed = await self._handle_claimed(min(self.claim_batch, self.batch_size - handled))
-            if claimed == 0:
-                break
+            limit = min(self.claim_batch, self.batch_size - handled)
+            claimed = await self._handle_claimed(limit, lane)
             handled += claimed
+            if claimed < limit:
+                break  # nothing more was due when it claimed: no empty claim after it
         return handled
 
     async def handle_one(self) -> bool:
         """Claim the oldest due event and handle it; False when none is due."""
         return await self._handle_claimed(1) > 0
 
-    async def _handle_claimed(self, limit: int) -> int:
+    async def _handle_claimed(self, limit: int, lane: Lane = ALL) -> int:
         """Claim up to `limit` due events in one transaction: transactional handlers run there
         (each in a savepoint) and commit with their done marks; leased ones are claimed there
         and run after the commit: the quick ones first (a subscriber's second channel is not
@@ -274,7 +293,9 @@ class Worker:
         prepared: list[tuple[OutboxEvent, uuid.UUID, tuple[Prepare, Apply]]] = []
         async with self.db.transaction() as session:
             events = (
-                await session.exec(_due_events(now).limit(limit).with_for_update(skip_locked=True))
+                await session.exec(
+                    _due_events(now, lane).limit(limit).with_for_update(skip_locked=True)
+                )
             ).all()
             for event in events:
                 transactional = self.handlers.transactional.get(event.topic)
@@ -407,37 +428,57 @@ class Worker:
 
     # -- running ---------------------------------------------------------------------------
 
+    def lanes(self) -> list[Lane]:
+        """The rounds run() keeps going side by side. On PostgreSQL, live events (the quick
+        leases: relays to subscribers) have a lane of their own, so that a message reaches its
+        subscribers without waiting behind e-mails, timers or the previous round's
+        bookkeeping; SQLite serialises writers, so there one lane does everything."""
+        quick = frozenset(self.handlers.quick)
+        if not quick or self.db.settings.is_sqlite:
+            return [ALL]
+        return [Lane("live", only=quick, timers=False), Lane("rest", but=quick)]
+
     async def run(self) -> None:
-        """Rounds until cancelled: at once after a full batch or a wake-up, else every poll."""
+        """Rounds until cancelled, in each lane: at once after a full batch or a wake-up, else
+        every poll."""
         self._loop = asyncio.get_running_loop()
+        lanes = self.lanes()
+        self._wakes = [asyncio.Event() for _ in lanes]
         register_waker(self._waker)
-        listener = (
-            None
-            if self.wakeups is None
-            else self._loop.create_task(
-                listen_for_wakes(self.wakeups, self.wake), name="c2c-outbox-wakeups"
+        tasks = [
+            self._loop.create_task(self._rounds(lane, wake), name=f"c2c-outbox-{lane.name}")
+            for lane, wake in zip(lanes, self._wakes, strict=True)
+        ]
+        if self.wakeups is not None:
+            tasks.append(
+                self._loop.create_task(
+                    listen_for_wakes(self.wakeups, self.wake), name="c2c-outbox-wakeups"
+                )
             )
-        )
         try:
-            while True:
-                self._wake.clear()
-                try:
-                    done = await self.run_once()
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("worker round failed")
-                    done = 0
-                if done >= self.batch_size:
-                    continue
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            await asyncio.gather(*tasks)
         finally:
             unregister_waker(self._waker)
-            if listener is not None:
-                listener.cancel()
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
-                    await listener
+                    await task
+
+    async def _rounds(self, lane: Lane, wake: asyncio.Event) -> None:
+        while True:
+            wake.clear()
+            try:
+                done = await self.run_once(lane)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("worker round failed (%s)", lane.name)
+                done = 0
+            if done >= self.batch_size:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=self.poll_interval)
 
     @property
     def running(self) -> bool:
@@ -448,7 +489,6 @@ class Worker:
         if self.running:
             return
         self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
         self._task = self._loop.create_task(self.run(), name="c2c-outbox-worker")
 
     async def stop(self) -> None:
@@ -461,9 +501,11 @@ class Worker:
             await task
 
     def wake(self) -> None:
-        """Run a round soon rather than at the next poll (safe from any thread)."""
+        """Run a round soon in every lane rather than at the next poll (safe from any
+        thread)."""
         loop = self._loop
-        if loop is None or loop.is_closed():
-            self._wake.set()
-            return
-        loop.call_soon_threadsafe(self._wake.set)
+        for event in self._wakes:
+            if loop is None or loop.is_closed():
+                event.set()
+            else:
+                loop.call_soon_threadsafe(event.set)
