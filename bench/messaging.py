@@ -29,8 +29,9 @@ A fresh, uniquely named PostgreSQL database is created, migrated with
   API process A, one at a time, each once every subscriber got the previous one.
   Latency of a delivery, on this process's clock (the same machine's):
     commit -> subscriber     the target: from the commit, seen as the `outbox.wake` the API
-                             process publishes right after it (a plain Redis subscriber of this
-                             process notes its arrival, one Redis hop after the commit), to the
+                             process publishes right after it (a plain Redis subscriber in a
+                             process of its own notes its arrival, one Redis hop after the
+                             commit: `--watch`), to the
                              message's arrival at the subscriber's socket;
     createdAt -> subscriber  from the message's `createdAt` (stamped in its transaction, before
                              the commit): an upper bound;
@@ -52,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -556,11 +558,19 @@ async def fanout(
             redis = Redis.from_url(redis_url())
             stack.push_async_callback(redis.aclose)
             wakes: list[float] = []
-            listener = asyncio.get_running_loop().create_task(
-                watch_channel(channel, published, wakes)
+            watcher = await asyncio.create_subprocess_exec(
+                sys.executable,
+                *("-m", "bench.messaging", "--watch", channel),
+                cwd=ROOT,
+                stdout=asyncio.subprocess.PIPE,
             )
-            stack.push_async_callback(stop_task, listener)
-            await asyncio.sleep(0.2)  # the listener's SUBSCRIBE before the first send
+            stack.push_async_callback(stop_process, watcher)
+            watching = asyncio.Event()
+            reader = asyncio.get_running_loop().create_task(
+                read_watcher(watcher, watching, published, wakes)
+            )
+            stack.push_async_callback(stop_task, reader)
+            await asyncio.wait_for(watching.wait(), 30)
             for n in range(sends + 1):
                 requested = time.time()
                 body = await graphql(
@@ -613,10 +623,12 @@ async def fanout(
     }
 
 
-async def watch_channel(channel: str, published: dict[str, float], wakes: list[float]) -> None:
-    """Seen from a plain Redis subscriber of this process: each `outbox.wake` (an API process
-    publishes one right after a commit that wrote events) and when each `message.sent` of
-    `channel` is published by the worker's relay. They split a delivery into stages."""
+async def watch_channel(channel: str) -> None:
+    """`python -m bench.messaging --watch CHANNEL`: a plain Redis subscriber in a process of
+    its own (the client's process is busy reading 1,000 sockets when the relay publishes),
+    printing `ready`, then `wake <time>` for each `outbox.wake` (an API process publishes one
+    right after each commit that wrote events) and `sent <messageId> <time>` when the worker's
+    relay publishes a `message.sent` on `channel`. They split a delivery into stages."""
     from redis.asyncio import Redis
 
     from c2c_api.events.wakeup import WAKE_CHANNEL
@@ -625,20 +637,44 @@ async def watch_channel(channel: str, published: dict[str, float], wakes: list[f
     pubsub = redis.pubsub(ignore_subscribe_messages=True)
     try:
         await pubsub.subscribe(channel, WAKE_CHANNEL)
+        print("ready", flush=True)
         while True:
             raw = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             if raw is None:
                 continue
             now = time.time()
             if raw["channel"] in (WAKE_CHANNEL, WAKE_CHANNEL.encode()):
-                wakes.append(now)
+                print(f"wake {now}", flush=True)
                 continue
             event = json.loads(raw["data"])
             if event.get("topic") == "message.sent":
-                published.setdefault(str(event["payload"]["messageId"]), now)
+                print(f"sent {event['payload']['messageId']} {now}", flush=True)
     finally:
         await pubsub.aclose()
         await redis.aclose()
+
+
+async def read_watcher(
+    process: asyncio.subprocess.Process,
+    ready: asyncio.Event,
+    published: dict[str, float],
+    wakes: list[float],
+) -> None:
+    assert process.stdout is not None
+    async for raw in process.stdout:
+        words = raw.decode().split()
+        if words == ["ready"]:
+            ready.set()
+        elif len(words) == 2 and words[0] == "wake":
+            wakes.append(float(words[1]))
+        elif len(words) == 3 and words[0] == "sent":
+            published.setdefault(words[1], float(words[2]))
+
+
+async def stop_process(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.terminate()
+        await process.wait()
 
 
 async def stop_task(task: asyncio.Task[None]) -> None:
@@ -753,10 +789,15 @@ def main(argv: list[str] | None = None) -> int:
         help="a different document per subscriber: no shared execution",
     )
     parser.add_argument("--skip-paging", action="store_true")
+    parser.add_argument("--watch", metavar="CHANNEL", help=argparse.SUPPRESS)
     parser.add_argument("--skip-fanout", action="store_true")
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
     parser.add_argument("--json", help="results file (default var/bench/runs/messaging-*.json)")
     args = parser.parse_args(argv)
+    if args.watch:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(watch_channel(args.watch))
+        return 0
 
     import_models()
     url, name = create_database()

@@ -160,6 +160,9 @@ class Lane:
     only: frozenset[str] | None = None
     but: frozenset[str] | None = None
     timers: bool = True
+    # Read first whether anything is due (no write transaction when idle); a lane on
+    # PostgreSQL claims at once instead (SKIP LOCKED finds nothing to lock when idle).
+    read_first: bool = True
 
 
 ALL = Lane("all")
@@ -213,6 +216,8 @@ class Worker:
     async def run_once(self, lane: Lane = ALL) -> int:
         """Fire due timers, then handle up to `batch_size` due events; how many of both.
         `lane`: only some topics (run() gives live events a lane of their own)."""
+        if not lane.read_first:
+            return await self._handle_due_events(lane)
         now = utcnow()
         # One read first, for both: no write lock (nor a second round trip) when idle.
         async with self.db.sessionmaker() as session:
@@ -436,7 +441,10 @@ class Worker:
         quick = frozenset(self.handlers.quick)
         if not quick or self.db.settings.is_sqlite:
             return [ALL]
-        return [Lane("live", only=quick, timers=False), Lane("rest", but=quick)]
+        return [
+            Lane("live", only=quick, timers=False, read_first=False),
+            Lane("rest", but=quick),
+        ]
 
     async def run(self) -> None:
         """Rounds until cancelled, in each lane: at once after a full batch or a wake-up, else
