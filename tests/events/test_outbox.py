@@ -91,6 +91,41 @@ class TestDeliveredAfterCommit:
         finally:
             await worker.stop()
 
+    async def test_live_events_do_not_wait_behind_a_slow_handler(self, db: Database) -> None:
+        """On PostgreSQL live events (quick leases) have a lane of their own: a relay recorded
+        while an e-mail hangs is published at once; on SQLite (one writer) one lane does
+        everything and it waits."""
+        mail_started, release, relayed = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+        async def mail(event: OutboxEvent) -> None:
+            mail_started.set()
+            await release.wait()
+
+        async def relay(event: OutboxEvent) -> None:
+            relayed.set()
+
+        handlers = Handlers()
+        handlers.on_lease("mail", mail)
+        handlers.on_lease("relay", relay, quick=True)
+        worker = Worker(db, handlers, poll_interval=60)
+        assert [lane.name for lane in worker.lanes()] == (
+            ["all"] if db.settings.is_sqlite else ["live", "rest"]
+        )
+        worker.start()
+        try:
+            await record(db, "mail")
+            await asyncio.wait_for(mail_started.wait(), timeout=5)
+            await record(db, "relay")
+            if db.settings.is_sqlite:
+                await asyncio.sleep(0.3)
+                assert not relayed.is_set()  # behind the e-mail, in the same lane
+                release.set()
+            await asyncio.wait_for(relayed.wait(), timeout=5)
+            assert db.settings.is_sqlite or not release.is_set()  # the e-mail still hangs
+        finally:
+            release.set()
+            await worker.stop()
+
     async def test_a_topic_without_handler_is_marked_done(self, db: Database) -> None:
         event_id = await record(db, "nobody.listens")
         assert await Worker(db, Handlers()).run_once() == 1
