@@ -144,9 +144,8 @@ class TestPhoneNumber:
         assert found("0 6 1 2 3 4 5 6 7 8", PHONE) == ["0 6 1 2 3 4 5 6 7 8"]
 
     def test_the_excerpt_keeps_only_the_edges(self) -> None:
-        """Also in the OFF_PLATFORM warning it raises, and in an invitation that holds it."""
+        """Also in the words of an invitation that holds it."""
         assert [(w.flag, w.excerpt) for w in scan_message("06 12 34 56 78")] == [
-            (OFF, "06 •• •• •• 78"),
             (PHONE, "06 •• •• •• 78"),
         ]
         assert [(w.flag, w.excerpt) for w in scan_message("Appelle-moi au 06 12 34 56 78")] == [
@@ -208,7 +207,7 @@ class TestIban:
 
     def test_its_digits_are_not_a_phone_number_and_its_end_is_exact(self) -> None:
         text = "IBAN FR76 3000 6000 0112 3456 7890 189 merci"
-        assert flags(text) == {IBAN, OFF}  # a bank account given is an invitation to pay there
+        assert flags(text) == {IBAN}
         assert found(text, IBAN) == ["FR76 3000 6000 0112 3456 7890 189"]
 
 
@@ -295,10 +294,11 @@ class TestOffPlatform:
             "my cousin will pay via bank deposit",
             "Payment sent, check your email to accept the funds",
             "Pour recevoir les fonds, suivez les instructions envoyées sur votre adresse e-mail",
-            # a contact or a bank account given is an invitation to use it
-            "06 45 78 12 09",
-            "jean.dupont@gmail.com",
-            "DE89 3704 0044 0532 0130 00",
+            # a contact or a bank account given with anything asking to use it
+            "tu peux me biper au 06 45 78 12 09, c'est plus rapide",
+            "it's 07911 123456. give us a bell",
+            "jean.dupont@gmail.com, I'll send the photos there",
+            "Merci de verser la caution sur DE89 3704 0044 0532 0130 00",
             # the cheque overpayment scam
             "I'll post you a cheque for £600, just hand the change to my driver",
             "Je vous fais un chèque de 1 500 € au lieu de 900, vous rendrez la différence",
@@ -352,6 +352,9 @@ class TestOffPlatform:
             "I paid outside the station last time, the parking is free",
             "Je paie jamais en dehors du site, donc si c'est pour un virement c'est non",
             "The rest of the photos are in the listing",
+            # given bare, a contact or a bank account carries its own warning only
+            "Pour le retrait : 06 45 78 12 09 (Julien)",
+            "Account: ES91 2100 0418 4502 0005 1332",
         ],
     )
     def test_leaves_alone(self, text: str) -> None:
@@ -418,7 +421,7 @@ class TestReasons:
 class TestMessageWarnings:
     def test_scans_a_message_up_to_the_limit(self) -> None:
         text = ("x" * (MAX_MESSAGE_LENGTH - 15)) + " 06 12 34 56 78"
-        assert [w.flag for w in message_warnings(text)] == [OFF, PHONE]
+        assert [w.flag for w in message_warnings(text)] == [PHONE]
 
     def test_refuses_a_longer_text(self) -> None:
         with pytest.raises(MessageTooLong) as caught:

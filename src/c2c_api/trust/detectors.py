@@ -601,6 +601,31 @@ def _sentence(text: str, a: int, b: int) -> str:
     return text[start : min(ends) if ends else min(len(text), b + 120)]
 
 
+# A contact or a bank account given is an invitation when something in the message asks to
+# use it ("tu peux me biper au 06…", "give us a bell", "merci de verser la caution sur
+# CH93…"), wherever it stands; given bare ("Pour le retrait : 06 45 78 12 09 (Julien)",
+# "Account: ES91…") it carries its own warning only.
+_CONTACT_CUE = re.compile(
+    r"(?<![a-z])(?:r?appel\w*|call\w*|ring|bell|bip\w*|bigo\w*|joindre|joins|joignez|"
+    r"joignable|contact\w*|ecri\w*|write|text\w*|sms|textos?|ping|msg|messages?|dm|mail|"
+    r"e-?mail|courriel|whats ?app|wtsp|telegram|reach|hmu|hit me up|phone|telephone|tel|"
+    r"natel|portable|cell|mobile|number|numero|num|discut\w*|parl\w*|talk\w*|chat\w*|"
+    r"ask for|demande[rz]?)(?![a-z])"
+)
+_PAYMENT_CUE = re.compile(
+    r"(?<![a-z])(?:vir\w*|vers(?:e|er|ez|ement)\w*|pa[iy]\w*|regl\w*|regle\w*|transf\w*|"
+    r"wire\w*|deposit\w*|sepa|acompte|caution|send\w*|envo\w*)(?![a-z])"
+)
+
+
+def asks_to_use_contact(v: Views) -> bool:
+    return _CONTACT_CUE.search(v.words.text) is not None
+
+
+def asks_to_pay(v: Views) -> bool:
+    return _PAYMENT_CUE.search(v.words.text) is not None
+
+
 def off_platform(v: Views) -> Iterator[Span]:
     text = v.words.text
     if _MONEY.search(text):

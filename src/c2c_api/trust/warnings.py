@@ -172,10 +172,20 @@ def scan_message(text: str) -> tuple[MessageWarning, ...]:
         WarningFlag.IBAN: ibans,
         WarningFlag.PHONE_NUMBER: phones,
         WarningFlag.EXTERNAL_APP_LINK: apps,
-        # In a chat between a buyer and a seller, a messaging or payment app named or linked,
-        # a phone number or an e-mail address given, a bank account to pay into: each is an
-        # invitation to go there.
-        WarningFlag.OFF_PLATFORM: [*detectors.off_platform(views), *apps, *phones, *emails, *ibans],
+        # In a chat between a buyer and a seller, a messaging or payment app named or linked
+        # is an invitation to go there; so is a phone number or an e-mail address given with
+        # anything asking to use it or to pay with it ("pay me on bob@…"), and a bank
+        # account with anything asking to pay.
+        WarningFlag.OFF_PLATFORM: [
+            *detectors.off_platform(views),
+            *apps,
+            *(
+                phones + emails
+                if detectors.asks_to_use_contact(views) or detectors.asks_to_pay(views)
+                else ()
+            ),
+            *(ibans if detectors.asks_to_pay(views) else ()),
+        ],
     }
     sensitive = [(flag, span) for flag in _MASKED for span in found[flag]]
     warnings = [
