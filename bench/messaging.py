@@ -19,8 +19,9 @@ A fresh, uniquely named PostgreSQL database is created, migrated with
   Both in this process over `httpx.ASGITransport`, the sides alternating pass by pass;
   p50/p95/p99 per page and the ratio; SQL statements per page, counted on the engine, must
   not depend on the page's position or size.
-(b) Fan-out. Two API processes (uvicorn, no in-process worker) and one `c2c-api worker`, on
-  this database and Redis, as in production. `--subscribers` (1,000) graphql-transport-ws
+(b) Fan-out. Two API processes (`c2c-api serve`, no in-process worker; WebSocket compression
+  off, the default, unless `--compression`) and one `c2c-api worker`, on this database and
+  Redis, as in production. `--subscribers` (1,000) graphql-transport-ws
   connections, half on each API process, each with one `messageReceived` subscription of the
   seller (one member on many devices is what makes one message reach 1,000 subscribers; the
   path is the same for 1,000 members, except that identical subscriptions of one caller share
@@ -475,7 +476,14 @@ async def wait_all(subscribers: list[Subscriber], message_id: str, seconds: floa
 
 
 async def fanout(
-    url: str, scene: Scene, *, subscribers: int, sends: int, floor_sends: int, distinct: bool
+    url: str,
+    scene: Scene,
+    *,
+    subscribers: int,
+    sends: int,
+    floor_sends: int,
+    distinct: bool,
+    compression: bool,
 ) -> dict[str, Any]:
     from redis.asyncio import Redis
 
@@ -493,12 +501,14 @@ async def fanout(
         "C2C_GRAPHQL_BUDGET_REFILL_MEMBER": "1000000000",
         "C2C_MESSAGES_PER_MINUTE": "10000",
         "C2C_MESSAGES_PER_DAY": "1000000",
+        "C2C_WS_COMPRESSION": "true" if compression else "false",
     }
     ports = free_port(), free_port()
     servers = [
         [
-            *("-m", "uvicorn", "c2c_api.asgi:app", "--host", "127.0.0.1", "--port", str(p)),
-            *("--log-level", "warning", "--backlog", "4096"),
+            # The production command: uvicorn with the settings' WebSocket options
+            # (C2C_WS_COMPRESSION: off unless --compression).
+            *("-m", "c2c_api", "serve", "--host", "127.0.0.1", "--port", str(p)),
         ]
         for p in ports
     ]
@@ -614,6 +624,7 @@ async def fanout(
     return {
         "subscribers": subscribers,
         "distinct": distinct,
+        "compression": compression,
         "connect_seconds": connect_seconds,
         "deliveries": summary(latencies),
         "per_send": per_send,
@@ -745,6 +756,7 @@ async def bench(args: argparse.Namespace, url: str) -> dict[str, Any]:
             sends=args.sends,
             floor_sends=args.floor_sends,
             distinct=args.distinct,
+            compression=args.compression,
         )
         out["fanout"] = result
         rows = {
@@ -759,6 +771,7 @@ async def bench(args: argparse.Namespace, url: str) -> dict[str, Any]:
             f"\n(b) fan-out: {args.subscribers} subscribers on 2 API processes (connected in "
             f"{result['connect_seconds']:.1f} s), {args.sends} messages, "
             + ("each subscription its own execution" if args.distinct else "shared execution")
+            + (", compressed frames" if args.compression else "")
             + "\n"
             "| path | samples | p50 ms | p95 ms | p99 ms | max ms |\n|---|--:|--:|--:|--:|--:|\n"
             + "\n".join(
@@ -787,6 +800,11 @@ def main(argv: list[str] | None = None) -> int:
         "--distinct",
         action="store_true",
         help="a different document per subscriber: no shared execution",
+    )
+    parser.add_argument(
+        "--compression",
+        action="store_true",
+        help="the servers accept permessage-deflate (C2C_WS_COMPRESSION=true)",
     )
     parser.add_argument("--skip-paging", action="store_true")
     parser.add_argument("--watch", metavar="CHANNEL", help=argparse.SUPPRESS)

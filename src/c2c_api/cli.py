@@ -50,6 +50,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         log_config=None,
         proxy_headers=True,
         access_log=False,
+        ws_per_message_deflate=settings.ws_compression,
     )
 
 

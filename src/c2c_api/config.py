@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     ws_max_subscriptions: int = Field(default=20, ge=1, le=1000)
     ws_connection_init_timeout: float = Field(default=10.0, gt=0, le=300, description="seconds")
     ws_keepalive_interval: float = Field(default=15.0, gt=0, le=3600, description="seconds")
+    # permessage-deflate on WebSockets (`c2c-api serve`): off, as Node's `ws` has it by
+    # default; a subscription's frames are small, and compressing each one for each connection
+    # was the largest cost of a fan-out (docs/performance.md, issue 10).
+    ws_compression: bool = False
     # Redis: pub/sub between processes (subscriptions) and shared query budgets; unset: an
     # in-process broker, and each process keeps its own budgets.
     redis_url: str | None = None
