@@ -53,6 +53,10 @@ class InProcessBroker:
     def subscriber_count(self, channel: str) -> int:
         return len(self._subscribers.get(channel, ()))
 
+    def total_subscribers(self) -> int:
+        """Subscribers of every channel, summed."""
+        return sum(len(queues) for queues in self._subscribers.values())
+
     async def publish(self, channel: str, message: Message) -> None:
         encoded = json.dumps(message)  # what Redis would carry: plain JSON, a copy for each
         for queue in list(self._subscribers.get(channel, ())):

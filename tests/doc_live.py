@@ -1,0 +1,60 @@
+"""A page's subscriptions run live (doc_pages.Live): each over its own graphql-transport-ws
+connection to the test's real uvicorn (conftest `live`), events delivered by the outbox relay
+(worker_support.relay)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from contextlib import AsyncExitStack
+from typing import Any
+
+from starlette.applications import Starlette
+from websockets.asyncio.client import ClientConnection
+
+from c2c_api.broker import InProcessBroker
+from c2c_api.db import Database
+from subscriptions.ws_support import init, receive, send, ws_client
+from worker_support import relay
+
+
+class _Subscription:
+    def __init__(self, ws: ClientConnection, op_id: str) -> None:
+        self.ws = ws
+        self.op_id = op_id
+
+    async def next_payload(self) -> dict[str, Any]:
+        message = await receive(self.ws, timeout=5.0)
+        assert message.get("id") == self.op_id and message["type"] == "next", message
+        payload: dict[str, Any] = message["payload"]
+        return payload
+
+
+class LiveApp:
+    """doc_pages.Live on the app the `live` fixture serves; its connections close with
+    `stack`."""
+
+    def __init__(self, db: Database, app: Starlette, url: str, stack: AsyncExitStack) -> None:
+        self.db, self.app, self.url, self.stack = db, app, url, stack
+        self._ids = itertools.count(1)
+        broker = app.state.broker
+        assert isinstance(broker, InProcessBroker)
+        self.broker = broker
+
+    async def subscribe(
+        self, token: str | None, document: str, variables: dict[str, Any]
+    ) -> _Subscription:
+        before = self.broker.total_subscribers()
+        ws = await self.stack.enter_async_context(ws_client(self.url))
+        assert (await init(ws, token))["type"] == "connection_ack"
+        op_id = f"doc-{next(self._ids)}"
+        payload = {"query": document, "variables": variables}
+        await send(ws, {"id": op_id, "type": "subscribe", "payload": payload})
+        for _ in range(500):  # until it listens on the broker
+            if self.broker.total_subscribers() > before:
+                return _Subscription(ws, op_id)
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"the subscription never reached the broker: {document}")
+
+    async def deliver(self) -> None:
+        await relay(self.db, self.app)
