@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection
 
 from c2c_api.broker import InProcessBroker
 from c2c_api.db import Database
+from doc_pages import Compare, run_page
 from subscriptions.ws_support import init, receive, send, ws_client
 from worker_support import relay
 
@@ -58,3 +62,28 @@ class LiveApp:
 
     async def deliver(self) -> None:
         await relay(self.db, self.app)
+
+
+async def run_page_live(
+    db: Database,
+    live: tuple[Starlette, str],
+    page: Path,
+    *,
+    token_of: Callable[[str], Awaitable[str | None]],
+    compare: Compare,
+    captured: dict[str, Any] | None = None,
+) -> None:
+    """doc_pages.run_page on the app `live` serves: HTTP for queries and mutations, a
+    WebSocket per subscription."""
+    app, url = live
+    base = url.removesuffix("/graphql").replace("ws://", "http://")
+    async with AsyncExitStack() as stack, httpx.AsyncClient(base_url=base) as client:
+        await run_page(
+            client,
+            page.read_text(encoding="utf-8"),
+            page=page.name,
+            token_of=token_of,
+            compare=compare,
+            captured=captured,
+            live=LiveApp(db, app, url, stack),
+        )

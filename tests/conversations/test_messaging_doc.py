@@ -5,19 +5,17 @@ parser and runner this test shares: tests/doc_pages.py)."""
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 
 from auth_factories import member_tokens
 from c2c_api.db import Database
 from c2c_api.demo import seed_demo
 from c2c_api.users.service import get_member_by_email
-from doc_live import LiveApp
-from doc_pages import every_answer_shown, run_page, steps_of
+from doc_live import run_page_live
+from doc_pages import every_answer_shown, steps_of
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "messaging.md"
 SCOPES = ["account:read", "listings:write", "offers:write", "orders:write", "messages:write"]
@@ -101,19 +99,9 @@ def test_the_page_follows_the_convention() -> None:
 async def test_every_example_runs(db: Database, live: tuple[Starlette, str]) -> None:
     """Over a real uvicorn: the queries and mutations over HTTP, the subscriptions over
     WebSockets, the events the page shows checked as they arrive."""
-    app, url = live
     await seed_demo(db)
 
     async def token_of(name: str) -> str:
         return await _token(db, name)
 
-    base = url.removesuffix("/graphql").replace("ws://", "http://")
-    async with AsyncExitStack() as stack, httpx.AsyncClient(base_url=base) as client:
-        await run_page(
-            client,
-            DOC.read_text(encoding="utf-8"),
-            page="messaging.md",
-            token_of=token_of,
-            compare=_compare,
-            live=LiveApp(db, app, url, stack),
-        )
+    await run_page_live(db, live, DOC, token_of=token_of, compare=_compare)

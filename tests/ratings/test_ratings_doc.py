@@ -12,19 +12,17 @@ subscription is validated against the schema, not run (tests/ratings/test_rating
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from strawberry.relay import to_base64
 
 from auth_factories import member_tokens
 from c2c_api.db import Database
 from deals_support import member
-from doc_live import LiveApp
-from doc_pages import every_answer_shown, run_page, steps_of
+from doc_live import run_page_live
+from doc_pages import every_answer_shown, steps_of
 from ratings_support import completed_deal
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "ratings.md"
@@ -91,7 +89,6 @@ def test_the_page_follows_the_convention() -> None:
 async def test_every_example_of_the_page_runs(db: Database, live: tuple[Starlette, str]) -> None:
     """Over a real uvicorn: queries and mutations over HTTP, the subscription over a WebSocket,
     the events the page shows checked as they arrive."""
-    app, url = live
     alice = await member(db, display_name="Alice", email="alice@example.com")
     bob = await member(db, display_name="Bob", email="bob@example.com")
     deal = await completed_deal(db, seller=alice, buyer=bob)
@@ -107,14 +104,4 @@ async def test_every_example_of_the_page_runs(db: Database, live: tuple[Starlett
     async def token_of(name: str) -> str | None:
         return tokens[name]
 
-    base = url.removesuffix("/graphql").replace("ws://", "http://")
-    async with AsyncExitStack() as stack, httpx.AsyncClient(base_url=base) as client:
-        await run_page(
-            client,
-            DOC.read_text(encoding="utf-8"),
-            page="ratings.md",
-            token_of=token_of,
-            compare=_compare,
-            captured=captured,
-            live=LiveApp(db, app, url, stack),
-        )
+    await run_page_live(db, live, DOC, token_of=token_of, compare=_compare, captured=captured)
