@@ -50,6 +50,11 @@ async def until(condition: Any, seconds: float = 5.0) -> None:
     raise AssertionError("the condition never held")
 
 
+def members(view: GraphQLWebSocket) -> int:
+    """Operations joined to the running groups, all of them."""
+    return sum(view.shared.member_count(key) for key in view.shared.group_keys())
+
+
 def ws_view(app: Starlette) -> GraphQLWebSocket:
     view = app.state.graphql_ws
     assert isinstance(view, GraphQLWebSocket)
@@ -87,8 +92,10 @@ class TestSharedExecution:
             await watching(a, phone, "1")
             await watching(b, laptop, "1")
             await watching(c, laptop, "tab-1", "tab-2")  # two operations on one connection
-            await until(lambda: broker.subscriber_count(f"member:{seller.id}") == 1)
             view = ws_view(app)
+            # every operation joined, and the execution listens on the broker
+            await until(lambda: members(view) == 4)
+            await until(lambda: broker.subscriber_count(f"member:{seller.id}") == 1)
             assert view.shared.group_count() == 1  # four operations, one execution
             sent = await post(
                 url, buyer_token, SEND, l=listing_gid(await listing(db, seller)), text="Hi"
@@ -125,8 +132,10 @@ class TestSharedExecution:
             await watching(b, buyer_token, "1")
             await watching(u, unscoped, "1")
             refused = await receive(u)
+            broker = in_process_broker(app)
             await until(lambda: ws_view(app).shared.group_count() == 2)
-            await asyncio.sleep(0.1)  # both subscriptions reach the broker
+            await until(lambda: broker.subscriber_count(f"member:{seller.id}") == 1)
+            await until(lambda: broker.subscriber_count(f"member:{buyer.id}") == 1)
             sent = await post(
                 url, buyer_token, SEND, l=listing_gid(await listing(db, seller)), text="Hi"
             )
@@ -159,6 +168,7 @@ class TestSharedExecution:
             await watching(a, phone, "1")
             async with ws_client(url) as b:
                 await watching(b, laptop, "1", "2")
+                await until(lambda: members(view) == 3)
                 await until(lambda: broker.subscriber_count(channel) == 1)
                 await send(b, {"id": "1", "type": "complete"})  # one operation leaves
                 b.transport.abort()  # then its whole connection, abruptly
@@ -208,7 +218,7 @@ class TestBudgets:
             view = ws_view(app)
 
             def joined() -> int:
-                keys = view.shared.keys()
+                keys = view.shared.group_keys()
                 return view.shared.member_count(keys[0]) if keys else 0
 
             # Every operation either joined or was refused (its error frame): wait for all 30.

@@ -129,7 +129,7 @@ class SharedStreams:
     def group_count(self) -> int:
         return len(self._groups)
 
-    def keys(self) -> list[Key]:
+    def group_keys(self) -> list[Key]:
         return list(self._groups)
 
     def member_count(self, key: Key) -> int:
