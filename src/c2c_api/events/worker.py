@@ -218,17 +218,8 @@ class Worker:
         `lane`: only some topics (run() gives live events a lane of their own)."""
         if not lane.read_first:
             return await self._handle_due_events(lane)
-        now = utcnow()
         # One read first, for both: no write lock (nor a second round trip) when idle.
-        async with self.db.sessionmaker() as session:
-            timers_due, events_due = (
-                await session.exec(
-                    sa.select(  # type: ignore[call-overload]
-                        _due_timers(now).limit(1).exists() if lane.timers else sa.false(),
-                        _due_events(now, lane).limit(1).exists(),
-                    )
-                )
-            ).one()
+        timers_due, events_due = await self._due(lane, timers=lane.timers)
         fired = await self._fire_due_timers() if timers_due else 0
         handled = await self._handle_due_events(lane) if events_due or fired else 0
         if lane.timers:
@@ -238,10 +229,23 @@ class Worker:
     async def fire_due_timers(self) -> int:
         """Turn due timers into events of their action's topic (once: the timer row is locked,
         marked fired and the event recorded in one transaction)."""
-        async with self.db.sessionmaker() as session:  # a read first: no write lock when idle
-            if (await session.exec(_due_timers(utcnow()).limit(1))).first() is None:
-                return 0
-        return await self._fire_due_timers()
+        timers_due, _ = await self._due(ALL, timers=True, events=False)
+        return await self._fire_due_timers() if timers_due else 0
+
+    async def _due(self, lane: Lane, *, timers: bool, events: bool = True) -> tuple[bool, bool]:
+        """Whether timers, and events of `lane`, are due: one read, before any write
+        transaction (none is opened when there is nothing to do)."""
+        now = utcnow()
+        async with self.db.sessionmaker() as session:
+            due: tuple[bool, bool] = (
+                await session.exec(
+                    sa.select(  # type: ignore[call-overload]
+                        _due_timers(now).limit(1).exists() if timers else sa.false(),
+                        _due_events(now, lane).limit(1).exists() if events else sa.false(),
+                    )
+                )
+            ).one()
+        return due
 
     async def _fire_due_timers(self) -> int:
         now = utcnow()
@@ -267,10 +271,8 @@ class Worker:
 
     async def handle_due_events(self) -> int:
         """Handle due events, `claim_batch` per transaction, up to `batch_size`; how many."""
-        async with self.db.sessionmaker() as session:  # a read first: no write lock when idle
-            if (await session.exec(_due_events(utcnow()).limit(1))).first() is None:
-                return 0
-        return await self._handle_due_events()
+        _, events_due = await self._due(ALL, timers=False)
+        return await self._handle_due_events() if events_due else 0
 
     async def _handle_due_events(self, lane: Lane = ALL) -> int:
         handled = 0
@@ -373,9 +375,11 @@ class Worker:
             for claimed, token, failure, effect in outcomes:
                 error = failure
                 event = held.get(claimed.id)
-                if event is None or event.claim_token != token:
-                    event = None
-                if event is None or event.status != EventStatus.PENDING:
+                if (
+                    event is None
+                    or event.claim_token != token
+                    or event.status != EventStatus.PENDING
+                ):
                     # The lease ran out and another worker took the event over: it decides.
                     log.warning(
                         "lease on event %s (%s) was lost before it finished",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -78,14 +78,10 @@ class Context:
     def for_operation(self) -> Context:
         """A context for one operation of a WebSocket connection: the connection's caller and
         broker, its own read session and loaders (ended with the operation)."""
-        return Context(
+        return replace(
+            self.for_stream(),
             request=self.request,
-            actor=self.actor,
-            db=self.db,
-            settings=self.settings,
-            locale=self.locale,
             request_id=self.request_id,
-            broker=self.broker,
             connection_params=self.connection_params,
             websocket=self.websocket,
         )

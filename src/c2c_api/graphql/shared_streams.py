@@ -28,12 +28,12 @@ own path (`run_operation`), one execution each.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -57,10 +57,19 @@ log = logging.getLogger(__name__)
 
 MAX_QUEUE = 100
 
-# What a group hands to its members: ("next", the encoded payload), ("error", [formatted errors],
-# close reason or None) or ("complete",).
+# What a group hands to its members: ("next", the encoded payload), ("error", [GraphQLError])
+# or ("complete",).
 Item = tuple[Any, ...]
 Key = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class SharedRequest:
+    """What a group runs: the operation of its first member."""
+
+    query: str
+    variables: dict[str, object] | None
+    operation_name: str | None
 
 
 @lru_cache(maxsize=512)
@@ -140,9 +149,7 @@ class SharedStreams:
     async def join(
         self,
         key: Key,
-        query: str,
-        variables: dict[str, object] | None,
-        operation_name: str | None,
+        request: SharedRequest,
         make_context: Callable[[], Context],
     ) -> AsyncIterator[asyncio.Queue[Item]]:
         """A queue of the group's results for one operation, from now on; leaving it leaves
@@ -153,7 +160,7 @@ class SharedStreams:
             group = _Group(key, {})
             self._groups[key] = group
             group.task = asyncio.get_running_loop().create_task(
-                self._run(group, query, variables, operation_name, make_context),
+                self._run(group, request, make_context),
                 name="c2c-shared-subscription",
             )
         group.members[id(queue)] = queue
@@ -166,8 +173,9 @@ class SharedStreams:
                 task = group.task
                 if task is not None and not task.done():
                     task.cancel()
-                    with contextlib.suppress(BaseException):
-                        await task
+                    # Its cleanup (the broker channel, the context) before this operation ends;
+                    # a cancellation of this operation meanwhile still propagates.
+                    await asyncio.wait({task})
 
     def _forget(self, group: _Group) -> None:
         if self._groups.get(group.key) is group:
@@ -176,19 +184,17 @@ class SharedStreams:
     async def _run(
         self,
         group: _Group,
-        query: str,
-        variables: dict[str, object] | None,
-        operation_name: str | None,
+        request: SharedRequest,
         make_context: Callable[[], Context],
     ) -> None:
         context = make_context()
         try:
             source = await self.schema.stream(
-                query,
-                variable_values=variables,
+                request.query,
+                variable_values=request.variables,
                 context_value=context,
                 root_value=None,
-                operation_name=operation_name,
+                operation_name=request.operation_name,
             )
             async with aclosing(source):
                 first = True

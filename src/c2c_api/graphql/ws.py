@@ -50,7 +50,7 @@ from c2c_api.graphql.context import Context
 from c2c_api.graphql.cost import Operation as CostedOperation
 from c2c_api.graphql.cost import assess
 from c2c_api.graphql.schema import C2CSchema
-from c2c_api.graphql.shared_streams import Key, SharedStreams, key_of, next_frame
+from c2c_api.graphql.shared_streams import Key, SharedRequest, SharedStreams, key_of, next_frame
 from c2c_api.i18n import negotiate_locale
 from c2c_api.kit.clock import utcnow
 from c2c_api.notifications.presence import InProcessPresence, Presence, hold
@@ -141,13 +141,8 @@ class _TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             if refusal is not None:
                 await operation.send_initial_errors([refusal])
                 return
-            async with shared.join(
-                key,
-                operation.query,
-                operation.variables,
-                operation.operation_name,
-                connection.for_stream,
-            ) as results:
+            request = SharedRequest(operation.query, operation.variables, operation.operation_name)
+            async with shared.join(key, request, connection.for_stream) as results:
                 while True:
                     item = await results.get()
                     if item[0] == "next":

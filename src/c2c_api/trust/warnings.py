@@ -167,6 +167,7 @@ def scan_message(text: str) -> tuple[MessageWarning, ...]:
     ]
     # digits inside an IBAN or an e-mail address are not a phone number
     phones = list(detectors.phones(views, skip=ibans + emails))
+    asks_to_pay = detectors.asks_to_pay(views)
     found: dict[WarningFlag, list[tuple[int, int]]] = {
         WarningFlag.EMAIL_ADDRESS: emails,
         WarningFlag.IBAN: ibans,
@@ -179,12 +180,8 @@ def scan_message(text: str) -> tuple[MessageWarning, ...]:
         WarningFlag.OFF_PLATFORM: [
             *detectors.off_platform(views),
             *apps,
-            *(
-                phones + emails
-                if detectors.asks_to_use_contact(views) or detectors.asks_to_pay(views)
-                else ()
-            ),
-            *(ibans if detectors.asks_to_pay(views) else ()),
+            *(phones + emails if asks_to_pay or detectors.asks_to_use_contact(views) else ()),
+            *(ibans if asks_to_pay else ()),
         ],
     }
     sensitive = [(flag, span) for flag in _MASKED for span in found[flag]]
