@@ -208,8 +208,6 @@ def _excerpt(
     inside = sorted(
         (max(a, start), min(b, end), kind) for kind, (a, b) in sensitive if a < end and start < b
     )
-    if not inside:
-        return _mask(flag, text[start:end])
     parts, at = [], start
     for a, b, kind in inside:
         if a < at:
